@@ -96,10 +96,10 @@ export interface ResponseTypeInfo {
 }
 
 /** m2m:attribute used in filter criteria `atr`, `catr`, `patr`. */
-export interface FilterAttribute {
+export type FilterAttribute = {
   nm: string;
   val: JsonValue;
-}
+};
 
 /** m2m:filterCriteria (TS-0004 6.3.5.8); members as in the reference, A8. */
 export interface FilterCriteria {
