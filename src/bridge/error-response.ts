@@ -1,0 +1,18 @@
+// The one place where failures become response primitives.
+import { BridgeError } from '../errors.js';
+import { Rsc } from '../primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
+
+/** Release used in answers the bridge makes up itself when the request named none. */
+export const DEFAULT_RVI = '3';
+
+export function errorResponse(rqi: string, rsc: number, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
+  return { rsc, rqi, rvi, pc: { 'm2m:dbg': message } };
+}
+
+/** Any thrown value → the response primitive answering `req`. */
+export function responseForError(req: Pick<RequestPrimitive, 'rqi' | 'rvi'>, err: unknown): ResponsePrimitive {
+  if (err instanceof BridgeError) return errorResponse(req.rqi, err.rsc, err.message, req.rvi ?? DEFAULT_RVI);
+  const message = err instanceof Error ? err.message : String(err);
+  return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `internal error: ${message}`, req.rvi ?? DEFAULT_RVI);
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// onem2m-ws-bridge [settings]: validates the configuration (exit 2 naming
+// every bad setting), starts the bridge, and stops it cleanly on SIGTERM.
+import { createBridge } from '../bridge/bridge.js';
+import { ConfigError, helpText, loadConfig, parseArgs } from '../config/config.js';
+import { createLogger } from '../log.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (parseArgs(argv).help) {
+    process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`onem2m-ws-bridge: ${problem}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const bridge = createBridge(config, { logger });
+  try {
+    await bridge.start();
+  } catch (err) {
+    logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'bridge could not start');
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      const deadline = setTimeout(() => {
+        logger.error('stop took longer than 10 s; exiting');
+        process.exit(1);
+      }, 10_000);
+      deadline.unref();
+      bridge.stop().then(resolve, (err: unknown) => {
+        logger.error({ err: String(err) }, 'error while stopping');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  logger.info('stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`onem2m-ws-bridge: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,249 @@
+// Every setting once: its flag, its BRIDGE_* variable, its default, how it is
+// parsed. loadConfig() validates everything, reports every problem with the
+// setting's name, and returns a frozen config. Nothing below the composition
+// root reads process.env.
+
+export type UpstreamFormat = 'json' | 'cbor' | 'xml';
+export type PoaMode = 'auto' | 'always';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface BridgeConfig {
+  upstream: URL;
+  listen: HostPort;
+  downlinkListen: HostPort;
+  /** Base URL the CSE uses to reach the downlink door; '' = derived from downlinkListen once bound. */
+  downlinkUrl: string;
+  adminListen: HostPort;
+  store: string;
+  upstreamFormat: UpstreamFormat;
+  upstreamTimeoutMs: number;
+  upstreamConnections: number;
+  downlinkTimeoutMs: number;
+  poaMode: PoaMode;
+  allowOriginator: readonly string[];
+  deflate: boolean;
+  pingIntervalMs: number;
+  maxMessageBytes: number;
+  logLevel: LogLevel;
+}
+
+type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'bytes' | 'list' | 'boolean';
+
+interface Setting {
+  key: keyof BridgeConfig;
+  flag: string;
+  kind: Kind;
+  default: string;
+  values?: readonly string[];
+  help: string;
+}
+
+/** The single schema: flags, env names, defaults and help text come from here. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'upstream', flag: 'upstream', kind: 'url', default: 'http://127.0.0.1:8080', help: 'base URL of the HTTP-only CSE (http:// or https://)' },
+  { key: 'listen', flag: 'listen', kind: 'hostport', default: '0.0.0.0:8180', help: 'public door: WebSocket (TS-0020) for registrees' },
+  { key: 'downlinkListen', flag: 'downlink-listen', kind: 'hostport', default: '127.0.0.1:8181', help: 'downlink door: the CSE sends requests for registrees to /r/<key>' },
+  { key: 'downlinkUrl', flag: 'downlink-url', kind: 'string', default: '', help: 'URL the CSE uses to reach the downlink door (default http://<downlink-listen>)' },
+  { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'admin door: /healthz' },
+  { key: 'store', flag: 'store', kind: 'string', default: 'memory', help: 'where registrations are kept: memory' },
+  { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
+  { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
+  { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
+  { key: 'downlinkTimeoutMs', flag: 'downlink-timeout', kind: 'duration', default: '10s', help: 'time a registree has to answer a request from the CSE' },
+  { key: 'poaMode', flag: 'poa-mode', kind: 'enum', values: ['auto', 'always'], default: 'auto', help: 'auto: keep http(s) poa entries, replace ws(s)/empty with the downlink URL; always: downlink URL only' },
+  { key: 'allowOriginator', flag: 'allow-originator', kind: 'list', default: '', help: 'originators (comma-separated) that may send without registering, e.g. CAdmin' },
+  { key: 'deflate', flag: 'deflate', kind: 'boolean', default: 'true', help: 'negotiate permessage-deflate when offered (--no-deflate refuses it)' },
+  { key: 'pingIntervalMs', flag: 'ping-interval', kind: 'duration', default: '30s', help: 'WebSocket keepalive ping interval; a peer missing one pong is dropped (0 = off)' },
+  { key: 'maxMessageBytes', flag: 'max-message-size', kind: 'bytes', default: '4MiB', help: 'largest WebSocket message accepted (larger: close 1009)' },
+  { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
+];
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function envName(setting: Setting): string {
+  return 'BRIDGE_' + setting.flag.toUpperCase().replace(/-/g, '_');
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+const DURATION_FACTOR: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const BYTES = /^(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i;
+const BYTES_FACTOR: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
+
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (m === null) return undefined;
+  return Math.round(Number(m[1]) * DURATION_FACTOR[m[2] ?? 'ms']);
+}
+
+export function parseHostPort(text: string): HostPort | undefined {
+  const t = text.trim();
+  let host = '0.0.0.0';
+  let portText = t;
+  if (t.startsWith('[')) {
+    const end = t.indexOf(']');
+    if (end === -1 || t[end + 1] !== ':') return undefined;
+    host = t.slice(1, end);
+    portText = t.slice(end + 2);
+  } else if (t.includes(':')) {
+    const i = t.lastIndexOf(':');
+    host = t.slice(0, i) || '0.0.0.0';
+    portText = t.slice(i + 1);
+  }
+  if (!/^\d+$/.test(portText)) return undefined;
+  const port = Number(portText);
+  if (port > 65535) return undefined;
+  return { host, port };
+}
+
+function parseValue(s: Setting, raw: string): { value?: unknown; problem?: string } {
+  switch (s.kind) {
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return { problem: `"${raw}" is not a URL` };
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `"${raw}" must be http:// or https://` };
+      return { value: url };
+    }
+    case 'hostport': {
+      const hp = parseHostPort(raw);
+      return hp === undefined ? { problem: `"${raw}" is not HOST:PORT` } : { value: hp };
+    }
+    case 'string':
+      return { value: raw };
+    case 'enum':
+      return s.values?.includes(raw) ? { value: raw } : { problem: `"${raw}" is not one of ${s.values?.join(', ')}` };
+    case 'duration': {
+      const ms = parseDuration(raw);
+      return ms === undefined ? { problem: `"${raw}" is not a duration (e.g. 500ms, 30s, 5m, 1h)` } : { value: ms };
+    }
+    case 'int': {
+      if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) return { problem: `"${raw}" is not a positive integer` };
+      return { value: Number(raw) };
+    }
+    case 'bytes': {
+      const m = BYTES.exec(raw.trim());
+      if (m === null) return { problem: `"${raw}" is not a size (e.g. 65536, 64KiB, 4MiB)` };
+      return { value: Number(m[1]) * BYTES_FACTOR[(m[2] ?? 'b').toLowerCase()] };
+    }
+    case 'list':
+      return { value: raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0) };
+    case 'boolean': {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return { value: true };
+      if (['false', '0', 'no', 'off'].includes(v)) return { value: false };
+      return { problem: `"${raw}" is not a boolean (true/false)` };
+    }
+  }
+}
+
+export interface ParsedArgs {
+  help: boolean;
+  raw: Map<string, string>;
+  problems: string[];
+}
+
+/** Splits argv into --flag value / --flag=value / --no-flag pairs; unknown flags are problems. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const byFlag = new Map(SETTINGS.map((s) => [s.flag, s]));
+  const raw = new Map<string, string>();
+  const problems: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      problems.push(`${arg}: unexpected argument (settings are given as --name value)`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let setting = byFlag.get(name);
+    if (setting === undefined && name.startsWith('no-')) {
+      const positive = byFlag.get(name.slice(3));
+      if (positive?.kind === 'boolean' && value === undefined) {
+        setting = positive;
+        name = positive.flag;
+        value = 'false';
+      }
+    }
+    if (setting === undefined) {
+      problems.push(`--${name}: unknown setting (see --help)`);
+      // Its value, if any, belongs to it and is not a stray argument.
+      if (value === undefined && i + 1 < argv.length && !argv[i + 1].startsWith('--')) i++;
+      continue;
+    }
+    if (value === undefined) {
+      if (setting.kind === 'boolean') value = 'true';
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
+      else {
+        problems.push(`--${name}: needs a value`);
+        continue;
+      }
+    }
+    raw.set(setting.flag, value);
+  }
+  return { help, raw, problems };
+}
+
+/** flag > env > default. Throws ConfigError listing every problem. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BridgeConfig {
+  const args = parseArgs(argv);
+  const problems = [...args.problems];
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = args.raw.get(s.flag);
+    const fromEnv = env[envName(s)];
+    const raw = fromFlag ?? fromEnv ?? s.default;
+    const source = fromFlag !== undefined ? `--${s.flag}` : fromEnv !== undefined ? envName(s) : `--${s.flag} (default)`;
+    const parsed = parseValue(s, raw);
+    if (parsed.problem !== undefined) problems.push(`${source}: ${parsed.problem}`);
+    else out[s.key] = parsed.value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = out as unknown as BridgeConfig;
+  if (config.downlinkUrl !== '') {
+    try {
+      const u = new URL(config.downlinkUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--downlink-url: "${config.downlinkUrl}" must be http:// or https://`);
+    } catch {
+      problems.push(`--downlink-url: "${config.downlinkUrl}" is not a URL`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]) });
+}
+
+/** Defaults overlaid with the given values: for tests and embedding (createBridge). */
+export function configWith(overrides: Partial<BridgeConfig>): BridgeConfig {
+  return Object.freeze({ ...loadConfig([], {}), ...overrides });
+}
+
+export function helpText(): string {
+  const lines = ['Usage: onem2m-ws-bridge [settings]', '', 'Every setting is also read from the BRIDGE_* environment variable shown (flag > env > default).', ''];
+  for (const s of SETTINGS) {
+    const flag = s.kind === 'boolean' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} ${s.values ? s.values.join('|') : s.kind.toUpperCase()}`;
+    lines.push(`  ${flag}`);
+    lines.push(`      ${s.help}`);
+    lines.push(`      default: ${s.default === '' ? '(none)' : s.default}   env: ${envName(s)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,79 @@
+// The downlink door's HTTP plumbing: reads `/r/<key>[/rest]` requests from the
+// CSE and writes back what the handler answers. No oneM2M logic here.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+export interface DownlinkHttpRequest {
+  method: string;
+  /** Path and query after `/r/<key>`; '' when nothing follows the key. */
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer | undefined;
+}
+
+export interface DownlinkHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+}
+
+export type DownlinkRequestHandler = (key: string, req: DownlinkHttpRequest) => Promise<DownlinkHttpResponse>;
+
+const PREFIX = '/r/';
+
+function plain(status: number, message: string): DownlinkHttpResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
+}
+
+export function createDownlinkServer(handler: DownlinkRequestHandler, maxBodyBytes: number): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(PREFIX)) {
+      write(res, plain(404, 'the downlink door serves /r/<key>[/<target>] only'));
+      req.resume();
+      return;
+    }
+    let end = url.length;
+    for (let i = PREFIX.length; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      if (c === 47 /* / */ || c === 63 /* ? */) {
+        end = i;
+        break;
+      }
+    }
+    const key = url.slice(PREFIX.length, end);
+    const path = url.slice(end);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        tooLarge = true;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        write(res, plain(413, `request body larger than ${maxBodyBytes} bytes`));
+        return;
+      }
+      const body = chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      handler(key, { method: req.method ?? 'GET', path, headers: req.headers, body }).then(
+        (answer) => write(res, answer),
+        (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
+      );
+    });
+    req.on('error', () => res.destroy());
+  });
+}
+
+function write(res: ServerResponse, answer: DownlinkHttpResponse): void {
+  if (res.destroyed) return;
+  const body = answer.body;
+  const headers: Record<string, string | number> = answer.headers;
+  headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}

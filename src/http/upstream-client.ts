@@ -1,0 +1,124 @@
+// Sends request primitives to the HTTP-only CSE (TS-0009) over a keep-alive
+// undici pool and turns its answers back into response primitives.
+import { Pool, errors as undiciErrors } from 'undici';
+import { BridgeError } from '../errors.js';
+import type { ContentCodec } from '../primitive/codec.js';
+import { absRelToEpochMs } from '../primitive/timestamp.js';
+import { Rsc } from '../primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
+import { fromHttpResponse } from './from-http-response.js';
+import { toHttpRequest } from './to-http-request.js';
+
+export interface UpstreamClientOptions {
+  url: URL;
+  content: ContentCodec;
+  contentFor(s: Serialization): ContentCodec | undefined;
+  timeoutMs: number;
+  connections: number;
+}
+
+/** Why an upstream exchange failed, for metrics and logs (bounded set). */
+export type UpstreamErrorKind = 'refused' | 'timeout' | 'reset' | 'bad_response' | 'other';
+
+export class UpstreamError extends BridgeError {
+  readonly kind: UpstreamErrorKind;
+  constructor(kind: UpstreamErrorKind, rsc: number, message: string, cause?: unknown) {
+    super(`BRIDGE_ERR_UPSTREAM_${kind.toUpperCase()}`, rsc, message, { cause });
+    this.name = 'UpstreamError';
+    this.kind = kind;
+  }
+}
+
+export class UpstreamClient {
+  private readonly pool: Pool;
+  private readonly options: UpstreamClientOptions;
+  /** Root path of the CSE, e.g. '' or '/onem2m' (ACME's [http] root). */
+  private readonly root: string;
+
+  constructor(options: UpstreamClientOptions) {
+    this.options = options;
+    this.pool = new Pool(options.url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+    });
+    this.root = options.url.pathname.replace(/\/+$/, '');
+  }
+
+  /**
+   * One request primitive → one response primitive, or null when the CSE
+   * sends none (rt = noResponse, HTTP 204). Failures become UpstreamError:
+   * unreachable → 5103, no answer in time → 4008 (ref B8).
+   */
+  async send(req: RequestPrimitive): Promise<ResponsePrimitive | null> {
+    let timeoutMs = this.options.timeoutMs;
+    if (req.rqet !== undefined) {
+      // TS-0004 6.4.1: the request expires at rqet; ACME does the same (ref B9 step 9).
+      const expiry = absRelToEpochMs(req.rqet, Date.now());
+      if (expiry !== undefined) timeoutMs = expiry - Date.now();
+      if (timeoutMs <= 0) throw new UpstreamError('timeout', Rsc.REQUEST_TIMEOUT, 'request expired (rqet) before it could be forwarded');
+    }
+    const http = toHttpRequest(req, this.options.content);
+    let res;
+    try {
+      res = await this.pool.request({
+        method: http.method,
+        path: this.root + http.path,
+        headers: http.headers,
+        body: http.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (err) {
+      throw classify(err, timeoutMs);
+    }
+    let body: Buffer | undefined;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      body = chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    } catch (err) {
+      throw classify(err, timeoutMs);
+    }
+    try {
+      return fromHttpResponse(req, { status: res.statusCode, headers: res.headers, body }, this.options.contentFor);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new UpstreamError('bad_response', Rsc.INTERNAL_SERVER_ERROR, `CSE answer could not be read: ${message}`, err);
+    }
+  }
+
+  /** Resolves true when a TCP connection to the CSE can be made (for /readyz). */
+  async reachable(): Promise<boolean> {
+    try {
+      const res = await this.pool.request({ method: 'GET', path: this.root + '/', headersTimeout: 2000, bodyTimeout: 2000 });
+      await res.body.dump();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function classify(err: unknown, timeoutMs: number): UpstreamError {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamError('timeout', Rsc.REQUEST_TIMEOUT, `CSE did not answer within ${timeoutMs} ms`, err);
+  }
+  if (err instanceof undiciErrors.ConnectTimeoutError) {
+    return new UpstreamError('refused', Rsc.TARGET_NOT_REACHABLE, 'CSE not reachable: connect timeout', err);
+  }
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EAI_AGAIN') {
+    return new UpstreamError('refused', Rsc.TARGET_NOT_REACHABLE, `CSE not reachable: ${code}`, err);
+  }
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    return new UpstreamError('reset', Rsc.TARGET_NOT_REACHABLE, `CSE connection failed: ${code}`, err);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpstreamError('other', Rsc.TARGET_NOT_REACHABLE, `CSE request failed: ${message}`, err);
+}

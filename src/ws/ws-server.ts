@@ -1,0 +1,157 @@
+// TS-0020 server side on the public door: the opening handshake (6.2),
+// subprotocol choice, permessage-deflate (6.2.2.8), keepalive, and one
+// WsSession per connection.
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { PrimitiveCodec } from '../primitive/codec.js';
+import type { Serialization } from '../primitive/types.js';
+import { negotiateSubprotocol } from './subprotocol.js';
+import { WsSession } from './ws-session.js';
+import type { SessionHandler } from './ws-session.js';
+
+export interface WsServerOptions {
+  /** Negotiate permessage-deflate when the client offers it (TS-0020 6.2.3.6). */
+  deflate: boolean;
+  /** Interval of keepalive pings; a peer that missed the previous pong is dropped. 0 disables. */
+  pingIntervalMs: number;
+  /** Largest accepted message in bytes. */
+  maxPayload: number;
+  codecFor(serialization: Serialization): PrimitiveCodec;
+  handler: SessionHandler;
+  /** A connection was accepted. */
+  onOpen(session: WsSession): void;
+  /** A connection is gone. */
+  onClose(session: WsSession, code: number, reason: string): void;
+  /** A handshake was refused; reason is what the client was told. */
+  onReject(remoteAddress: string, reason: string): void;
+}
+
+/** Answers a handshake that cannot succeed: HTTP status with a plain-text reason, no socket. */
+export function rejectHandshake(socket: Duplex, status: number, reason: string): void {
+  const body = Buffer.from(reason + '\n', 'utf8');
+  socket.once('finish', () => socket.destroy());
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    'Connection: close\r\n' +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${body.length}\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}
+
+const chosenProtocol = new WeakMap<IncomingMessage, string>();
+
+export class WsServer {
+  readonly sessions = new Set<WsSession>();
+  private readonly wss: WebSocketServer;
+  private readonly options: WsServerOptions;
+  private readonly sweep: NodeJS.Timeout | undefined;
+  private readonly sockets = new WeakMap<WsSession, WebSocket>();
+
+  constructor(options: WsServerOptions) {
+    this.options = options;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxPayload,
+      // No context takeover keeps idle connections small: zlib state is not
+      // kept between messages (RFC 7692 7.1.1).
+      perMessageDeflate: options.deflate
+        ? { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 }
+        : false,
+      // TS-0020 6.2.3.5: echo exactly the token the client offered.
+      handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
+    });
+    this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+      const reason = `${err.message} (RFC 6455 4.2.1)`;
+      options.onReject(req.socket.remoteAddress ?? '', reason);
+      rejectHandshake(socket, 400, reason);
+    });
+    if (options.pingIntervalMs > 0) {
+      this.sweep = setInterval(() => this.keepalive(), options.pingIntervalMs);
+      this.sweep.unref();
+    }
+  }
+
+  /** Handler for the public HTTP server's 'upgrade' event. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    // TS-0020 6.2.2.1: the request target of the handshake is "/".
+    const url = req.url ?? '/';
+    const path = url.indexOf('?') === -1 ? url : url.slice(0, url.indexOf('?'));
+    if (path !== '/') {
+      const reason = `WebSocket endpoint is "/", not "${path.slice(0, 100)}" (TS-0020 6.2.2.1)`;
+      this.options.onReject(remoteAddress, reason);
+      rejectHandshake(socket, 400, reason);
+      return;
+    }
+    const negotiation = negotiateSubprotocol(req.headers['sec-websocket-protocol']);
+    if (!negotiation.ok) {
+      this.options.onReject(remoteAddress, negotiation.reason);
+      rejectHandshake(socket, 400, negotiation.reason);
+      return;
+    }
+    chosenProtocol.set(req, negotiation.token);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const origin = req.headers['x-m2m-origin'];
+      const session = new WsSession(
+        ws,
+        {
+          subprotocol: negotiation.token,
+          serialization: negotiation.serialization,
+          remoteAddress,
+          handshakeOrigin: typeof origin === 'string' && origin.length > 0 ? origin : undefined,
+        },
+        this.options.codecFor(negotiation.serialization),
+        this.options.handler,
+      );
+      this.attach(ws, session);
+    });
+  }
+
+  /** Closes every connection with the given code (1001 on shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const session of this.sessions) session.close(code, reason);
+  }
+
+  /** Forcibly drops connections that did not finish their closing handshake. */
+  terminateAll(): void {
+    for (const session of this.sessions) session.terminate();
+  }
+
+  close(): void {
+    if (this.sweep !== undefined) clearInterval(this.sweep);
+    this.wss.close();
+  }
+
+  private attach(ws: WebSocket, session: WsSession): void {
+    this.sessions.add(session);
+    this.sockets.set(session, ws);
+    ws.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
+    ws.on('pong', () => {
+      session.awaitingPong = false;
+    });
+    ws.on('error', () => {
+      // 'close' follows; ws already answered protocol errors with a close frame.
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.sessions.delete(session);
+      session.handleClose();
+      this.options.onClose(session, code, reason.toString());
+    });
+    this.options.onOpen(session);
+  }
+
+  private keepalive(): void {
+    for (const session of this.sessions) {
+      if (session.awaitingPong) {
+        session.terminate();
+        continue;
+      }
+      session.awaitingPong = true;
+      this.sockets.get(session)?.ping();
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// One TS-0020 WebSocket connection: turns messages into primitives and back,
+// and matches responses to the requests the bridge sent down by rqi. It sees a
+// small WebSocket-like interface so it can be tested without sockets.
+import { BridgeError, PrimitiveDecodeError } from '../errors.js';
+import type { PrimitiveCodec } from '../primitive/codec.js';
+import { Rsc } from '../primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
+import type { Registration } from '../store/store.js';
+
+/** What a session needs from a `ws` WebSocket. */
+export interface WebSocketLike {
+  send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
+export interface SessionHandler {
+  /** Answers one request from the registree; null means "send no response" (rt.rtv = 5). */
+  onRequest(session: WsSession, req: RequestPrimitive): Promise<ResponsePrimitive | null>;
+  /** A message that could not be decoded; the session has already answered it. */
+  onMalformed?(session: WsSession, err: PrimitiveDecodeError): void;
+  /** A response whose rqi matches no request in flight. */
+  onUnmatchedResponse?(session: WsSession, rsp: ResponsePrimitive): void;
+}
+
+export interface SessionInfo {
+  subprotocol: string;
+  serialization: Serialization;
+  remoteAddress: string;
+  /** X-M2M-Origin of the handshake (ACME/tinyIoT extension), when given. */
+  handshakeOrigin?: string;
+}
+
+interface PendingRequest {
+  resolve(rsp: ResponsePrimitive): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Close codes used by the bridge (RFC 6455 7.4; 4000-4999 are ours). */
+export const CloseCode = {
+  GoingAway: 1001,
+  UnsupportedData: 1003,
+  PolicyViolation: 1008,
+  Replaced: 4000,
+  Deregistered: 4001,
+} as const;
+
+let nextSessionId = 1;
+
+export class WsSession {
+  readonly id = nextSessionId++;
+  readonly subprotocol: string;
+  readonly serialization: Serialization;
+  readonly remoteAddress: string;
+  readonly handshakeOrigin: string | undefined;
+  readonly codec: PrimitiveCodec;
+  /** The registree this connection is bound to (DESIGN 3); undefined while unbound. */
+  registration: Registration | undefined;
+  /** Resolves once the handshake's X-M2M-Origin has been looked up. */
+  ready: Promise<void> = Promise.resolve();
+  /** Set by the keepalive sweep; cleared when a pong arrives. */
+  awaitingPong = false;
+  closed = false;
+
+  private readonly socket: WebSocketLike;
+  private readonly handler: SessionHandler;
+  private readonly pending = new Map<string, PendingRequest>();
+  private rqiSuffix = 0;
+
+  constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler) {
+    this.socket = socket;
+    this.subprotocol = info.subprotocol;
+    this.serialization = info.serialization;
+    this.remoteAddress = info.remoteAddress;
+    this.handshakeOrigin = info.handshakeOrigin;
+    this.codec = codec;
+    this.handler = handler;
+  }
+
+  get registreeId(): string | undefined {
+    return this.registration?.id;
+  }
+
+  get inFlightDownlink(): number {
+    return this.pending.size;
+  }
+
+  /** One WebSocket message (all its frames). */
+  handleMessage(data: Buffer, isBinary: boolean): void {
+    // TS-0020 Table 6.2.2.9-1: CBOR travels in binary frames. A text frame
+    // cannot carry it, so that frame type is illegal for the subprotocol.
+    // JSON/XML in a binary frame is still UTF-8 text and is accepted.
+    if (this.codec.binary && !isBinary) {
+      this.socket.close(CloseCode.UnsupportedData, 'oneM2M.cbor requires binary frames (TS-0020 6.2.2.9)');
+      return;
+    }
+    let decoded;
+    try {
+      decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
+    } catch (err) {
+      const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
+      this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', pc: { 'm2m:dbg': bad.message } });
+      this.handler.onMalformed?.(this, bad);
+      return;
+    }
+    if (decoded.kind === 'response') {
+      this.settle(decoded.primitive);
+      return;
+    }
+    const req = decoded.primitive;
+    this.handler.onRequest(this, req).then(
+      (rsp) => {
+        if (rsp !== null) this.sendResponse(rsp);
+      },
+      (err: unknown) => {
+        const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
+        const message = err instanceof Error ? err.message : String(err);
+        this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', pc: { 'm2m:dbg': message } });
+      },
+    );
+  }
+
+  sendResponse(rsp: ResponsePrimitive): void {
+    if (this.closed) return;
+    this.socket.send(this.codec.encodeResponse(rsp), { binary: this.codec.binary });
+  }
+
+  /**
+   * Sends a request down to the registree and resolves with its response.
+   * An rqi already in flight on this connection is made unique for the WS leg
+   * so two answers never mix (ref G21); the response carries the original rqi.
+   */
+  request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
+    if (this.closed) return Promise.reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, 'registree connection closed'));
+    const originalRqi = req.rqi;
+    let wireRqi = originalRqi;
+    if (this.pending.has(wireRqi)) {
+      do wireRqi = `${originalRqi}~${++this.rqiSuffix}`;
+      while (this.pending.has(wireRqi));
+      req = { ...req, rqi: wireRqi };
+    }
+    return new Promise<ResponsePrimitive>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(wireRqi);
+        reject(new BridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', Rsc.REQUEST_TIMEOUT, `registree did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(wireRqi, {
+        resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
+        reject,
+        timer,
+      });
+      this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary }, (err) => {
+        if (err === undefined || err === null) return;
+        const entry = this.pending.get(wireRqi);
+        if (entry === undefined) return;
+        clearTimeout(entry.timer);
+        this.pending.delete(wireRqi);
+        reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, `send to registree failed: ${err.message}`));
+      });
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  /** The socket is gone: fail whatever still waits for an answer. */
+  handleClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [rqi, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      entry.reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, `registree disconnected before answering ${rqi}`));
+    }
+    this.pending.clear();
+  }
+
+  private settle(rsp: ResponsePrimitive): void {
+    const entry = this.pending.get(rsp.rqi);
+    if (entry === undefined) {
+      this.handler.onUnmatchedResponse?.(this, rsp);
+      return;
+    }
+    clearTimeout(entry.timer);
+    this.pending.delete(rsp.rqi);
+    entry.resolve(rsp);
+  }
+}

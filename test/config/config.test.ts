@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { ConfigError, SETTINGS, envName, helpText, loadConfig, parseDuration, parseHostPort } from '../../src/config/config.js';
+
+function problems(argv: string[], env: Record<string, string> = {}): readonly string[] {
+  try {
+    loadConfig(argv, env);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+}
+
+test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin 127.0.0.1:9464', () => {
+  const c = loadConfig([], {});
+  assert.deepEqual(c.listen, { host: '0.0.0.0', port: 8180 });
+  assert.deepEqual(c.downlinkListen, { host: '127.0.0.1', port: 8181 });
+  assert.deepEqual(c.adminListen, { host: '127.0.0.1', port: 9464 });
+  assert.equal(c.poaMode, 'auto');
+  assert.equal(c.upstreamFormat, 'json');
+  assert.equal(c.deflate, true);
+  assert.deepEqual(c.allowOriginator, []);
+});
+
+test('flags take both --name value and --name=value forms, and --no-deflate turns deflate off', () => {
+  const c = loadConfig(['--upstream', 'http://cse:8080/root', '--poa-mode=always', '--no-deflate', '--allow-originator', 'CAdmin, Cother', '--upstream-timeout', '2s'], {});
+  assert.equal(c.upstream.href, 'http://cse:8080/root');
+  assert.equal(c.poaMode, 'always');
+  assert.equal(c.deflate, false);
+  assert.deepEqual(c.allowOriginator, ['CAdmin', 'Cother']);
+  assert.equal(c.upstreamTimeoutMs, 2000);
+});
+
+test('a flag wins over its BRIDGE_* variable, which wins over the default', () => {
+  assert.equal(loadConfig([], { BRIDGE_UPSTREAM_FORMAT: 'cbor' }).upstreamFormat, 'cbor');
+  assert.equal(loadConfig(['--upstream-format', 'xml'], { BRIDGE_UPSTREAM_FORMAT: 'cbor' }).upstreamFormat, 'xml');
+});
+
+test('every problem is reported, each naming its setting', () => {
+  const found = problems(['--bogus', '1', '--upstream', 'ftp://x', '--poa-mode', 'sometimes', '--listen', 'nope'], { BRIDGE_UPSTREAM_TIMEOUT: 'soon' });
+  assert.equal(found.length, 5, found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('--bogus:')));
+  assert.ok(found.some((p) => p.startsWith('--upstream:')));
+  assert.ok(found.some((p) => p.startsWith('--poa-mode:')));
+  assert.ok(found.some((p) => p.startsWith('--listen:')));
+  assert.ok(found.some((p) => p.startsWith('BRIDGE_UPSTREAM_TIMEOUT:')));
+});
+
+test('a flag without its value is a problem', () => {
+  assert.deepEqual(problems(['--upstream']), ['--upstream: needs a value']);
+});
+
+test('durations and host:port parse in their usual spellings', () => {
+  assert.equal(parseDuration('250ms'), 250);
+  assert.equal(parseDuration('1.5s'), 1500);
+  assert.equal(parseDuration('2m'), 120_000);
+  assert.equal(parseDuration('100'), 100);
+  assert.equal(parseDuration('x'), undefined);
+  assert.deepEqual(parseHostPort('[::1]:9000'), { host: '::1', port: 9000 });
+  assert.deepEqual(parseHostPort(':80'), { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(parseHostPort('8180'), { host: '0.0.0.0', port: 8180 });
+  assert.equal(parseHostPort('h:99999'), undefined);
+});
+
+test('--help lists every setting with its default and environment variable', () => {
+  const text = helpText();
+  for (const s of SETTINGS) {
+    assert.ok(text.includes(`--${s.flag}`), s.flag);
+    assert.ok(text.includes(envName(s)), envName(s));
+  }
+});
+
+test('the CLI exits 2 and names the setting on bad configuration', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--upstream-format', 'yaml', '--nope'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--upstream-format: "yaml" is not one of json, cbor, xml/);
+  assert.match(r.stderr, /--nope: unknown setting/);
+});
