@@ -1,10 +1,27 @@
 // Picks the store implementation named by --store (DESIGN 5).
 import { BridgeError } from '../errors.js';
 import { Rsc } from '../primitive/types.js';
+import { LmdbStore } from './lmdb-store.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
 
+const ACCEPTED = 'use "lmdb:DIR" (durable, one node) or "memory" (lost on exit)';
+
+/** A problem with a --store value, or undefined when it names a store this version can open. */
+export function validateStoreSpec(spec: string): string | undefined {
+  if (spec === 'memory') return undefined;
+  if (spec.startsWith('lmdb:')) {
+    return spec.slice('lmdb:'.length).trim() === '' ? `store "${spec}" names no directory; ${ACCEPTED}` : undefined;
+  }
+  if (/^rediss?:\/\//i.test(spec)) {
+    return `store "${spec}": the redis store (DESIGN 5, 6) is not built yet in this version; ${ACCEPTED}`;
+  }
+  return `store "${spec}" is not a known store; ${ACCEPTED}`;
+}
+
 export function createStore(spec: string): Store {
+  const problem = validateStoreSpec(spec);
+  if (problem !== undefined) throw new BridgeError('BRIDGE_ERR_CONFIG', Rsc.INTERNAL_SERVER_ERROR, problem);
   if (spec === 'memory') return new MemoryStore();
-  throw new BridgeError('BRIDGE_ERR_CONFIG', Rsc.INTERNAL_SERVER_ERROR, `store "${spec}" is not available in this version; use "memory"`);
+  return new LmdbStore(spec.slice('lmdb:'.length));
 }

@@ -1,5 +1,6 @@
 // What the bridge keeps about registrees. One interface; implementations are
 // chosen by --store (DESIGN 5). Registrations outlive connections (TS-0020 6.4).
+import type { RequestPrimitive } from '../primitive/types.js';
 
 export type RegistreeKind = 'ae' | 'cse';
 
@@ -18,6 +19,56 @@ export interface Registration {
   createdAt: number;
 }
 
+/** One request the CSE sent while its registree was offline (DESIGN 4). */
+export interface QueuedRequest {
+  /** Position in the registree's queue, assigned by the store; strictly increasing per registree. */
+  seq: number;
+  /** The request primitive exactly as it will be sent to the registree. */
+  request: RequestPrimitive;
+  /** Size accounted against the caps (the encoded request). */
+  bytes: number;
+  /** ms since epoch after which the request is dropped as expired. */
+  expiresAt: number;
+  /** ms since epoch when it was stored. */
+  storedAt: number;
+  /** Subscription reference (`sur`) of a NOTIFY, for ec = latest replacement. */
+  sur?: string;
+}
+
+export interface EnqueueRequest {
+  request: RequestPrimitive;
+  bytes: number;
+  expiresAt: number;
+  sur?: string;
+  /**
+   * TS-0004 eventCat latest (ec = 4): a stored request of the same registree
+   * with the same `sur` is replaced by this one (it takes the new seq).
+   */
+  replaceSameSur: boolean;
+}
+
+export interface QueueLimits {
+  /** Per registree. */
+  maxMessages: number;
+  /** Per registree, sum of `bytes`. */
+  maxBytes: number;
+  /** All registrees together, sum of `bytes`. */
+  globalMaxBytes: number;
+}
+
+/**
+ * The newest request is refused when a cap would be exceeded; nothing stored
+ * is dropped to make room (TS-0004 Annex H purges the newest first).
+ */
+export type EnqueueResult =
+  | { stored: true; seq: number; replaced: number }
+  | { stored: false; reason: 'max_messages' | 'max_bytes' | 'global_max_bytes' };
+
+export interface QueueTotals {
+  messages: number;
+  bytes: number;
+}
+
 export interface Store {
   /** Human-readable description for logs, e.g. `memory` or `lmdb:./data`. */
   readonly description: string;
@@ -30,4 +81,19 @@ export interface Store {
   /** Removes the registration and its key index entry; no-op when unknown. */
   deleteRegistration(id: string): Promise<void>;
   listRegistrations(): Promise<Registration[]>;
+
+  /** Stores a request durably (resolves only once it is committed) unless a cap refuses it. */
+  enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult>;
+  /** Up to `limit` stored requests with seq > afterSeq, oldest first; expired ones are skipped. */
+  peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]>;
+  /** Removes one stored request after the registree answered it; no-op when already gone. */
+  ack(id: string, seq: number): Promise<void>;
+  /** Removes every request that expired at `now`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Drops a registree's whole queue (deregistration, admin DELETE). */
+  dropQueue(id: string): Promise<void>;
+  /** Queue size of one registree. */
+  queueStats(id: string): QueueTotals;
+  /** Queue size of all registrees together (for gauges; must be cheap). */
+  totals(): QueueTotals;
 }

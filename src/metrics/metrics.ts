@@ -1,0 +1,138 @@
+// Prometheus metrics of DESIGN 7 on an own prom-client Registry (so every
+// bridge, and every test, gets fresh ones). Labels are bounded: no rqi and no
+// originator IDs. Hot-path children are cached so an observation costs one
+// Map lookup, not a label hash.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueTotals } from '../store/store.js';
+
+export const METRIC_PREFIX = 'onem2m_bridge_';
+
+/** Every metric name the bridge exports (without prom-client's default process metrics). */
+export const METRIC_NAMES = {
+  wsConnections: `${METRIC_PREFIX}ws_connections`,
+  wsHandshakes: `${METRIC_PREFIX}ws_handshakes_total`,
+  primitives: `${METRIC_PREFIX}primitives_total`,
+  requestDuration: `${METRIC_PREFIX}request_duration_seconds`,
+  upstreamErrors: `${METRIC_PREFIX}upstream_errors_total`,
+  registrees: `${METRIC_PREFIX}registrees`,
+  queueMessages: `${METRIC_PREFIX}queue_messages`,
+  queueBytes: `${METRIC_PREFIX}queue_bytes`,
+  queueEvents: `${METRIC_PREFIX}queue_events_total`,
+  passthroughRequests: `${METRIC_PREFIX}passthrough_requests_total`,
+} as const;
+
+export type Direction = 'uplink' | 'downlink';
+export type QueueEvent = 'stored' | 'delivered' | 'expired' | 'replaced' | 'refused';
+
+/** Buckets from 100 µs to 30 s: loopback hops through slow CSEs. */
+const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface MetricsSources {
+  registrees(): { online: number; offline: number };
+  queueTotals(): QueueTotals;
+}
+
+type CounterChild = { inc(value?: number): void };
+type HistogramChild = { observe(value: number): void };
+
+export class BridgeMetrics {
+  readonly registry = new Registry();
+  private readonly wsConnections: Gauge<'subprotocol'>;
+  private readonly handshakes: Counter<'result' | 'reason'>;
+  private readonly primitives: Counter<'direction' | 'op' | 'rsc'>;
+  private readonly duration: Histogram<'direction' | 'op'>;
+  private readonly upstreamErrors: Counter<'kind'>;
+  private readonly queueEvents: Counter<'event'>;
+  private readonly passthrough: Counter<'status'>;
+  private readonly primitiveChildren = new Map<string, CounterChild>();
+  private readonly durationChildren = new Map<string, HistogramChild>();
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    this.wsConnections = new Gauge({ name: METRIC_NAMES.wsConnections, help: 'Open WebSocket connections by subprotocol', labelNames: ['subprotocol'], registers });
+    this.handshakes = new Counter({ name: METRIC_NAMES.wsHandshakes, help: 'WebSocket opening handshakes by result and reason', labelNames: ['result', 'reason'], registers });
+    this.primitives = new Counter({ name: METRIC_NAMES.primitives, help: 'Request primitives answered, by direction, operation and response status code', labelNames: ['direction', 'op', 'rsc'], registers });
+    this.duration = new Histogram({ name: METRIC_NAMES.requestDuration, help: 'Time from request to response through the bridge', labelNames: ['direction', 'op'], buckets: DURATION_BUCKETS, registers });
+    this.upstreamErrors = new Counter({ name: METRIC_NAMES.upstreamErrors, help: 'Failed exchanges with the upstream CSE by kind', labelNames: ['kind'], registers });
+    new Gauge({
+      name: METRIC_NAMES.registrees,
+      help: 'Known registrees by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const r = sources.registrees();
+        this.set({ state: 'online' }, r.online);
+        this.set({ state: 'offline' }, r.offline);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.queueMessages,
+      help: 'Requests stored for offline registrees',
+      registers,
+      collect() {
+        this.set(sources.queueTotals().messages);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.queueBytes,
+      help: 'Bytes stored for offline registrees',
+      registers,
+      collect() {
+        this.set(sources.queueTotals().bytes);
+      },
+    });
+    this.queueEvents = new Counter({ name: METRIC_NAMES.queueEvents, help: 'Store-and-forward events', labelNames: ['event'], registers });
+    this.passthrough = new Counter({ name: METRIC_NAMES.passthroughRequests, help: 'Plain HTTP requests passed through to the CSE, by status', labelNames: ['status'], registers });
+    // Series that should exist from the start, so dashboards show zeros, not gaps.
+    for (const event of ['stored', 'delivered', 'expired', 'replaced', 'refused'] as const) this.queueEvents.inc({ event }, 0);
+    for (const result of ['accepted', 'rejected']) this.handshakes.inc({ result, reason: result === 'accepted' ? 'ok' : 'bad_request' }, 0);
+  }
+
+  connectionOpened(subprotocol: string): void {
+    this.wsConnections.inc({ subprotocol });
+  }
+
+  connectionClosed(subprotocol: string): void {
+    this.wsConnections.dec({ subprotocol });
+  }
+
+  /** reason: a short bounded token such as `no_subprotocol`, `bad_path`, `bad_handshake`. */
+  handshake(result: 'accepted' | 'rejected', reason: string): void {
+    this.handshakes.inc({ result, reason });
+  }
+
+  /** One request answered: counts it and observes its duration. */
+  primitive(direction: Direction, op: number, rsc: number, seconds: number): void {
+    const key = `${direction}:${op}:${rsc}`;
+    let counter = this.primitiveChildren.get(key);
+    if (counter === undefined) {
+      counter = this.primitives.labels(direction, String(op), String(rsc));
+      this.primitiveChildren.set(key, counter);
+    }
+    counter.inc();
+    const dkey = `${direction}:${op}`;
+    let histogram = this.durationChildren.get(dkey);
+    if (histogram === undefined) {
+      histogram = this.duration.labels(direction, String(op));
+      this.durationChildren.set(dkey, histogram);
+    }
+    histogram.observe(seconds);
+  }
+
+  upstreamError(kind: string): void {
+    this.upstreamErrors.inc({ kind });
+  }
+
+  queueEvent(event: QueueEvent, n = 1): void {
+    this.queueEvents.inc({ event }, n);
+  }
+
+  passthroughRequest(status: number): void {
+    this.passthrough.inc({ status: String(status) });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,278 @@
+// --store lmdb:DIR: one node, durable (DESIGN 5). lmdb-js commits writes in
+// batches on its own thread ("group commit"), so no fsync blocks the event
+// loop; a write's promise resolves once its batch is committed, and we also
+// wait for the flush, so what resolved survives a crash (DESIGN 4: stored
+// requests are durable).
+//
+// Layout (named sub-databases of one environment):
+//   registrations: id → Registration
+//   keys:          key → id                  (the downlink key index)
+//   queue:         [id, seq] → StoredRequest (ordered array keys: per-registree FIFO)
+// Counters, seqs and the sur lookup live in a QueueLedger rebuilt by one scan
+// at open(); nothing else is persisted.
+import { mkdir } from 'node:fs/promises';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { BridgeError } from '../errors.js';
+import type { RequestPrimitive } from '../primitive/types.js';
+import { Rsc } from '../primitive/types.js';
+import { QueueLedger, isExpired } from './memory-store.js';
+import type { LedgerEntry } from './memory-store.js';
+import type {
+  EnqueueRequest,
+  EnqueueResult,
+  QueueLimits,
+  QueueTotals,
+  QueuedRequest,
+  Registration,
+  Store,
+} from './store.js';
+
+type QueueKey = [string, number];
+
+/** Value of one queue entry; its seq is the second half of the key. */
+interface StoredRequest {
+  request: RequestPrimitive;
+  bytes: number;
+  expiresAt: number;
+  storedAt: number;
+  sur?: string;
+}
+
+interface Handles {
+  root: RootDatabase;
+  registrations: Database<Registration, string>;
+  keys: Database<string, string>;
+  queue: Database<StoredRequest, QueueKey>;
+}
+
+export interface LmdbStoreOptions {
+  /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
+  now?: () => number;
+}
+
+/** Largest seq an ordered key can hold exactly; the upper end of a registree's key range. */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+export class LmdbStore implements Store {
+  readonly description: string;
+  private readonly dir: string;
+  private readonly now: () => number;
+  private db: Handles | undefined;
+  private ledger = new QueueLedger<LedgerEntry>();
+
+  constructor(dir: string, options: LmdbStoreOptions = {}) {
+    this.dir = dir;
+    this.description = `lmdb:${dir}`;
+    this.now = options.now ?? Date.now;
+  }
+
+  async open(): Promise<void> {
+    if (this.db !== undefined) return;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      // Default sync mode (no noSync): a commit reported flushed survives power loss.
+      const root = open({ path: this.dir, maxDbs: 8 });
+      this.db = {
+        root,
+        registrations: root.openDB<Registration, string>({ name: 'registrations' }),
+        keys: root.openDB<string, string>({ name: 'keys' }),
+        queue: root.openDB<StoredRequest, QueueKey>({ name: 'queue' }),
+      };
+    } catch (err) {
+      throw storeError(`cannot open ${this.description}`, err);
+    }
+    // One scan rebuilds counters, seqs and the sur lookup (keys come back in [id, seq] order).
+    const ledger = new QueueLedger<LedgerEntry>();
+    for (const { key, value } of this.db.queue.getRange({ snapshot: true })) {
+      const [id, seq] = key;
+      ledger.load(id, ledgerEntry(seq, value));
+    }
+    this.ledger = ledger;
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    if (db === undefined) return;
+    this.db = undefined;
+    await db.root.close(); // waits for outstanding commits
+  }
+
+  async getRegistration(id: string): Promise<Registration | undefined> {
+    return this.handles().registrations.get(id);
+  }
+
+  async getRegistrationByKey(key: string): Promise<Registration | undefined> {
+    const db = this.handles();
+    const id = db.keys.get(key);
+    if (id === undefined) return undefined;
+    const reg = db.registrations.get(id);
+    return reg !== undefined && reg.key === key ? reg : undefined;
+  }
+
+  async putRegistration(reg: Registration): Promise<void> {
+    const db = this.handles();
+    const value = { ...reg }; // encoded inside the transaction: copy what the caller gave now
+    // A transaction callback reads and writes atomically, in call order, so
+    // the key index stays consistent with concurrent replaces.
+    await this.durable(
+      db.root.transaction(() => {
+        const previous = db.registrations.get(reg.id);
+        if (previous !== undefined && previous.key !== reg.key && db.keys.get(previous.key) === reg.id) {
+          void db.keys.remove(previous.key);
+        }
+        void db.registrations.put(reg.id, value);
+        void db.keys.put(reg.key, reg.id);
+      }),
+    );
+  }
+
+  async deleteRegistration(id: string): Promise<void> {
+    const db = this.handles();
+    await this.durable(
+      db.root.transaction(() => {
+        const previous = db.registrations.get(id);
+        if (previous === undefined) return;
+        void db.registrations.remove(id);
+        if (db.keys.get(previous.key) === id) void db.keys.remove(previous.key);
+      }),
+    );
+  }
+
+  async listRegistrations(): Promise<Registration[]> {
+    return [...this.handles().registrations.getRange()].map(({ value }) => value);
+  }
+
+  async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
+    const db = this.handles();
+    const storedAt = this.now();
+    // Caps are checked and counters moved synchronously, before any await, so
+    // concurrent enqueues cannot overshoot a cap (DESIGN 4).
+    const r = this.ledger.reserve(id, item, limits, (seq) => {
+      const e: LedgerEntry = { seq, bytes: item.bytes, expiresAt: item.expiresAt };
+      if (item.sur !== undefined) e.sur = item.sur;
+      return e;
+    });
+    if (!r.stored) return r;
+    const value: StoredRequest = { request: item.request, bytes: item.bytes, expiresAt: item.expiresAt, storedAt };
+    if (item.sur !== undefined) value.sur = item.sur;
+    try {
+      // ec = latest (TS-0004 6.3.3): the replaced entries go and the new one
+      // comes in the same commit, so a crash never leaves both or neither.
+      await this.durable(
+        db.root.batch(() => {
+          for (const old of r.removed) void db.queue.remove([id, old.seq]);
+          void db.queue.put([id, r.entry.seq], value);
+        }),
+      );
+    } catch (err) {
+      this.ledger.unreserve(id, r.entry, r.removed);
+      throw storeError(`cannot store a request for ${id}`, err);
+    }
+    return { stored: true, seq: r.entry.seq, replaced: r.removed.length };
+  }
+
+  async peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]> {
+    const db = this.handles();
+    const now = this.now();
+    const out: QueuedRequest[] = [];
+    if (limit <= 0) return out;
+    const range = db.queue.getRange({ start: [id, afterSeq], end: [id, MAX_SEQ] });
+    for (const { key, value } of range) {
+      const seq = key[1];
+      if (seq <= afterSeq) continue;
+      // The ledger is the truth while a removal (ack, replace) is still being committed.
+      if (this.ledger.get(id, seq) === undefined) continue;
+      if (isExpired(value, now)) continue; // DESIGN 4: expired requests are not sent
+      const q: QueuedRequest = { seq, request: value.request, bytes: value.bytes, expiresAt: value.expiresAt, storedAt: value.storedAt };
+      if (value.sur !== undefined) q.sur = value.sur;
+      out.push(q);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async ack(id: string, seq: number): Promise<void> {
+    const db = this.handles();
+    const entry = this.ledger.delete(id, seq);
+    if (entry === undefined) return;
+    try {
+      await this.durable(db.queue.remove([id, seq]));
+    } catch (err) {
+      this.ledger.restore(id, [entry]);
+      throw storeError(`cannot remove request ${seq} of ${id}`, err);
+    }
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const db = this.handles();
+    const expired = this.ledger.dropExpired(now);
+    if (expired.length === 0) return 0;
+    try {
+      await this.durable(
+        db.root.batch(() => {
+          for (const { id, entry } of expired) void db.queue.remove([id, entry.seq]);
+        }),
+      );
+    } catch (err) {
+      const byId = new Map<string, LedgerEntry[]>();
+      for (const { id, entry } of expired) {
+        const list = byId.get(id);
+        if (list === undefined) byId.set(id, [entry]);
+        else list.push(entry);
+      }
+      for (const [id, entries] of byId) this.ledger.restore(id, entries);
+      throw storeError('cannot purge expired requests', err);
+    }
+    return expired.length;
+  }
+
+  async dropQueue(id: string): Promise<void> {
+    const db = this.handles();
+    const entries = this.ledger.drop(id);
+    if (entries.length === 0) return;
+    try {
+      await this.durable(
+        db.root.batch(() => {
+          for (const e of entries) void db.queue.remove([id, e.seq]);
+        }),
+      );
+    } catch (err) {
+      this.ledger.restore(id, entries);
+      throw storeError(`cannot drop the queue of ${id}`, err);
+    }
+  }
+
+  queueStats(id: string): QueueTotals {
+    return this.ledger.stats(id);
+  }
+
+  totals(): QueueTotals {
+    return this.ledger.totals();
+  }
+
+  private handles(): Handles {
+    if (this.db === undefined) {
+      throw new BridgeError('BRIDGE_ERR_STORE', Rsc.INTERNAL_SERVER_ERROR, `${this.description} is not open`);
+    }
+    return this.db;
+  }
+
+  /** Resolves once the write is committed and flushed to disk (lmdb-js overlappingSync flushes after the commit). */
+  private async durable(write: Promise<unknown>): Promise<void> {
+    await write;
+    const db = this.db;
+    if (db !== undefined) await db.root.flushed;
+  }
+}
+
+function ledgerEntry(seq: number, value: StoredRequest): LedgerEntry {
+  const e: LedgerEntry = { seq, bytes: value.bytes, expiresAt: value.expiresAt };
+  if (value.sur !== undefined) e.sur = value.sur;
+  return e;
+}
+
+function storeError(message: string, cause: unknown): BridgeError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new BridgeError('BRIDGE_ERR_STORE', Rsc.INTERNAL_SERVER_ERROR, `${message}: ${detail}`, { cause });
+}
