@@ -1,20 +1,25 @@
 // Composition root of one bridge process: the three doors (DESIGN 1), the
-// WebSocket server, the uplink and downlink, the upstream client and the store.
+// WebSocket server, the uplink and downlink, queue delivery, the upstream
+// client, the store and the metrics.
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
 import { createAdminServer } from '../http/admin-server.js';
+import type { RegistreeView } from '../http/admin-server.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
+import { createPassthrough } from '../http/passthrough.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { silentLogger } from '../log.js';
+import { BridgeMetrics } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { Registration, Store } from '../store/store.js';
 import { WsServer } from '../ws/ws-server.js';
 import { CloseCode } from '../ws/ws-session.js';
 import { Downlink } from './downlink.js';
+import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
 
@@ -28,10 +33,12 @@ export interface BridgeAddresses {
 
 export interface Bridge {
   start(): Promise<BridgeAddresses>;
+  /** SIGTERM semantics: stop accepting, answer in-flight requests, close WebSockets with 1001, close the store. */
   stop(): Promise<void>;
   readonly addresses: BridgeAddresses | undefined;
   readonly registry: Registry;
   readonly store: Store;
+  readonly metrics: BridgeMetrics;
   /** Open WebSocket connections, bound or not. */
   connectionCount(): number;
 }
@@ -42,8 +49,13 @@ export interface BridgeDependencies {
   store?: Store;
 }
 
-/** How long stop() waits for peers to finish closing before dropping them. */
+/** How long stop() waits for in-flight uplink requests, then for peers to finish closing. */
+const STOP_INFLIGHT_MS = 5000;
 const STOP_GRACE_MS = 2000;
+/** Expired stored requests are swept this often. */
+const PURGE_INTERVAL_MS = 60_000;
+/** Stored requests sent before waiting for their answers. */
+const DELIVERY_WINDOW = 64;
 
 function listen(server: Server, at: HostPort): Promise<HostPort> {
   return new Promise((resolve, reject) => {
@@ -69,21 +81,38 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const logger = deps.logger ?? silentLogger();
   const store = deps.store ?? createStore(config.store);
   const registry = new Registry();
-  const upstreamContent = contentCodecFor(config.upstreamFormat);
+  let knownRegistrees = 0;
+  const metrics = new BridgeMetrics({
+    registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount) }),
+    queueTotals: () => store.totals(),
+  });
   const upstream = new UpstreamClient({
     url: config.upstream,
-    content: upstreamContent,
+    content: contentCodecFor(config.upstreamFormat),
     contentFor: contentCodecFor,
     timeoutMs: config.upstreamTimeoutMs,
     connections: config.upstreamConnections,
   });
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
+  let storeOpen = false;
+  let purgeTimer: NodeJS.Timeout | undefined;
 
+  const delivery = new QueueDelivery({
+    store,
+    logger,
+    timeoutMs: config.downlinkTimeoutMs,
+    window: DELIVERY_WINDOW,
+    onDelivered: (n) => metrics.queueEvent('delivered', n),
+  });
   const uplink = new Uplink({
     upstream,
     store,
@@ -92,6 +121,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     poaMode: config.poaMode,
     allowOriginator: new Set(config.allowOriginator),
     downlinkBase: () => downlinkBase,
+    onBound: (session, _reg, how) => {
+      if (how === 'registration') void refreshRegistreeCount();
+      delivery.kick(session);
+    },
+    onDeregistered: () => void refreshRegistreeCount(),
+    onPrimitive: (op, rsc, seconds) => metrics.primitive('uplink', op, rsc, seconds),
+    onUpstreamError: (kind) => metrics.upstreamError(kind),
   });
   const downlink = new Downlink({
     store,
@@ -100,7 +136,18 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     timeoutMs: config.downlinkTimeoutMs,
     defaultSerialization: config.upstreamFormat,
     contentFor: contentCodecFor,
+    delivery,
+    offlineAck: config.offlineAck,
+    autoVerify: config.autoVerify,
+    queueTtlMs: config.queueTtlMs,
+    limits: { maxMessages: config.queueMaxMessages, maxBytes: config.queueMaxBytes, globalMaxBytes: config.queueGlobalMaxBytes },
+    onPrimitive: (op, rsc, seconds) => metrics.primitive('downlink', op, rsc, seconds),
+    onQueueEvent: (event, n) => metrics.queueEvent(event, n),
   });
+
+  async function refreshRegistreeCount(): Promise<void> {
+    knownRegistrees = (await store.listRegistrations()).length;
+  }
 
   const ws = new WsServer({
     deflate: config.deflate,
@@ -109,26 +156,78 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     codecFor,
     handler: uplink,
     onOpen: (session) => {
+      metrics.connectionOpened(session.subprotocol);
+      metrics.handshake('accepted', 'ok');
       logger.info({ conn: session.id, subprotocol: session.subprotocol, remote: session.remoteAddress, origin: session.handshakeOrigin }, 'connection open');
       uplink.bindHandshakeOrigin(session);
     },
     onClose: (session, code, reason) => {
+      metrics.connectionClosed(session.subprotocol);
       logger.info({ conn: session.id, registree: session.registreeId, code, reason }, 'connection closed');
       registry.unbind(session);
     },
-    onReject: (remote, reason) => logger.info({ remote, reason }, 'handshake refused'),
+    onReject: (remote, reason, kind) => {
+      metrics.handshake('rejected', kind);
+      logger.info({ remote, reason }, 'handshake refused');
+    },
   });
 
+  const passthrough = config.passthrough
+    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, onResponse: (status) => metrics.passthroughRequest(status) })
+    : undefined;
   const publicServer = createServer((req, res) => {
-    // HTTP passthrough to the CSE arrives with DESIGN 1's reverse-proxy door.
-    const body = 'this door serves the oneM2M WebSocket binding (TS-0020) at "/"; HTTP passthrough is not enabled\n';
+    if (passthrough !== undefined) {
+      passthrough.handle(req, res);
+      return;
+    }
+    const body = 'this door serves the oneM2M WebSocket binding (TS-0020) at "/"; HTTP passthrough is off (--no-passthrough)\n';
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     req.resume();
   });
   publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const downlinkServer = createDownlinkServer(downlink.handle, config.maxMessageBytes);
-  const adminServer = createAdminServer({ healthy: () => true });
+
+  function view(reg: Registration): RegistreeView {
+    const session = registry.sessionForId(reg.id);
+    const q = store.queueStats(reg.id);
+    return {
+      id: reg.id,
+      kind: reg.kind,
+      online: session !== undefined,
+      subprotocol: session?.subprotocol,
+      remoteAddress: session?.remoteAddress,
+      queuedMessages: q.messages,
+      queuedBytes: q.bytes,
+      registeredAt: new Date(reg.createdAt).toISOString(),
+    };
+  }
+  const adminServer = createAdminServer({
+    ready: async () => {
+      const upstreamOk = await upstream.reachable();
+      return { ready: upstreamOk && storeOpen, checks: { upstream: upstreamOk, store: storeOpen } };
+    },
+    metrics: () => metrics.render(),
+    listRegistrees: async () => (await store.listRegistrations()).map(view),
+    getRegistree: async (id) => {
+      const reg = await store.getRegistration(id);
+      return reg === undefined ? undefined : view(reg);
+    },
+    deleteRegistree: async (id) => {
+      const reg = await store.getRegistration(id);
+      if (reg === undefined) return false;
+      const session = registry.sessionForId(id);
+      if (session !== undefined) {
+        registry.unbind(session);
+        session.close(CloseCode.Deregistered, `registree ${id} removed by the operator`);
+      }
+      await store.dropQueue(id);
+      await store.deleteRegistration(id);
+      await refreshRegistreeCount();
+      logger.info({ registree: id }, 'registree removed by the operator');
+      return true;
+    },
+  });
   for (const server of [publicServer, downlinkServer, adminServer]) {
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -139,12 +238,15 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   return {
     registry,
     store,
+    metrics,
     connectionCount: () => ws.sessions.size,
     get addresses() {
       return addresses;
     },
     async start() {
       await store.open();
+      storeOpen = true;
+      await refreshRegistreeCount();
       const [pub, down, admin] = await Promise.all([
         listen(publicServer, config.listen),
         listen(downlinkServer, config.downlinkListen),
@@ -153,21 +255,38 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
       downlinkBase = `${downlinkUrl}/r/`;
       addresses = { public: pub, downlink: down, admin, downlinkUrl };
+      purgeTimer = setInterval(() => {
+        store.purgeExpired(Date.now()).then(
+          (n) => {
+            if (n > 0) metrics.queueEvent('expired', n);
+          },
+          (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
+        );
+      }, PURGE_INTERVAL_MS);
+      purgeTimer.unref();
       logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
-      if (store.description === 'memory') logger.warn('store is memory: registrations are lost when the process exits');
+      if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
       return addresses;
     },
     async stop() {
+      if (purgeTimer !== undefined) clearInterval(purgeTimer);
+      // 1. Stop accepting: no new connections on any door.
+      const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
+      // 2. Answer what is in flight.
+      await Promise.race([uplink.idle(), delay(STOP_INFLIGHT_MS)]);
+      // 3. Close WebSockets with 1001; peers get a moment for the closing handshake.
       ws.closeAll(CloseCode.GoingAway, 'bridge shutting down');
-      // Peers get a moment for the closing handshake; then their sockets go.
       const force = setTimeout(() => {
         ws.terminateAll();
         for (const server of [publicServer, downlinkServer, adminServer]) server.closeAllConnections();
       }, STOP_GRACE_MS);
-      await Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
+      await closing;
       clearTimeout(force);
       ws.close();
+      await passthrough?.close();
       await upstream.close();
+      // 4. Flush and close the store.
+      storeOpen = false;
       await store.close();
     },
   };

@@ -10,8 +10,11 @@ import { parseContentType } from '../http/content-type.js';
 import type { DownlinkHttpRequest, DownlinkHttpResponse } from '../http/downlink-server.js';
 import { fromHttpRequest } from '../http/from-http-request.js';
 import { toHttpResponse } from '../http/to-http-response.js';
-import type { Store } from '../store/store.js';
+import type { Store, QueueLimits, Registration } from '../store/store.js';
+import type { QueueEvent } from '../metrics/metrics.js';
 import { DEFAULT_RVI, errorResponse, responseForError } from './error-response.js';
+import { decideOffline, expiryOf } from './offline-policy.js';
+import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';
 
 export interface DownlinkOptions {
@@ -22,7 +25,14 @@ export interface DownlinkOptions {
   /** Serialization of answers when the CSE's request names none. */
   defaultSerialization: Serialization;
   contentFor(s: Serialization): ContentCodec | undefined;
+  delivery: QueueDelivery;
+  /** rsc that acknowledges a stored NOTIFY (--offline-ack). */
+  offlineAck: number;
+  autoVerify: boolean;
+  queueTtlMs: number;
+  limits: QueueLimits;
   onPrimitive?(op: number, rsc: number, seconds: number): void;
+  onQueueEvent?(event: QueueEvent, n?: number): void;
 }
 
 export class Downlink {
@@ -53,10 +63,10 @@ export class Downlink {
     }
     session = this.o.registry.sessionForKey(key);
     let rsp: ResponsePrimitive;
-    if (session === undefined) {
-      // The durable store-and-forward queue comes with DESIGN 4; until then an
-      // offline registree is simply not reachable.
-      rsp = errorResponse(req.rqi, Rsc.TARGET_NOT_REACHABLE, `registree ${reg.id} is not connected`, req.rvi ?? rvi);
+    if (session === undefined || this.o.delivery.isDraining(session)) {
+      // Offline, or its stored requests are still being delivered: DESIGN 4.
+      rsp = await this.offline(reg, req);
+      if (session !== undefined) this.o.delivery.kick(session);
     } else {
       try {
         rsp = await session.request(req, this.o.timeoutMs);
@@ -68,6 +78,33 @@ export class Downlink {
     this.o.onPrimitive?.(req.op, rsp.rsc, Number(process.hrtime.bigint() - started) / 1e9);
     return toHttpResponse(rsp, content, req.rqi);
   };
+
+  /** DESIGN 4 table: store a NOTIFY durably, answer a verification, or refuse. */
+  private async offline(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
+    const rvi = req.rvi ?? DEFAULT_RVI;
+    const decision = decideOffline(req, this.o.autoVerify);
+    if (decision.action === 'refuse') return errorResponse(req.rqi, decision.rsc, `${decision.reason} (${reg.id})`, rvi);
+    if (decision.action === 'verify') return { rsc: Rsc.OK, rqi: req.rqi, rvi };
+    const now = Date.now();
+    const expiresAt = expiryOf(req, now, this.o.queueTtlMs);
+    if (expiresAt <= now) return errorResponse(req.rqi, Rsc.REQUEST_TIMEOUT, 'request expired (rqet) before it could be stored', rvi);
+    const bytes = estimateBytes(req);
+    let result;
+    try {
+      result = await this.o.store.enqueue(reg.id, { request: req, bytes, expiresAt, sur: decision.sur, replaceSameSur: decision.latest }, this.o.limits);
+    } catch (err) {
+      this.o.logger.error({ registree: reg.id, rqi: req.rqi, err: String(err) }, 'storing a request failed');
+      return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, 'request could not be stored', rvi);
+    }
+    if (!result.stored) {
+      this.o.onQueueEvent?.('refused');
+      // TS-0004 Annex H: when the buffer is full the newest request is the one refused.
+      return errorResponse(req.rqi, Rsc.TARGET_NOT_REACHABLE, `registree ${reg.id} is offline and its queue is full (${result.reason})`, rvi);
+    }
+    this.o.onQueueEvent?.('stored');
+    if (result.replaced > 0) this.o.onQueueEvent?.('replaced', result.replaced);
+    return { rsc: this.o.offlineAck, rqi: req.rqi, rvi };
+  }
 
   /** Answer in what the CSE asked for (Accept), else what it sent, else the configured format. */
   private answerCodec(http: DownlinkHttpRequest): ContentCodec {
@@ -82,4 +119,9 @@ export class Downlink {
     if (fallback === undefined) throw new BridgeError('BRIDGE_ERR_CONFIG', Rsc.INTERNAL_SERVER_ERROR, 'no codec for the default serialization');
     return fallback;
   }
+}
+
+/** Size accounted against the queue caps: roughly what the request weighs when stored. */
+function estimateBytes(req: RequestPrimitive): number {
+  return JSON.stringify(req).length;
 }

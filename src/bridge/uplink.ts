@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoaMode } from '../config/config.js';
 import { BridgeError } from '../errors.js';
+import { UpstreamError } from '../http/upstream-client.js';
 import type { PrimitiveDecodeError } from '../errors.js';
 import { Operation, ResponseTypeValue, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
@@ -31,6 +32,8 @@ export interface UplinkOptions {
   /** Observers for metrics; all optional. */
   onBound?(session: WsSession, reg: Registration, how: 'registration' | 'originator' | 'handshake'): void;
   onDeregistered?(reg: Registration): void;
+  onPrimitive?(op: number, rsc: number, seconds: number): void;
+  onUpstreamError?(kind: string): void;
 }
 
 export function newRegistreeKey(): string {
@@ -39,24 +42,45 @@ export function newRegistreeKey(): string {
 
 export class Uplink implements SessionHandler {
   private readonly o: UplinkOptions;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: UplinkOptions) {
     this.o = options;
   }
 
   async onRequest(session: WsSession, req: RequestPrimitive): Promise<ResponsePrimitive | null> {
-    await session.ready;
+    const started = process.hrtime.bigint();
+    this.inFlight++;
     // TS-0004 6.3.4.2.6 / ref A7: noResponse gets no answer, not even an error.
     const silent = req.rt?.rtv === ResponseTypeValue.NoResponse;
+    let rsp: ResponsePrimitive | null;
     try {
-      const rsp = await this.route(session, req);
-      return silent ? null : rsp;
+      await session.ready;
+      rsp = await this.route(session, req);
     } catch (err) {
+      if (err instanceof UpstreamError) this.o.onUpstreamError?.(err.kind);
       if (!(err instanceof BridgeError) || err.rsc >= 5000) {
         this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'uplink request failed');
       }
-      return silent ? null : responseForError(req, err);
+      rsp = responseForError(req, err);
+    } finally {
+      if (--this.inFlight === 0) this.wakeIdle();
     }
+    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, Number(process.hrtime.bigint() - started) / 1e9);
+    return silent ? null : rsp;
+  }
+
+  /** Resolves when no uplink request is in flight (for a graceful stop). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   onMalformed(session: WsSession, err: PrimitiveDecodeError): void {
@@ -122,6 +146,7 @@ export class Uplink implements SessionHandler {
     if (own && req.op === Operation.Delete && rsp !== null && rsp.rsc === Rsc.DELETED) {
       // TS-0020 6.4: deleting the <AE>/<remoteCSE> ends the registration.
       await this.o.store.deleteRegistration(reg.id);
+      await this.o.store.dropQueue(reg.id);
       this.o.registry.unbind(session);
       this.o.logger.info({ conn: session.id, registree: reg.id }, 'registree deregistered');
       this.o.onDeregistered?.(reg);

@@ -2,6 +2,7 @@
 // parsed. loadConfig() validates everything, reports every problem with the
 // setting's name, and returns a frozen config. Nothing below the composition
 // root reads process.env.
+import { validateStoreSpec } from '../store/open-store.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
 export type PoaMode = 'auto' | 'always';
@@ -30,9 +31,17 @@ export interface BridgeConfig {
   pingIntervalMs: number;
   maxMessageBytes: number;
   logLevel: LogLevel;
+  passthrough: boolean;
+  /** rsc acknowledging a NOTIFY stored for an offline registree: 1000 (HTTP 202) or 2000 (HTTP 200). */
+  offlineAck: number;
+  autoVerify: boolean;
+  queueTtlMs: number;
+  queueMaxMessages: number;
+  queueMaxBytes: number;
+  queueGlobalMaxBytes: number;
 }
 
-type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'bytes' | 'list' | 'boolean';
+type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'bytes' | 'list' | 'boolean' | 'store';
 
 interface Setting {
   key: keyof BridgeConfig;
@@ -49,8 +58,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'listen', flag: 'listen', kind: 'hostport', default: '0.0.0.0:8180', help: 'public door: WebSocket (TS-0020) for registrees' },
   { key: 'downlinkListen', flag: 'downlink-listen', kind: 'hostport', default: '127.0.0.1:8181', help: 'downlink door: the CSE sends requests for registrees to /r/<key>' },
   { key: 'downlinkUrl', flag: 'downlink-url', kind: 'string', default: '', help: 'URL the CSE uses to reach the downlink door (default http://<downlink-listen>)' },
-  { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'admin door: /healthz' },
-  { key: 'store', flag: 'store', kind: 'string', default: 'memory', help: 'where registrations are kept: memory' },
+  { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'admin door: /metrics, /healthz, /readyz, /api/registrees' },
+  { key: 'passthrough', flag: 'passthrough', kind: 'boolean', default: 'true', help: 'pass plain HTTP requests on the public door through to the CSE (--no-passthrough answers 404)' },
+  { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable) or memory (lost on exit)' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
@@ -60,6 +70,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'deflate', flag: 'deflate', kind: 'boolean', default: 'true', help: 'negotiate permessage-deflate when offered (--no-deflate refuses it)' },
   { key: 'pingIntervalMs', flag: 'ping-interval', kind: 'duration', default: '30s', help: 'WebSocket keepalive ping interval; a peer missing one pong is dropped (0 = off)' },
   { key: 'maxMessageBytes', flag: 'max-message-size', kind: 'bytes', default: '4MiB', help: 'largest WebSocket message accepted (larger: close 1009)' },
+  { key: 'offlineAck', flag: 'offline-ack', kind: 'enum', values: ['1000', '2000'], default: '1000', help: 'rsc that acknowledges a NOTIFY stored for an offline registree: 1000 ACCEPTED (HTTP 202) or 2000 OK (HTTP 200)' },
+  { key: 'autoVerify', flag: 'auto-verify', kind: 'boolean', default: 'false', help: 'answer subscription verification requests for offline registrees with 2000 (else 5103)' },
+  { key: 'queueTtlMs', flag: 'queue-ttl', kind: 'duration', default: '24h', help: 'how long a stored request is kept when it carries no rqet' },
+  { key: 'queueMaxMessages', flag: 'queue-max-messages', kind: 'int', default: '10000', help: 'stored requests per registree; the newest is refused beyond it' },
+  { key: 'queueMaxBytes', flag: 'queue-max-bytes', kind: 'bytes', default: '16MiB', help: 'stored bytes per registree; the newest is refused beyond it' },
+  { key: 'queueGlobalMaxBytes', flag: 'queue-global-max-bytes', kind: 'bytes', default: '1GiB', help: 'stored bytes over all registrees; the newest is refused beyond it' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -125,8 +141,14 @@ function parseValue(s: Setting, raw: string): { value?: unknown; problem?: strin
     }
     case 'string':
       return { value: raw };
-    case 'enum':
-      return s.values?.includes(raw) ? { value: raw } : { problem: `"${raw}" is not one of ${s.values?.join(', ')}` };
+    case 'store': {
+      const problem = validateStoreSpec(raw);
+      return problem === undefined ? { value: raw } : { problem };
+    }
+    case 'enum': {
+      if (!s.values?.includes(raw)) return { problem: `"${raw}" is not one of ${s.values?.join(', ')}` };
+      return { value: /^\d+$/.test(raw) ? Number(raw) : raw };
+    }
     case 'duration': {
       const ms = parseDuration(raw);
       return ms === undefined ? { problem: `"${raw}" is not a duration (e.g. 500ms, 30s, 5m, 1h)` } : { value: ms };

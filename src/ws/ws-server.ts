@@ -25,8 +25,8 @@ export interface WsServerOptions {
   onOpen(session: WsSession): void;
   /** A connection is gone. */
   onClose(session: WsSession, code: number, reason: string): void;
-  /** A handshake was refused; reason is what the client was told. */
-  onReject(remoteAddress: string, reason: string): void;
+  /** A handshake was refused; reason is what the client was told, kind a bounded label. */
+  onReject(remoteAddress: string, reason: string, kind: HandshakeRejection): void;
 }
 
 /** Answers a handshake that cannot succeed: HTTP status with a plain-text reason, no socket. */
@@ -40,6 +40,8 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
     `Content-Length: ${body.length}\r\n\r\n`;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
+
+export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake';
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -66,7 +68,7 @@ export class WsServer {
     });
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
       const reason = `${err.message} (RFC 6455 4.2.1)`;
-      options.onReject(req.socket.remoteAddress ?? '', reason);
+      options.onReject(req.socket.remoteAddress ?? '', reason, 'bad_handshake');
       rejectHandshake(socket, 400, reason);
     });
     if (options.pingIntervalMs > 0) {
@@ -83,13 +85,13 @@ export class WsServer {
     const path = url.indexOf('?') === -1 ? url : url.slice(0, url.indexOf('?'));
     if (path !== '/') {
       const reason = `WebSocket endpoint is "/", not "${path.slice(0, 100)}" (TS-0020 6.2.2.1)`;
-      this.options.onReject(remoteAddress, reason);
+      this.options.onReject(remoteAddress, reason, 'bad_path');
       rejectHandshake(socket, 400, reason);
       return;
     }
     const negotiation = negotiateSubprotocol(req.headers['sec-websocket-protocol']);
     if (!negotiation.ok) {
-      this.options.onReject(remoteAddress, negotiation.reason);
+      this.options.onReject(remoteAddress, negotiation.reason, 'no_subprotocol');
       rejectHandshake(socket, 400, negotiation.reason);
       return;
     }

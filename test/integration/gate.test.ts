@@ -5,14 +5,8 @@ import type { JsonObject } from '../../src/primitive/types.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { waitUntil } from '../support/wait.js';
+import { registerAe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
-
-async function registerAe(url: string, rn: string, extra: JsonObject = {}, subprotocol = 'oneM2M.json'): Promise<{ ae: WsRegistree; aei: string }> {
-  const ae = await WsRegistree.connect(url, subprotocol);
-  const rsp = await ae.request({ op: 1, to: 'cse-in', fr: 'C', ty: 2, pc: { 'm2m:ae': { rn, api: 'Ngate', rr: true, srv: ['3'], ...extra } } });
-  assert.equal(rsp.rsc, 2001, JSON.stringify(rsp));
-  return { ae, aei: (rsp.pc?.['m2m:ae'] as JsonObject).aei as string };
-}
 
 describe('registration gate', () => {
   let run: Running;

@@ -9,6 +9,8 @@ import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../../s
 export interface ConnectOptions {
   headers?: Record<string, string>;
   perMessageDeflate?: boolean;
+  /** How incoming requests are answered from the first message on (default: 2000). */
+  onRequest?: IncomingHandler;
 }
 
 export type IncomingHandler = (req: RequestPrimitive) => ResponsePrimitive | Promise<ResponsePrimitive> | null;
@@ -33,20 +35,27 @@ export class WsRegistree {
   private handler: IncomingHandler = (req) => ({ rsc: 2000, rqi: req.rqi, rvi: req.rvi ?? '3' });
   private receivedWaiters: Array<() => void> = [];
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, codec: PrimitiveCodec, early: Array<[Buffer, boolean]>, handler?: IncomingHandler) {
     this.ws = ws;
-    const token = ws.protocol.toLowerCase();
-    const s = SERIALIZATION_OF[token.slice(token.lastIndexOf('.') + 1)];
-    this.codec = codecFor(s);
+    this.codec = codec;
+    if (handler !== undefined) this.handler = handler;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    for (const [data, isBinary] of early) this.onMessage(data, isBinary);
   }
 
   static async connect(url: string, protocols: string | string[], options: ConnectOptions = {}): Promise<WsRegistree> {
     const ws = new WebSocket(url, protocols, { headers: options.headers, perMessageDeflate: options.perMessageDeflate ?? false });
+    // The bridge may send (stored requests) right after the handshake, before
+    // the 'open' continuation runs: keep those messages from the start.
+    const early: Array<[Buffer, boolean]> = [];
+    const keep = (data: Buffer, isBinary: boolean) => early.push([data, isBinary]);
+    ws.on('message', keep);
     const [result] = (await Promise.race([once(ws, 'open').then(() => ['open']), once(ws, 'unexpected-response').then(([, res]) => [res]), once(ws, 'error').then(([e]) => [e])])) as unknown[];
     if (result !== 'open') throw new Error(`handshake failed: ${String((result as { statusCode?: number }).statusCode ?? result)}`);
-    return new WsRegistree(ws);
+    ws.off('message', keep);
+    const token = ws.protocol.toLowerCase();
+    return new WsRegistree(ws, codecFor(SERIALIZATION_OF[token.slice(token.lastIndexOf('.') + 1)]), early, options.onRequest);
   }
 
   /** Answers incoming requests (notifications) with this handler; null = do not answer. */

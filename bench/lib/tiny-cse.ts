@@ -1,0 +1,25 @@
+// A CSE stand-in that answers as fast as Node can: the benchmarks measure the
+// bridge, not the CSE. Run as its own process: prints its port on stdout.
+import { createServer } from 'node:http';
+
+const body = Buffer.from(JSON.stringify({ 'm2m:cnt': { rn: 'cnt', ty: 3, ri: 'cnt1', pi: 'ae1', ct: '20240101T000000', lt: '20240101T000000', st: 0, cni: 0, cbs: 0 } }));
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const create = req.method === 'POST' && /ty=/.test(String(req.headers['content-type']));
+    res.writeHead(create ? 201 : 200, {
+      'content-type': 'application/json',
+      'content-length': body.length,
+      'x-m2m-rsc': create ? '2001' : '2000',
+      'x-m2m-ri': String(req.headers['x-m2m-ri'] ?? ''),
+      'x-m2m-rvi': '3',
+    });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address();
+  process.stdout.write(`${typeof a === 'object' && a ? a.port : 0}\n`);
+});

@@ -1,0 +1,116 @@
+// The bridge as an operator runs it: a separate process, signals, a crash.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import type { JsonObject } from '../../src/primitive/types.js';
+import { startFakeCse } from '../support/fake-cse.js';
+import type { FakeCse } from '../support/fake-cse.js';
+import { registerAe, subscribe } from '../support/register.js';
+import { WsRegistree } from '../support/ws-registree.js';
+
+interface Ports {
+  public: number;
+  downlink: number;
+  admin: number;
+}
+
+interface Child {
+  proc: ChildProcess;
+  ports: Ports;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `onem2m-ws-bridge` from source and waits for its "bridge listening" log line. */
+async function spawnBridge(args: string[]): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (line) => {
+      let entry: { msg?: string; public?: { port: number }; downlink?: { port: number }; admin?: { port: number } };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (entry.msg === 'bridge listening') resolve({ public: entry.public!.port, downlink: entry.downlink!.port, admin: entry.admin!.port });
+    });
+    void exited.then(({ code }) => reject(new Error(`bridge exited with ${code} before listening`)));
+  });
+  return { proc, ports, exited };
+}
+
+function sgnCon(req: { pc?: JsonObject }): unknown {
+  const rep = ((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject;
+  return (rep['m2m:cin'] as JsonObject).con;
+}
+
+describe('bridge process', () => {
+  let cse: FakeCse;
+  let dir: string;
+  before(async () => {
+    cse = await startFakeCse();
+    dir = await mkdtemp(join(tmpdir(), 'bridge-process-'));
+  });
+  after(async () => {
+    await cse.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('SIGTERM answers the request in flight, closes WebSockets with 1001 and exits 0', async () => {
+    const child = await spawnBridge(['--upstream', cse.url, '--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--allow-originator', 'CAdmin']);
+    const c = await WsRegistree.connect(`ws://127.0.0.1:${child.ports.public}/`, 'oneM2M.json');
+    cse.setDelay(300);
+    try {
+      const inFlight = c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'last-words' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      child.proc.kill('SIGTERM');
+      const rsp = await inFlight;
+      assert.equal(rsp.rsc, 2000);
+      assert.equal((await c.closed).code, 1001);
+      assert.deepEqual(await child.exited, { code: 0, signal: null });
+    } finally {
+      cse.setDelay(0);
+    }
+  });
+
+  test('after kill -9 the restarted bridge on the same lmdb directory knows the registree and delivers every acknowledged notification', async () => {
+    const store = `lmdb:${join(dir, 'data')}`;
+    const first = await spawnBridge(['--upstream', cse.url, '--store', store, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    const wsUrl = `ws://127.0.0.1:${first.ports.public}/`;
+    const { ae, aei } = await registerAe(wsUrl, 'survivor');
+    await subscribe(ae, aei, 'survivor');
+    await ae.close();
+    // Notifications while the AE is offline: each acknowledged with 1000 (stored).
+    for (const con of ['a', 'b', 'c', 'd']) await cse.createContentInstance('cse-in/survivor/data', con);
+    await cse.idle();
+    const acked = cse.notifications.filter((n) => n.target === aei && n.kind === 'notification');
+    assert.deepEqual(acked.map((n) => n.rsc), [1000, 1000, 1000, 1000]);
+
+    first.proc.kill('SIGKILL');
+    assert.equal((await first.exited).signal, 'SIGKILL');
+
+    // Same ports, so the poa the CSE holds still points at the downlink door.
+    const ports = first.ports;
+    const second = await spawnBridge([
+      '--upstream', cse.url, '--store', store,
+      '--listen', `127.0.0.1:${ports.public}`, '--downlink-listen', `127.0.0.1:${ports.downlink}`, '--admin-listen', '127.0.0.1:0',
+    ]);
+    try {
+      await cse.createContentInstance('cse-in/survivor/data', 'e');
+      await cse.idle();
+      const back = await WsRegistree.connect(wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
+      const got = await back.waitForReceived(5);
+      assert.deepEqual(got.map(sgnCon), ['a', 'b', 'c', 'd', 'e']);
+      await back.close();
+    } finally {
+      second.proc.kill('SIGTERM');
+      assert.equal((await second.exited).code, 0);
+    }
+  });
+});
