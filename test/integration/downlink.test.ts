@@ -153,3 +153,47 @@ describe('downlink door', () => {
     await offline.body.dump();
   });
 });
+
+describe('downlink to a registered remoteCSE', () => {
+  let run: Running;
+  before(async () => {
+    run = await startBridge();
+  });
+  after(async () => {
+    await run.stop();
+  });
+
+  test('an MN-CSE registers over WebSocket and a retargeted RETRIEVE reaches it', async () => {
+    const mn = await WsRegistree.connect(run.wsUrl, 'oneM2M.cbor');
+    const reg = await mn.request({
+      op: 1,
+      to: 'cse-in',
+      fr: '/id-mn',
+      ty: 16,
+      pc: { 'm2m:csr': { rn: 'mn-cse', csi: '/id-mn', cb: '/id-mn/cse-mn', rr: true, srv: ['3'], cst: 2, poa: ['ws://mn.example'] } },
+    });
+    assert.equal(reg.rsc, 2001, JSON.stringify(reg));
+    const bound = run.bridge.registry.sessionForId('/id-mn');
+    assert.ok(bound);
+    assert.equal(bound.registration?.kind, 'cse');
+    // The CSE holds the downlink URL as the remoteCSE's poa.
+    assert.deepEqual(run.cse.resources.get('cse-in/mn-cse')?.attributes.poa, [`${run.addresses.downlinkUrl}/r/${bound.registration?.key}`]);
+    // A bound CSE may send for entities under its CSE-ID.
+    const relayed = await mn.request({ op: 2, to: 'cse-in', fr: '/id-mn/Cdevice' });
+    assert.notEqual(relayed.rsc, 4103);
+
+    mn.onRequest((req) => ({ rsc: 2000, rqi: req.rqi, rvi: '3', pc: { 'm2m:cnt': { rn: 'temp', ri: 'cnt7', cni: 1 } } }));
+    const res = await request(`${run.downlinkUrl}/r/${bound.registration?.key}/~/id-mn/cse-mn/temp?rcn=1`, {
+      headers: { accept: 'application/cbor', 'x-m2m-origin': 'CAdmin', 'x-m2m-ri': 'retarget-1', 'x-m2m-rvi': '3' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['x-m2m-rsc'], '2000');
+    assert.equal(res.headers['content-type'], 'application/cbor');
+    assert.ok((await res.body.arrayBuffer()).byteLength > 0);
+    const got = mn.received.find((r) => r.rqi === 'retarget-1');
+    assert.equal(got?.op, 2);
+    assert.equal(got?.to, '/id-mn/cse-mn/temp');
+    assert.equal(got?.fr, 'CAdmin');
+    await mn.close();
+  });
+});
