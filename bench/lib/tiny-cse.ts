@@ -7,15 +7,18 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const create = req.method === 'POST' && /ty=/.test(String(req.headers['content-type']));
+    const ct = String(req.headers['content-type']);
+    const create = req.method === 'POST' && /ty=/.test(ct);
+    // Registrations get an AE back whose aei is the originator, so registrees bind.
+    const answer = create && /ty=2\b/.test(ct) ? Buffer.from(JSON.stringify({ 'm2m:ae': { rn: 'ae', ty: 2, ri: String(req.headers['x-m2m-origin']), aei: String(req.headers['x-m2m-origin']), api: 'Nbench', rr: true } })) : body;
     res.writeHead(create ? 201 : 200, {
       'content-type': 'application/json',
-      'content-length': body.length,
+      'content-length': answer.length,
       'x-m2m-rsc': create ? '2001' : '2000',
       'x-m2m-ri': String(req.headers['x-m2m-ri'] ?? ''),
       'x-m2m-rvi': '3',
     });
-    res.end(body);
+    res.end(answer);
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -138,7 +138,8 @@ export class Uplink implements SessionHandler {
       );
     }
 
-    const own = addressesOwnResource(req.to, reg);
+    // Only UPDATE (poa rewrite) and DELETE (deregistration) care whether the target is the registree itself.
+    const own = (req.op === Operation.Update || req.op === Operation.Delete) && addressesOwnResource(req.to, reg);
     if (own && req.op === Operation.Update) {
       req = withRewrittenPoa(req, reg.kind, this.o.downlinkBase() + reg.key, this.o.poaMode, true);
     }
