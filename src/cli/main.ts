@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // A stray rejection is a bug to log, not a reason to drop every connection.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
+  });
   const bridge = createBridge(config, { logger });
   try {
     await bridge.start();

@@ -123,7 +123,17 @@ export class WsSession {
 
   sendResponse(rsp: ResponsePrimitive): void {
     if (this.closed) return;
-    this.socket.send(this.codec.encodeResponse(rsp), { binary: this.codec.binary });
+    let data: Buffer | string;
+    try {
+      data = this.codec.encodeResponse(rsp);
+    } catch (err) {
+      // Content this serialization cannot carry (e.g. a JSON member name that
+      // is no XML element name): the registree still gets its one answer.
+      const message = err instanceof Error ? err.message : String(err);
+      const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
+      data = this.codec.encodeResponse({ rsc, rqi: rsp.rqi, rvi: rsp.rvi ?? '3', pc: { 'm2m:dbg': `response could not be encoded as ${this.serialization}: ${message}` } });
+    }
+    this.socket.send(data, { binary: this.codec.binary });
   }
 
   /**

@@ -22,6 +22,26 @@ test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin
   assert.equal(c.upstreamFormat, 'json');
   assert.equal(c.deflate, true);
   assert.deepEqual(c.allowOriginator, []);
+  assert.equal(c.store, 'lmdb:./data');
+  assert.equal(c.passthrough, true);
+  assert.equal(c.offlineAck, 1000);
+  assert.equal(c.autoVerify, false);
+  assert.equal(c.queueTtlMs, 24 * 3600 * 1000);
+});
+
+test('store specs: memory and lmdb:DIR are accepted, anything else names the accepted forms', () => {
+  assert.equal(loadConfig(['--store', 'memory'], {}).store, 'memory');
+  assert.equal(loadConfig(['--store', 'lmdb:/var/lib/bridge'], {}).store, 'lmdb:/var/lib/bridge');
+  for (const bad of ['lmdb:', 'sqlite:x', 'redis://localhost:6379']) {
+    const found = problems(['--store', bad]);
+    assert.equal(found.length, 1, bad);
+    assert.match(found[0], /^--store: /);
+  }
+});
+
+test('--offline-ack takes 1000 or 2000 only', () => {
+  assert.equal(loadConfig(['--offline-ack', '2000'], {}).offlineAck, 2000);
+  assert.match(problems(['--offline-ack', '2001'])[0], /^--offline-ack: "2001" is not one of 1000, 2000/);
 });
 
 test('flags take both --name value and --name=value forms, and --no-deflate turns deflate off', () => {

@@ -107,3 +107,28 @@ for (const subprotocol of ['oneM2M.json', 'oneM2M.xml', 'oneM2M.cbor']) {
     });
   });
 }
+
+describe('Annex A flow with --upstream-format cbor', () => {
+  let run: Running;
+  before(async () => {
+    run = await startBridge({ upstreamFormat: 'cbor' });
+  });
+  after(async () => {
+    await run.stop();
+  });
+
+  test('a JSON registree is served by a CSE spoken to in CBOR', async () => {
+    const ae = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    const reg = await ae.request({ op: 1, to: 'cse-in', fr: 'C', rqi: 'cb-1', ty: 2, pc: { 'm2m:ae': { rn: 'cborAE', api: 'Nc', rr: true, srv: ['3'] } } });
+    assert.equal(reg.rsc, 2001);
+    const aei = (reg.pc?.['m2m:ae'] as JsonObject).aei as string;
+    const http = run.cse.requests.find((r) => r.headers['x-m2m-ri'] === 'cb-1');
+    assert.equal(http?.headers['content-type'], 'application/cbor;ty=2');
+    assert.equal(http?.headers['accept'], 'application/cbor');
+    assert.equal(http?.body[0], 0xa1, 'a CBOR map with one member');
+    const cnt = await ae.request({ op: 1, to: 'cse-in/cborAE', fr: aei, ty: 3, pc: { 'm2m:cnt': { rn: 'c', mni: 3 } } });
+    assert.equal(cnt.rsc, 2001);
+    assert.equal((cnt.pc?.['m2m:cnt'] as JsonObject).mni, 3);
+    await ae.close();
+  });
+});

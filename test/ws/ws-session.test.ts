@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { codecFor } from '../../src/primitive/codecs.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { WsSession } from '../../src/ws/ws-session.js';
+import type { SessionHandler, WebSocketLike } from '../../src/ws/ws-session.js';
+
+class FakeSocket implements WebSocketLike {
+  sent: Array<{ data: Buffer | string; binary: boolean }> = [];
+  closedWith: [number | undefined, string | undefined] | undefined;
+  send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
+    this.sent.push({ data, binary: options.binary });
+    cb?.();
+  }
+  close(code?: number, reason?: string): void {
+    this.closedWith = [code, reason];
+  }
+  terminate(): void {}
+}
+
+function session(subprotocol: 'json' | 'xml' | 'cbor', handler: SessionHandler): { s: WsSession; socket: FakeSocket } {
+  const socket = new FakeSocket();
+  const s = new WsSession(socket, { subprotocol: `oneM2M.${subprotocol}`, serialization: subprotocol, remoteAddress: '127.0.0.1' }, codecFor(subprotocol), handler);
+  return { s, socket };
+}
+
+const echo: SessionHandler = { onRequest: async (_s, req) => ({ rsc: 2000, rqi: req.rqi, rvi: '3' }) };
+
+function decodeSent(socket: FakeSocket, i: number, codec = codecFor('json')): ResponsePrimitive | RequestPrimitive {
+  const d = socket.sent[i].data;
+  return codec.decode(typeof d === 'string' ? d : d).primitive;
+}
+
+test('a request gets its response on the same session, text frames for JSON', async () => {
+  const { s, socket } = session('json', echo);
+  s.handleMessage(Buffer.from('{"op":2,"to":"cse-in","fr":"C1","rqi":"a","rvi":"3"}'), false);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(socket.sent.length, 1);
+  assert.equal(socket.sent[0].binary, false);
+  assert.deepEqual(decodeSent(socket, 0), { rsc: 2000, rqi: 'a', rvi: '3' });
+});
+
+test('a malformed message is answered with 4000 carrying its rqi, and the session stays open', async () => {
+  const { s, socket } = session('json', echo);
+  s.handleMessage(Buffer.from('{"rqi":"bad","op":'), false);
+  assert.equal(socket.closedWith, undefined);
+  const rsp = decodeSent(socket, 0) as ResponsePrimitive;
+  assert.equal(rsp.rsc, 4000);
+  assert.equal(rsp.rqi, 'bad');
+});
+
+test('a text frame on a CBOR session closes it with 1003 (TS-0020 6.2.2.9)', () => {
+  const { s, socket } = session('cbor', echo);
+  s.handleMessage(Buffer.from('{"op":2}'), false);
+  assert.equal(socket.closedWith?.[0], 1003);
+  assert.equal(socket.sent.length, 0);
+});
+
+test('a response the subprotocol cannot carry still answers, with an error rsc', async () => {
+  const { s, socket } = session('xml', { onRequest: async (_s, req) => ({ rsc: 2000, rqi: req.rqi, rvi: '3', pc: { 'm2m:cnt': { 'not an element': 1 } } }) });
+  s.handleMessage(Buffer.from('<m2m:rqp xmlns:m2m="http://www.onem2m.org/xml/protocols"><op>2</op><to>cse-in</to><fr>C1</fr><rqi>x</rqi><rvi>3</rvi></m2m:rqp>'), false);
+  await new Promise((resolve) => setImmediate(resolve));
+  const rsp = decodeSent(socket, 0, codecFor('xml')) as ResponsePrimitive;
+  assert.equal(rsp.rqi, 'x');
+  assert.ok(rsp.rsc >= 5000, String(rsp.rsc));
+});
+
+test('two requests sent down with the same rqi get distinct wire rqis and their own answers', async () => {
+  const { s, socket } = session('json', echo);
+  const a = s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 'dup', rvi: '3' }, 1000);
+  const b = s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 'dup', rvi: '3' }, 1000);
+  const wire = [decodeSent(socket, 0).rqi, decodeSent(socket, 1).rqi];
+  assert.equal(wire[0], 'dup');
+  assert.notEqual(wire[1], 'dup');
+  // Answer the second first.
+  s.handleMessage(Buffer.from(JSON.stringify({ rsc: 4103, rqi: wire[1], rvi: '3' })), false);
+  s.handleMessage(Buffer.from(JSON.stringify({ rsc: 2000, rqi: wire[0], rvi: '3' })), false);
+  assert.deepEqual(await a, { rsc: 2000, rqi: 'dup', rvi: '3' });
+  assert.deepEqual(await b, { rsc: 4103, rqi: 'dup', rvi: '3' });
+});
+
+test('requests still waiting when the connection goes fail with 5103, and a late answer is ignored', async () => {
+  const unmatched: string[] = [];
+  const { s } = session('json', { ...echo, onUnmatchedResponse: (_s, rsp) => unmatched.push(rsp.rqi) });
+  const pending = s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 'p', rvi: '3' }, 1000);
+  s.handleClose();
+  await assert.rejects(pending, (err: { rsc?: number }) => err.rsc === 5103);
+  s.handleMessage(Buffer.from('{"rsc":2000,"rqi":"q","rvi":"3"}'), false);
+  assert.deepEqual(unmatched, ['q']);
+});
+
+test('a registree that does not answer in time makes the request fail with 4008', async () => {
+  const { s } = session('json', echo);
+  await assert.rejects(s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 't', rvi: '3' }, 10), (err: { rsc?: number }) => err.rsc === 4008);
+  assert.equal(s.inFlightDownlink, 0);
+});
