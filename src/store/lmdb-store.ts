@@ -16,8 +16,8 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BridgeError } from '../errors.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import { Rsc } from '../primitive/types.js';
-import { QueueLedger, isExpired } from './memory-store.js';
-import type { LedgerEntry } from './memory-store.js';
+import { QueueLedger, isExpired } from './queue-ledger.js';
+import type { LedgerEntry } from './queue-ledger.js';
 import type {
   EnqueueRequest,
   EnqueueResult,

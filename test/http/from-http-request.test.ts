@@ -4,22 +4,8 @@ import assert from 'node:assert/strict';
 import { fromHttpRequest } from '../../src/http/from-http-request.js';
 import { toHttpResponse } from '../../src/http/to-http-response.js';
 import { BridgeError, PrimitiveDecodeError } from '../../src/errors.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, Serialization } from '../../src/primitive/types.js';
+import { json, onlyJson } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => {
-    try {
-      return JSON.parse(body.toString('utf8')) as PrimitiveContent;
-    } catch (err) {
-      throw new PrimitiveDecodeError('not JSON', undefined, { cause: err });
-    }
-  },
-};
-const onlyJson = (s: Serialization) => (s === 'json' ? json : undefined);
 const BODY = Buffer.from('{"m2m:cnt":{"rn":"c1"}}');
 
 /** [method, Content-Type, expected op, expected ty] — ref B1. */

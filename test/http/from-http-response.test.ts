@@ -3,22 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHttpResponse, parseAti } from '../../src/http/from-http-response.js';
 import { PrimitiveDecodeError } from '../../src/errors.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive, Serialization } from '../../src/primitive/types.js';
+import type { RequestPrimitive } from '../../src/primitive/types.js';
+import { json, onlyJson } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => {
-    try {
-      return JSON.parse(body.toString('utf8')) as PrimitiveContent;
-    } catch (err) {
-      throw new PrimitiveDecodeError('not JSON', undefined, { cause: err });
-    }
-  },
-};
-const onlyJson = (s: Serialization) => (s === 'json' ? json : undefined);
 
 const REQ: RequestPrimitive = { op: 2, to: 'cse-in/myAE', fr: 'Cmyae', rqi: 'r-1', rvi: '3' };
 

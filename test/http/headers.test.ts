@@ -6,15 +6,9 @@ import { fromHttpRequest } from '../../src/http/from-http-request.js';
 import { toHttpResponse } from '../../src/http/to-http-response.js';
 import { fromHttpResponse } from '../../src/http/from-http-response.js';
 import { PrimitiveDecodeError } from '../../src/errors.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 const contentFor = () => json;
 
 const BASE: RequestPrimitive = { op: 2, to: 'cse-in', rqi: 'h1' };

@@ -4,15 +4,9 @@ import assert from 'node:assert/strict';
 import { toHttpRequest } from '../../src/http/to-http-request.js';
 import { fromHttpRequest } from '../../src/http/from-http-request.js';
 import { PrimitiveDecodeError } from '../../src/errors.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive } from '../../src/primitive/types.js';
+import type { RequestPrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 const contentFor = () => json;
 
 function retrieve(to: string): RequestPrimitive {

@@ -5,15 +5,9 @@ import assert from 'node:assert/strict';
 import { FC_QUERY_KINDS, toHttpRequest } from '../../src/http/to-http-request.js';
 import { fromHttpRequest } from '../../src/http/from-http-request.js';
 import { PrimitiveDecodeError } from '../../src/errors.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive } from '../../src/primitive/types.js';
+import type { RequestPrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 const contentFor = () => json;
 
 const BASE: RequestPrimitive = { op: 2, to: 'cse-in', fr: 'Cmyae', rqi: 'q1', rvi: '3' };

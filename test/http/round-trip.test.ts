@@ -6,15 +6,9 @@ import { toHttpRequest } from '../../src/http/to-http-request.js';
 import { fromHttpRequest } from '../../src/http/from-http-request.js';
 import { toHttpResponse } from '../../src/http/to-http-response.js';
 import { fromHttpResponse } from '../../src/http/from-http-response.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 const contentFor = () => json;
 
 function roundTrip(req: RequestPrimitive): RequestPrimitive {

@@ -5,15 +5,9 @@ import assert from 'node:assert/strict';
 import { RSC_HTTP_STATUS, httpStatusForRsc, rscForHttpStatus } from '../../src/http/rsc-status.js';
 import { toHttpResponse } from '../../src/http/to-http-response.js';
 import { fromHttpResponse } from '../../src/http/from-http-response.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
-import type { PrimitiveContent, RequestPrimitive } from '../../src/primitive/types.js';
+import type { RequestPrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 
 /** Reference B7, copied from the fact sheet (4128 → 403 and 4142 → 400 as its notes say). */
 const B7: ReadonlyArray<readonly [rsc: number, http: number, name: string]> = [

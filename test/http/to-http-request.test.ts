@@ -7,13 +7,8 @@ import { fromHttpResponse } from '../../src/http/from-http-response.js';
 import { PrimitiveDecodeError } from '../../src/errors.js';
 import type { ContentCodec } from '../../src/primitive/codec.js';
 import type { PrimitiveContent, RequestPrimitive } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 /** Stand-in for a binary codec: only the media type and Buffer bodies matter here. */
 const cbor: ContentCodec = {
   serialization: 'cbor',

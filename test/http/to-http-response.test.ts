@@ -4,15 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHttpResponse } from '../../src/http/to-http-response.js';
 import { parseTimestamp } from '../../src/primitive/timestamp.js';
-import type { ContentCodec } from '../../src/primitive/codec.js';
 import type { PrimitiveContent } from '../../src/primitive/types.js';
+import { json } from './json-content.js';
 
-const json: ContentCodec = {
-  serialization: 'json',
-  mediaType: 'application/json',
-  encodeContent: (pc: PrimitiveContent) => JSON.stringify(pc),
-  decodeContent: (body: Buffer) => JSON.parse(body.toString('utf8')) as PrimitiveContent,
-};
 
 test('status from the B7 table, X-M2M-RSC exact', () => {
   const out = toHttpResponse({ rsc: 2004, rqi: 'a' }, json, 'a');
