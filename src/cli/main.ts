@@ -2,17 +2,23 @@
 // onem2m-ws-bridge [settings]: validates the configuration (exit 2 naming
 // every bad setting), starts the bridge, and stops it cleanly on SIGTERM.
 import { createBridge } from '../bridge/bridge.js';
-import { ConfigError, helpText, loadConfig, parseArgs } from '../config/config.js';
+import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
 import { createLogger } from '../log.js';
 
 async function main(argv: string[]): Promise<number> {
-  if (parseArgs(argv).help) {
+  const args = parseArgs(argv);
+  if (args.help) {
     process.stdout.write(helpText() + '\n');
     return 0;
   }
   let config;
   try {
-    config = loadConfig(argv, process.env);
+    const loaded = loadConfigWithSources(argv, process.env);
+    config = loaded.config;
+    if (args.printConfig) {
+      process.stdout.write(printConfig(loaded.config, loaded.sources) + '\n');
+      return 0;
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`onem2m-ws-bridge: ${problem}\n`);
@@ -20,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, process.stdout.isTTY === true);
   // A stray rejection is a bug to log, not a reason to drop every connection.
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');

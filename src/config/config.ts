@@ -2,6 +2,8 @@
 // parsed. loadConfig() validates everything, reports every problem with the
 // setting's name, and returns a frozen config. Nothing below the composition
 // root reads process.env.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { validateStoreSpec } from '../store/open-store.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
@@ -175,6 +177,9 @@ function parseValue(s: Setting, raw: string): { value?: unknown; problem?: strin
 
 export interface ParsedArgs {
   help: boolean;
+  printConfig: boolean;
+  /** --config FILE, when given. */
+  configFile: string | undefined;
   raw: Map<string, string>;
   problems: string[];
 }
@@ -185,10 +190,21 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const raw = new Map<string, string>();
   const problems: string[] = [];
   let help = false;
+  let printConfig = false;
+  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       help = true;
+      continue;
+    }
+    if (arg === '--print-config') {
+      printConfig = true;
+      continue;
+    }
+    if (arg === '--config' || arg.startsWith('--config=')) {
+      configFile = arg === '--config' ? argv[++i] : arg.slice('--config='.length);
+      if (configFile === undefined || configFile === '') problems.push('--config: needs a file name');
       continue;
     }
     if (!arg.startsWith('--')) {
@@ -223,19 +239,82 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     raw.set(setting.flag, value);
   }
-  return { help, raw, problems };
+  return { help, printConfig, configFile, raw, problems };
 }
 
-/** flag > env > default. Throws ConfigError listing every problem. */
-export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BridgeConfig {
+/** Reads a YAML or JSON config file; keys are setting names (`upstream-format`) or config keys (`upstreamFormat`). */
+export function readConfigFile(path: string, read: (path: string) => string): { raw: Map<string, string>; problems: string[] } {
+  const raw = new Map<string, string>();
+  const problems: string[] = [];
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    return { raw, problems: [`--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`] };
+  }
+  let doc: unknown;
+  try {
+    // YAML is a superset of JSON, so one parser reads both.
+    doc = parseYaml(text);
+  } catch (err) {
+    return { raw, problems: [`--config: ${path} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  if (doc === null || doc === undefined) return { raw, problems };
+  if (typeof doc !== 'object' || Array.isArray(doc)) return { raw, problems: [`--config: ${path} must hold a map of settings`] };
+  const byName = new Map<string, Setting>();
+  for (const st of SETTINGS) {
+    byName.set(st.flag, st);
+    byName.set(st.key, st);
+  }
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    const st = byName.get(name);
+    if (st === undefined) {
+      problems.push(`${path}: ${name}: unknown setting (see --help)`);
+      continue;
+    }
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) raw.set(st.flag, value.join(','));
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') raw.set(st.flag, String(value));
+    else problems.push(`${path}: ${name}: must be a string, number, boolean or list`);
+  }
+  return { raw, problems };
+}
+
+/** Where each setting's value came from, for --print-config and problem lines. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
+/**
+ * flag > env > file (--config / BRIDGE_CONFIG) > default. Validates every
+ * setting once and throws ConfigError listing every problem, each naming its
+ * setting. `read` reads the config file (tests inject one).
+ */
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): BridgeConfig {
+  return loadConfigWithSources(argv, env, read).config;
+}
+
+export function loadConfigWithSources(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): { config: BridgeConfig; sources: Record<string, SettingSource> } {
   const args = parseArgs(argv);
   const problems = [...args.problems];
+  const configFile = args.configFile ?? env.BRIDGE_CONFIG;
+  const file = configFile === undefined || configFile === '' ? { raw: new Map<string, string>(), problems: [] } : readConfigFile(configFile, read);
+  problems.push(...file.problems);
   const out: Record<string, unknown> = {};
+  const sources: Record<string, SettingSource> = {};
   for (const s of SETTINGS) {
     const fromFlag = args.raw.get(s.flag);
     const fromEnv = env[envName(s)];
-    const raw = fromFlag ?? fromEnv ?? s.default;
-    const source = fromFlag !== undefined ? `--${s.flag}` : fromEnv !== undefined ? envName(s) : `--${s.flag} (default)`;
+    const fromFile = file.raw.get(s.flag);
+    const raw = fromFlag ?? fromEnv ?? fromFile ?? s.default;
+    const origin: SettingSource = fromFlag !== undefined ? 'flag' : fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : 'default';
+    sources[s.flag] = origin;
+    const source = { flag: `--${s.flag}`, env: envName(s), file: `${configFile}: ${s.flag}`, default: `--${s.flag} (default)` }[origin];
     const parsed = parseValue(s, raw);
     if (parsed.problem !== undefined) problems.push(`${source}: ${parsed.problem}`);
     else out[s.key] = parsed.value;
@@ -251,7 +330,28 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]) });
+  return { config: Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]) }), sources };
+}
+
+/** Hides credentials in a URL (user:password@ → user:***@). */
+function maskUrl(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** The effective configuration as YAML, one line per setting with its source; secrets masked. */
+export function printConfig(config: BridgeConfig, sources: Record<string, SettingSource>): string {
+  const lines = ['# effective configuration of onem2m-ws-bridge (source in the comment)'];
+  for (const s of SETTINGS) {
+    const v = config[s.key];
+    let text: string;
+    if (v instanceof URL) text = maskUrl(v.href);
+    else if (typeof v === 'object' && v !== null && 'host' in v && 'port' in v) text = `${(v as HostPort).host.includes(':') ? `[${(v as HostPort).host}]` : (v as HostPort).host}:${(v as HostPort).port}`;
+    else if (Array.isArray(v)) text = v.join(',');
+    else if (s.kind === 'duration') text = `${String(v)}ms`;
+    else text = maskUrl(String(v));
+    lines.push(`${s.flag}: ${JSON.stringify(text)}  # ${sources[s.flag]}`);
+  }
+  return lines.join('\n');
 }
 
 /** Defaults overlaid with the given values: for tests and embedding (createBridge). */
@@ -260,7 +360,16 @@ export function configWith(overrides: Partial<BridgeConfig>): BridgeConfig {
 }
 
 export function helpText(): string {
-  const lines = ['Usage: onem2m-ws-bridge [settings]', '', 'Every setting is also read from the BRIDGE_* environment variable shown (flag > env > default).', ''];
+  const lines = [
+    'Usage: onem2m-ws-bridge [--config FILE] [--print-config] [settings]',
+    '',
+    'Every setting is a flag, a BRIDGE_* environment variable and a key of the YAML/JSON file',
+    'given by --config (or BRIDGE_CONFIG). Precedence: flag > env > file > default.',
+    '  --config FILE       read settings from a YAML or JSON file (keys as the flag names below)',
+    '  --print-config      print the effective configuration and exit',
+    '  --help              this text',
+    '',
+  ];
   for (const s of SETTINGS) {
     const flag = s.kind === 'boolean' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} ${s.values ? s.values.join('|') : s.kind.toUpperCase()}`;
     lines.push(`  ${flag}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ConfigError, SETTINGS, envName, helpText, loadConfig, parseDuration, parseHostPort } from '../../src/config/config.js';
+import { ConfigError, SETTINGS, envName, helpText, loadConfig, loadConfigWithSources, parseDuration, parseHostPort, printConfig } from '../../src/config/config.js';
 
 function problems(argv: string[], env: Record<string, string> = {}): readonly string[] {
   try {
@@ -97,4 +97,56 @@ test('the CLI exits 2 and names the setting on bad configuration', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--upstream-format: "yaml" is not one of json, cbor, xml/);
   assert.match(r.stderr, /--nope: unknown setting/);
+});
+
+function files(map: Record<string, string>): (path: string) => string {
+  return (path) => {
+    if (!(path in map)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    return map[path];
+  };
+}
+
+test('a YAML or JSON config file sets any setting by flag name or config key', () => {
+  const yaml = files({ 'b.yaml': 'upstream-format: cbor\nallowOriginator: [CAdmin, Cx]\ndeflate: false\nqueue-ttl: 2h\n' });
+  const c = loadConfig(['--config', 'b.yaml'], {}, yaml);
+  assert.equal(c.upstreamFormat, 'cbor');
+  assert.deepEqual(c.allowOriginator, ['CAdmin', 'Cx']);
+  assert.equal(c.deflate, false);
+  assert.equal(c.queueTtlMs, 7_200_000);
+  const json = files({ 'b.json': '{"poa-mode": "always", "queue-max-messages": 5}' });
+  const j = loadConfig([], { BRIDGE_CONFIG: 'b.json' }, json);
+  assert.equal(j.poaMode, 'always');
+  assert.equal(j.queueMaxMessages, 5);
+});
+
+test('precedence is flag > env > file > default', () => {
+  const read = files({ f: 'upstream-format: xml\npoa-mode: always\nlog-level: warn\n' });
+  const { config, sources } = loadConfigWithSources(['--config', 'f', '--upstream-format', 'cbor'], { BRIDGE_POA_MODE: 'auto' }, read);
+  assert.equal(config.upstreamFormat, 'cbor');
+  assert.equal(config.poaMode, 'auto');
+  assert.equal(config.logLevel, 'warn');
+  assert.equal(config.listen.port, 8180);
+  assert.deepEqual([sources['upstream-format'], sources['poa-mode'], sources['log-level'], sources.listen], ['flag', 'env', 'file', 'default']);
+});
+
+test('config file problems name the file and the setting; a missing file is a problem too', () => {
+  assert.deepEqual(problems(['--config', 'nope.yaml']).map((p) => p.split(':')[0]), ['--config']);
+  try {
+    loadConfig(['--config', 'bad.yaml'], {}, files({ 'bad.yaml': 'bogus: 1\nupstream-timeout: soon\nlisten: [1, [2]]\n' }));
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.ok(err.problems.some((p) => p === 'bad.yaml: bogus: unknown setting (see --help)'));
+    assert.ok(err.problems.some((p) => p.startsWith('bad.yaml: upstream-timeout: "soon" is not a duration')));
+    assert.ok(err.problems.some((p) => p.startsWith('bad.yaml: listen: must be')));
+  }
+});
+
+test('--print-config masks credentials and its output loads back to the same configuration', () => {
+  const { config, sources } = loadConfigWithSources(['--upstream', 'http://admin:secret@cse:8080/root', '--queue-ttl', '90s', '--allow-originator', 'CAdmin'], {});
+  const text = printConfig(config, sources);
+  assert.ok(!text.includes('secret'));
+  assert.match(text, /upstream: "http:\/\/admin:\*\*\*@cse:8080\/root"  # flag/);
+  const again = loadConfig(['--config', 'printed.yaml', '--upstream', 'http://admin:secret@cse:8080/root'], {}, files({ 'printed.yaml': text }));
+  assert.deepEqual({ ...again, upstream: again.upstream.href }, { ...config, upstream: config.upstream.href });
 });
