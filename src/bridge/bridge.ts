@@ -163,7 +163,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     },
     onClose: (session, code, reason) => {
       metrics.connectionClosed(session.subprotocol);
-      logger.info({ conn: session.id, registree: session.registreeId, code, reason }, 'connection closed');
+      logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
       registry.unbind(session);
     },
     onReject: (remote, reason, kind) => {

@@ -2,7 +2,7 @@
 // becomes a request primitive on the registree's WebSocket; its response
 // primitive becomes the HTTP answer (DESIGN 4, ref B11).
 import type { Logger } from 'pino';
-import { BridgeError, PrimitiveDecodeError } from '../errors.js';
+import { BridgeError, bridgeError } from '../errors.js';
 import type { ContentCodec } from '../primitive/codec.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
@@ -12,7 +12,7 @@ import { fromHttpRequest } from '../http/from-http-request.js';
 import { toHttpResponse } from '../http/to-http-response.js';
 import type { Store, QueueLimits, Registration } from '../store/store.js';
 import type { QueueEvent } from '../metrics/metrics.js';
-import { DEFAULT_RVI, errorResponse, responseForError } from './error-response.js';
+import { DEFAULT_RVI, codedResponse, responseForError } from './error-response.js';
 import { decideOffline, expiryOf } from './offline-policy.js';
 import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';
@@ -52,14 +52,13 @@ export class Downlink {
     let session = this.o.registry.sessionForKey(key);
     const reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
     if (reg === undefined) {
-      return toHttpResponse(errorResponse(rqi, Rsc.NOT_FOUND, `no registree is known under /r/${key}`, rvi), content, rqi);
+      return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree is known under /r/${key}`, rvi), content, rqi);
     }
     let req: RequestPrimitive;
     try {
       req = fromHttpRequest({ method: http.method, path: http.path, headers: http.headers, body: http.body }, reg.id, this.o.contentFor);
     } catch (err) {
-      const message = err instanceof PrimitiveDecodeError ? err.message : `bad request: ${String(err)}`;
-      return toHttpResponse(errorResponse(rqi, Rsc.BAD_REQUEST, message, rvi), content, rqi);
+      return toHttpResponse(responseForError({ rqi, rvi }, err), content, rqi);
     }
     session = this.o.registry.sessionForKey(key);
     let rsp: ResponsePrimitive;
@@ -83,23 +82,23 @@ export class Downlink {
   private async offline(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
     const rvi = req.rvi ?? DEFAULT_RVI;
     const decision = decideOffline(req, this.o.autoVerify);
-    if (decision.action === 'refuse') return errorResponse(req.rqi, decision.rsc, `${decision.reason} (${reg.id})`, rvi);
+    if (decision.action === 'refuse') return codedResponse(req.rqi, 'BRIDGE_ERR_OFFLINE_NOT_STORED', `${decision.reason} (${reg.id})`, rvi);
     if (decision.action === 'verify') return { rsc: Rsc.OK, rqi: req.rqi, rvi };
     const now = Date.now();
     const expiresAt = expiryOf(req, now, this.o.queueTtlMs);
-    if (expiresAt <= now) return errorResponse(req.rqi, Rsc.REQUEST_TIMEOUT, 'request expired (rqet) before it could be stored', rvi);
+    if (expiresAt <= now) return codedResponse(req.rqi, 'BRIDGE_ERR_OFFLINE_EXPIRED', 'request expired (rqet) before it could be stored', rvi);
     const bytes = estimateBytes(req);
     let result;
     try {
       result = await this.o.store.enqueue(reg.id, { request: req, bytes, expiresAt, sur: decision.sur, replaceSameSur: decision.latest }, this.o.limits);
     } catch (err) {
       this.o.logger.error({ registree: reg.id, rqi: req.rqi, err: String(err) }, 'storing a request failed');
-      return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, 'request could not be stored', rvi);
+      return codedResponse(req.rqi, 'BRIDGE_ERR_STORE', 'request could not be stored', rvi);
     }
     if (!result.stored) {
       this.o.onQueueEvent?.('refused');
       // TS-0004 Annex H: when the buffer is full the newest request is the one refused.
-      return errorResponse(req.rqi, Rsc.TARGET_NOT_REACHABLE, `registree ${reg.id} is offline and its queue is full (${result.reason})`, rvi);
+      return codedResponse(req.rqi, 'BRIDGE_ERR_QUEUE_FULL', `registree ${reg.id} is offline and its queue is full (${result.reason})`, rvi);
     }
     this.o.onQueueEvent?.('stored');
     if (result.replaced > 0) this.o.onQueueEvent?.('replaced', result.replaced);
@@ -116,7 +115,7 @@ export class Downlink {
       if (codec !== undefined) return codec;
     }
     const fallback = this.o.contentFor(this.o.defaultSerialization);
-    if (fallback === undefined) throw new BridgeError('BRIDGE_ERR_CONFIG', Rsc.INTERNAL_SERVER_ERROR, 'no codec for the default serialization');
+    if (fallback === undefined) throw bridgeError('BRIDGE_ERR_CONFIG', 'no codec for the default serialization');
     return fallback;
   }
 }

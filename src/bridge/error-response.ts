@@ -1,5 +1,6 @@
 // The one place where failures become response primitives.
-import { BridgeError } from '../errors.js';
+import { BridgeError, ERRORS } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 
@@ -8,6 +9,11 @@ export const DEFAULT_RVI = '3';
 
 export function errorResponse(rqi: string, rsc: number, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
   return { rsc, rqi, rvi, pc: { 'm2m:dbg': message } };
+}
+
+/** The answer for a catalogued error code (rsc from ERRORS). */
+export function codedResponse(rqi: string, code: ErrorCode, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
+  return errorResponse(rqi, ERRORS[code].rsc, message, rvi);
 }
 
 /** Any thrown value → the response primitive answering `req`. */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoaMode } from '../config/config.js';
-import { BridgeError } from '../errors.js';
+import { BridgeError, bridgeError } from '../errors.js';
 import { UpstreamError } from '../http/upstream-client.js';
 import type { PrimitiveDecodeError } from '../errors.js';
 import { Operation, ResponseTypeValue, Rsc } from '../primitive/types.js';
@@ -116,13 +116,10 @@ export class Uplink implements SessionHandler {
       if (req.fr !== undefined && this.o.allowOriginator.has(req.fr)) return this.o.upstream.send(req);
       const known = req.fr === undefined ? undefined : await this.findRegistration(req.fr);
       if (known === undefined) {
-        throw new BridgeError(
-          'BRIDGE_ERR_NOT_REGISTERED',
-          Rsc.ORIGINATOR_HAS_NO_PRIVILEGE,
-          'connection is not bound to a registree: register first (CREATE <AE> ty=2 or <remoteCSE> ty=16) or send as a registered originator (TS-0020 6.4)',
+        throw bridgeError('BRIDGE_ERR_NOT_REGISTERED', 'connection is not bound to a registree: register first (CREATE <AE> ty=2 or <remoteCSE> ty=16) or send as a registered originator (TS-0020 6.4)',
         );
       }
-      if (session.closed) throw new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, 'connection closed');
+      if (session.closed) throw bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'connection closed');
       reg = known;
       this.bind(session, reg, 'originator');
     }
@@ -131,10 +128,7 @@ export class Uplink implements SessionHandler {
       // The connection's identity is known: a bound registree may omit fr.
       req = { ...req, fr: reg.id };
     } else if (!mayActAs(reg, req.fr)) {
-      throw new BridgeError(
-        'BRIDGE_ERR_FOREIGN_ORIGINATOR',
-        Rsc.ORIGINATOR_HAS_NO_PRIVILEGE,
-        `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4)`,
+      throw bridgeError('BRIDGE_ERR_FOREIGN_ORIGINATOR', `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4)`,
       );
     }
 

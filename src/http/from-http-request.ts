@@ -2,9 +2,9 @@
 // of TS-0009 (6.2-6.5), ref B11.
 import type { ContentCodec } from '../primitive/codec.js';
 import type { FilterAttribute, FilterCriteria, JsonValue, RequestPrimitive, Serialization } from '../primitive/types.js';
-import { Operation, Rsc } from '../primitive/types.js';
+import { Operation } from '../primitive/types.js';
 import { absRelFromText } from '../primitive/timestamp.js';
-import { BridgeError, PrimitiveDecodeError } from '../errors.js';
+import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import { parseContentType } from './content-type.js';
 import { FC_QUERY_KINDS } from './to-http-request.js';
 
@@ -209,10 +209,7 @@ export function fromHttpRequest(
     const ct = parseContentType(contentType);
     const codec = ct.serialization === undefined ? undefined : contentFor(ct.serialization);
     if (codec === undefined) {
-      throw new BridgeError(
-        'BRIDGE_ERR_UNSUPPORTED_MEDIA_TYPE',
-        Rsc.UNSUPPORTED_MEDIA_TYPE,
-        ct.serialization === undefined ? (ct.error ?? 'unsupported media type') : `no ${ct.serialization} codec`,
+      throw bridgeError('BRIDGE_ERR_UNSUPPORTED_MEDIA_TYPE', ct.serialization === undefined ? (ct.error ?? 'unsupported media type') : `no ${ct.serialization} codec`,
       );
     }
     try {

@@ -2,9 +2,9 @@
 // short-name parameters, typed by the tables in xml-types.ts. Text frames only
 // (TS-0020 Table 6.2.2.9-1).
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BridgeError, PrimitiveDecodeError } from '../errors.js';
+import { PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from './codec.js';
-import { REQUEST_PARAMETER_ORDER, RESPONSE_PARAMETER_ORDER, Rsc } from './types.js';
+import { REQUEST_PARAMETER_ORDER, RESPONSE_PARAMETER_ORDER } from './types.js';
 import type {
   JsonObject,
   JsonValue,
@@ -286,7 +286,7 @@ function atomText(v: unknown): string {
 
 function checkName(name: string): void {
   if (!XML_NAME.test(name)) {
-    throw new BridgeError('BRIDGE_ERR_XML_ENCODE', Rsc.NOT_ACCEPTABLE, `member "${name}" cannot be an XML element name`);
+    throw bridgeError('BRIDGE_ERR_XML_ENCODE', `member "${name}" cannot be an XML element name`);
   }
 }
 
@@ -417,7 +417,7 @@ export const xmlCodec: PrimitiveCodec = {
       const v = pc[key];
       if (v === undefined) continue;
       if (++count > 1) {
-        throw new BridgeError('BRIDGE_ERR_XML_ENCODE', Rsc.NOT_ACCEPTABLE, 'XML content holds exactly one element');
+        throw bridgeError('BRIDGE_ERR_XML_ENCODE', 'XML content holds exactly one element');
       }
       checkName(key);
       out = writeValue(key, v, 'pc', ROOT_NS);

@@ -13,9 +13,8 @@
 import { mkdir } from 'node:fs/promises';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { BridgeError } from '../errors.js';
+import { BridgeError, bridgeError } from '../errors.js';
 import type { RequestPrimitive } from '../primitive/types.js';
-import { Rsc } from '../primitive/types.js';
 import { QueueLedger, isExpired } from './queue-ledger.js';
 import type { LedgerEntry } from './queue-ledger.js';
 import type {
@@ -253,7 +252,7 @@ export class LmdbStore implements Store {
 
   private handles(): Handles {
     if (this.db === undefined) {
-      throw new BridgeError('BRIDGE_ERR_STORE', Rsc.INTERNAL_SERVER_ERROR, `${this.description} is not open`);
+      throw bridgeError('BRIDGE_ERR_STORE', `${this.description} is not open`);
     }
     return this.db;
   }
@@ -274,5 +273,5 @@ function ledgerEntry(seq: number, value: StoredRequest): LedgerEntry {
 
 function storeError(message: string, cause: unknown): BridgeError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new BridgeError('BRIDGE_ERR_STORE', Rsc.INTERNAL_SERVER_ERROR, `${message}: ${detail}`, { cause });
+  return bridgeError('BRIDGE_ERR_STORE', `${message}: ${detail}`, { cause });
 }

@@ -1,6 +1,5 @@
 // Picks the store implementation named by --store (DESIGN 5).
-import { BridgeError } from '../errors.js';
-import { Rsc } from '../primitive/types.js';
+import { bridgeError } from '../errors.js';
 import { LmdbStore } from './lmdb-store.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
@@ -21,7 +20,7 @@ export function validateStoreSpec(spec: string): string | undefined {
 
 export function createStore(spec: string): Store {
   const problem = validateStoreSpec(spec);
-  if (problem !== undefined) throw new BridgeError('BRIDGE_ERR_CONFIG', Rsc.INTERNAL_SERVER_ERROR, problem);
+  if (problem !== undefined) throw bridgeError('BRIDGE_ERR_CONFIG', problem);
   if (spec === 'memory') return new MemoryStore();
   return new LmdbStore(spec.slice('lmdb:'.length));
 }

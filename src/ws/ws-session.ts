@@ -1,7 +1,7 @@
 // One TS-0020 WebSocket connection: turns messages into primitives and back,
 // and matches responses to the requests the bridge sent down by rqi. It sees a
 // small WebSocket-like interface so it can be tested without sockets.
-import { BridgeError, PrimitiveDecodeError } from '../errors.js';
+import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
@@ -142,7 +142,7 @@ export class WsSession {
    * so two answers never mix (ref G21); the response carries the original rqi.
    */
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
-    if (this.closed) return Promise.reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, 'registree connection closed'));
+    if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
     const originalRqi = req.rqi;
     let wireRqi = originalRqi;
     if (this.pending.has(wireRqi)) {
@@ -153,7 +153,7 @@ export class WsSession {
     return new Promise<ResponsePrimitive>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(wireRqi);
-        reject(new BridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', Rsc.REQUEST_TIMEOUT, `registree did not answer within ${timeoutMs} ms`));
+        reject(bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(wireRqi, {
         resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
@@ -166,7 +166,7 @@ export class WsSession {
         if (entry === undefined) return;
         clearTimeout(entry.timer);
         this.pending.delete(wireRqi);
-        reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, `send to registree failed: ${err.message}`));
+        reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `send to registree failed: ${err.message}`));
       });
     });
   }
@@ -185,7 +185,7 @@ export class WsSession {
     this.closed = true;
     for (const [rqi, entry] of this.pending) {
       clearTimeout(entry.timer);
-      entry.reject(new BridgeError('BRIDGE_ERR_REGISTREE_GONE', Rsc.TARGET_NOT_REACHABLE, `registree disconnected before answering ${rqi}`));
+      entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `registree disconnected before answering ${rqi}`));
     }
     this.pending.clear();
   }
