@@ -1,0 +1,18 @@
+// npm run demo is the newcomer's tour: it must still show the whole story.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+test('the demo registers, is notified, stores two readings while offline and delivers them in order', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, /"rsc":2001/);
+  assert.match(out, /new reading con="21\.5"/);
+  assert.equal((out.match(/HTTP 202, X-M2M-RSC 1000/g) ?? []).length, 2);
+  assert.match(out, /2 notifications stored/);
+  const later = out.slice(out.indexOf('reconnects'));
+  assert.ok(later.indexOf('con="22.0"') !== -1 && later.indexOf('con="22.0"') < later.indexOf('con="22.5"'), 'stored readings in order');
+  assert.match(later, /0 notifications left/);
+  assert.match(out, /"rsc":2002/);
+});
