@@ -1,6 +1,7 @@
 // The one place where failures become response primitives.
 import { BridgeError, ERRORS } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 
@@ -8,7 +9,8 @@ import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js'
 export const DEFAULT_RVI = '3';
 
 export function errorResponse(rqi: string, rsc: number, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
-  return { rsc, rqi, rvi, pc: { 'm2m:dbg': message } };
+  // ot like every CSE answer carries (optional in TS-0004, but clients log it).
+  return { rsc, rqi, rvi, ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } };
 }
 
 /** The answer for a catalogued error code (rsc from ERRORS). */

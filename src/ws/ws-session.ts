@@ -3,6 +3,7 @@
 // small WebSocket-like interface so it can be tested without sockets.
 import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
+import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
@@ -100,7 +101,7 @@ export class WsSession {
       decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
     } catch (err) {
       const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
-      this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', pc: { 'm2m:dbg': bad.message } });
+      this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
       this.handler.onMalformed?.(this, bad);
       return;
     }
@@ -116,7 +117,7 @@ export class WsSession {
       (err: unknown) => {
         const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
         const message = err instanceof Error ? err.message : String(err);
-        this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', pc: { 'm2m:dbg': message } });
+        this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } });
       },
     );
   }

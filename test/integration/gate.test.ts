@@ -24,6 +24,7 @@ describe('registration gate', () => {
     assert.equal(rsp.rsc, 4103);
     assert.equal(rsp.rqi, 'gate-1');
     assert.match(String(rsp.pc?.['m2m:dbg']), /TS-0020 6\.4/);
+    assert.match(String(rsp.ot), /^\d{8}T\d{6},\d{6}$/, 'bridge-made answers carry ot like CSE answers');
     assert.equal(run.cse.requests.length, before);
     await c.close();
   });
