@@ -11,9 +11,9 @@ export interface BridgeProcess {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(upstream: string, extra: string[] = []): Promise<BridgeProcess> {
+export async function startBridgeProcess(upstream: string, extra: string[] = [], nodeArgs: string[] = []): Promise<BridgeProcess> {
   const args = ['dist/cli/main.js', '--upstream', upstream, '--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...extra];
-  const proc = spawn(process.execPath, [...(process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], { stdio: ['ignore', 'pipe', 'inherit']});
+  const proc = spawn(process.execPath, [...nodeArgs, ...(process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args], { stdio: ['ignore', 'pipe', 'inherit']});
   const ports = await new Promise<{ p: number; d: number; a: number }>((resolve, reject) => {
     const lines = createInterface({ input: proc.stdout! });
     lines.on('line', (line) => {

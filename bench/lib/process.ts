@@ -1,14 +1,41 @@
-// Starts a bench helper in its own process and reads the port it prints.
+// Starts bench helpers in their own processes and reads what they print.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export async function startProcess(script: string, args: string[] = []): Promise<{ port: number; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.once('line', (line) => resolve(Number(line.trim())));
-    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+export interface LineProcess {
+  proc: ChildProcess;
+  /** The next line the process prints. */
+  nextLine(): Promise<string>;
+  /** Writes a line to its stdin. */
+  send(line: string): void;
+  stop(): void;
+}
+
+export function startLineProcess(script: string, args: string[] = []): LineProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const buffered: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const w = waiting.shift();
+    if (w !== undefined) w(line);
+    else buffered.push(line);
   });
-  return { port, proc };
+  return {
+    proc,
+    nextLine: () =>
+      new Promise((resolve, reject) => {
+        const line = buffered.shift();
+        if (line !== undefined) return resolve(line);
+        waiting.push(resolve);
+        proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+      }),
+    send: (line) => proc.stdin!.write(line + '\n'),
+    stop: () => proc.kill(),
+  };
+}
+
+export async function startProcess(script: string, args: string[] = []): Promise<{ port: number; proc: ChildProcess }> {
+  const p = startLineProcess(script, args);
+  return { port: Number((await p.nextLine()).trim()), proc: p.proc };
 }

@@ -9,8 +9,14 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const ct = String(req.headers['content-type']);
     const create = req.method === 'POST' && /ty=/.test(ct);
-    // Registrations get an AE back whose aei is the originator, so registrees bind.
-    const answer = create && /ty=2\b/.test(ct) ? Buffer.from(JSON.stringify({ 'm2m:ae': { rn: 'ae', ty: 2, ri: String(req.headers['x-m2m-origin']), aei: String(req.headers['x-m2m-origin']), api: 'Nbench', rr: true } })) : body;
+    // Registrations get an AE back whose aei is the originator and whose poa is
+    // what the bridge wrote, so registrees bind and learn their downlink key.
+    let answer = body;
+    if (create && /ty=2\b/.test(ct)) {
+      const sent = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { 'm2m:ae'?: { poa?: string[] } };
+      const origin = String(req.headers['x-m2m-origin']);
+      answer = Buffer.from(JSON.stringify({ 'm2m:ae': { rn: 'ae', ty: 2, ri: origin, aei: origin, api: 'Nbench', rr: true, poa: sent['m2m:ae']?.poa ?? [] } }));
+    }
     res.writeHead(create ? 201 : 200, {
       'content-type': 'application/json',
       'content-length': answer.length,
