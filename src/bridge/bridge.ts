@@ -76,6 +76,10 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
@@ -153,6 +157,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    limits: { maxInFlight: config.maxInFlight, rateLimit: config.rateLimit },
+    idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
     handler: uplink,
     onOpen: (session) => {
@@ -175,7 +183,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const passthrough = config.passthrough
     ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
-  const publicServer = createServer((req, res) => {
+  // Head timeouts are only checked every connectionsCheckingInterval (30 s by default).
+  const publicServer = createServer({ connectionsCheckingInterval: Math.max(50, Math.min(1000, config.handshakeTimeoutMs)) }, (req, res) => {
     if (passthrough !== undefined) {
       passthrough.handle(req, res);
       return;
@@ -186,7 +195,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     req.resume();
   });
   publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
-  const downlinkServer = createDownlinkServer(downlink.handle, config.maxMessageBytes);
+  const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
 
   function view(reg: Registration): RegistreeView {
     const session = registry.sessionForId(reg.id);
@@ -229,6 +238,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     },
   });
   for (const server of [publicServer, downlinkServer, adminServer]) {
+    // Slowloris: the request head (and so the handshake) must arrive in time.
+    server.headersTimeout = config.handshakeTimeoutMs;
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
@@ -265,6 +276,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       }, PURGE_INTERVAL_MS);
       purgeTimer.unref();
       logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
+      for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
+        if (!isLoopback(at2.host)) {
+          logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
+        }
+      }
       if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
       return addresses;
     },

@@ -41,9 +41,18 @@ export interface BridgeConfig {
   queueMaxMessages: number;
   queueMaxBytes: number;
   queueGlobalMaxBytes: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  maxInFlight: number;
+  /** Requests per second per connection; 0 = no limit. */
+  rateLimit: number;
+  handshakeTimeoutMs: number;
+  /** Close a connection with no traffic for this long; 0 = never. */
+  idleTimeoutMs: number;
+  maxDownlinkBodyBytes: number;
 }
 
-type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'bytes' | 'list' | 'boolean' | 'store';
+type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
 
 interface Setting {
   key: keyof BridgeConfig;
@@ -78,6 +87,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'queueMaxMessages', flag: 'queue-max-messages', kind: 'int', default: '10000', help: 'stored requests per registree; the newest is refused beyond it' },
   { key: 'queueMaxBytes', flag: 'queue-max-bytes', kind: 'bytes', default: '16MiB', help: 'stored bytes per registree; the newest is refused beyond it' },
   { key: 'queueGlobalMaxBytes', flag: 'queue-global-max-bytes', kind: 'bytes', default: '1GiB', help: 'stored bytes over all registrees; the newest is refused beyond it' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'int', default: '100000', help: 'WebSocket connections in total; beyond it handshakes get HTTP 503' },
+  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'int', default: '1000', help: 'WebSocket connections from one remote address; beyond it handshakes get HTTP 503' },
+  { key: 'maxInFlight', flag: 'max-inflight', kind: 'int', default: '256', help: 'uplink requests one connection may have waiting for the CSE; more are answered 5000 at once' },
+  { key: 'rateLimit', flag: 'rate-limit', kind: 'count', default: '0', help: 'requests per second one connection may send (burst of one second); more are answered 5000; 0 = no limit' },
+  { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', kind: 'duration', default: '10s', help: 'time a client has to send the complete handshake / request head (slowloris)' },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout', kind: 'duration', default: '0', help: 'close a WebSocket that sent nothing for this long (0 = never; keepalive pings still drop dead peers)' },
+  { key: 'maxDownlinkBodyBytes', flag: 'max-downlink-body', kind: 'bytes', default: '4MiB', help: 'largest request body the downlink door accepts (larger: HTTP 413)' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -157,6 +173,10 @@ function parseValue(s: Setting, raw: string): { value?: unknown; problem?: strin
     }
     case 'int': {
       if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) return { problem: `"${raw}" is not a positive integer` };
+      return { value: Number(raw) };
+    }
+    case 'count': {
+      if (!/^\d+$/.test(raw.trim())) return { problem: `"${raw}" is not a whole number (0 or more)` };
       return { value: Number(raw) };
     }
     case 'bytes': {

@@ -9,16 +9,23 @@ import type { WebSocket } from 'ws';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import type { Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from './subprotocol.js';
-import { WsSession } from './ws-session.js';
-import type { SessionHandler } from './ws-session.js';
+import { CloseCode, WsSession } from './ws-session.js';
+import type { SessionHandler, SessionLimits } from './ws-session.js';
 
 export interface WsServerOptions {
   /** Negotiate permessage-deflate when the client offers it (TS-0020 6.2.3.6). */
   deflate: boolean;
   /** Interval of keepalive pings; a peer that missed the previous pong is dropped. 0 disables. */
   pingIntervalMs: number;
-  /** Largest accepted message in bytes. */
+  /** Largest accepted message in bytes; larger ones close the connection with 1009. */
   maxPayload: number;
+  /** WebSocket connections in total and per remote address; beyond them handshakes get 503. */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Per-connection admission limits. */
+  limits: SessionLimits;
+  /** Close a connection silent for this long; 0 = never. */
+  idleTimeoutMs: number;
   codecFor(serialization: Serialization): PrimitiveCodec;
   handler: SessionHandler;
   /** A connection was accepted. */
@@ -41,7 +48,7 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
-export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake';
+export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections';
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -51,6 +58,7 @@ export class WsServer {
   private readonly options: WsServerOptions;
   private readonly sweep: NodeJS.Timeout | undefined;
   private readonly sockets = new WeakMap<WsSession, WebSocket>();
+  private readonly perAddress = new Map<string, number>();
 
   constructor(options: WsServerOptions) {
     this.options = options;
@@ -71,8 +79,9 @@ export class WsServer {
       options.onReject(req.socket.remoteAddress ?? '', reason, 'bad_handshake');
       rejectHandshake(socket, 400, reason);
     });
-    if (options.pingIntervalMs > 0) {
-      this.sweep = setInterval(() => this.keepalive(), options.pingIntervalMs);
+    if (options.pingIntervalMs > 0 || options.idleTimeoutMs > 0) {
+      const every = Math.min(options.pingIntervalMs > 0 ? options.pingIntervalMs : Infinity, options.idleTimeoutMs > 0 ? Math.max(100, options.idleTimeoutMs / 2) : Infinity);
+      this.sweep = setInterval(() => this.keepalive(), every);
       this.sweep.unref();
     }
   }
@@ -95,6 +104,13 @@ export class WsServer {
       rejectHandshake(socket, 400, negotiation.reason);
       return;
     }
+    // Exhaustion limits: a full bridge says so instead of degrading for everyone.
+    if (this.sessions.size >= this.options.maxConnections || (this.perAddress.get(remoteAddress) ?? 0) >= this.options.maxConnectionsPerAddress) {
+      const reason = this.sessions.size >= this.options.maxConnections ? `connection limit reached (${this.options.maxConnections})` : `connection limit per address reached (${this.options.maxConnectionsPerAddress})`;
+      this.options.onReject(remoteAddress, reason, 'too_many_connections');
+      rejectHandshake(socket, 503, reason);
+      return;
+    }
     chosenProtocol.set(req, negotiation.token);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const origin = req.headers['x-m2m-origin'];
@@ -108,6 +124,7 @@ export class WsServer {
         },
         this.options.codecFor(negotiation.serialization),
         this.options.handler,
+        this.options.limits,
       );
       this.attach(ws, session);
     });
@@ -131,6 +148,7 @@ export class WsServer {
   private attach(ws: WebSocket, session: WsSession): void {
     this.sessions.add(session);
     this.sockets.set(session, ws);
+    this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
     ws.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
     ws.on('pong', () => {
       session.awaitingPong = false;
@@ -140,6 +158,9 @@ export class WsServer {
     });
     ws.on('close', (code: number, reason: Buffer) => {
       this.sessions.delete(session);
+      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (left === 0) this.perAddress.delete(session.remoteAddress);
+      else this.perAddress.set(session.remoteAddress, left);
       session.handleClose();
       this.options.onClose(session, code, reason.toString());
     });
@@ -147,7 +168,13 @@ export class WsServer {
   }
 
   private keepalive(): void {
+    const idleBefore = this.options.idleTimeoutMs > 0 ? Date.now() - this.options.idleTimeoutMs : 0;
     for (const session of this.sessions) {
+      if (session.lastSeen < idleBefore) {
+        session.close(CloseCode.Idle, `no traffic for ${this.options.idleTimeoutMs} ms (--idle-timeout)`);
+        continue;
+      }
+      if (this.options.pingIntervalMs <= 0) continue;
       if (session.awaitingPong) {
         session.terminate();
         continue;

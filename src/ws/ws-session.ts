@@ -1,7 +1,7 @@
 // One TS-0020 WebSocket connection: turns messages into primitives and back,
 // and matches responses to the requests the bridge sent down by rqi. It sees a
 // small WebSocket-like interface so it can be tested without sockets.
-import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
+import { BridgeError, ERRORS, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
@@ -32,6 +32,16 @@ export interface SessionInfo {
   handshakeOrigin?: string;
 }
 
+/** Per-connection admission limits (issue: limits; all configurable). */
+export interface SessionLimits {
+  /** Uplink requests waiting for an answer at once. */
+  maxInFlight: number;
+  /** Requests per second (token bucket with a one-second burst); 0 = unlimited. */
+  rateLimit: number;
+}
+
+const UNLIMITED: SessionLimits = { maxInFlight: Number.POSITIVE_INFINITY, rateLimit: 0 };
+
 interface PendingRequest {
   resolve(rsp: ResponsePrimitive): void;
   reject(err: Error): void;
@@ -40,11 +50,13 @@ interface PendingRequest {
 
 /** Close codes used by the bridge (RFC 6455 7.4; 4000-4999 are ours). */
 export const CloseCode = {
+  Normal: 1000,
   GoingAway: 1001,
   UnsupportedData: 1003,
   PolicyViolation: 1008,
   Replaced: 4000,
   Deregistered: 4001,
+  Idle: 4002,
 } as const;
 
 let nextSessionId = 1;
@@ -66,11 +78,20 @@ export class WsSession {
 
   private readonly socket: WebSocketLike;
   private readonly handler: SessionHandler;
+  /** ms since epoch of the last message from the peer (for --idle-timeout). */
+  lastSeen = Date.now();
+
   private readonly pending = new Map<string, PendingRequest>();
   private rqiSuffix = 0;
+  private readonly limits: SessionLimits;
+  private inFlight = 0;
+  private tokens: number;
+  private tokensAt = 0;
 
-  constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler) {
+  constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler, limits: SessionLimits = UNLIMITED) {
     this.socket = socket;
+    this.limits = limits;
+    this.tokens = limits.rateLimit;
     this.subprotocol = info.subprotocol;
     this.serialization = info.serialization;
     this.remoteAddress = info.remoteAddress;
@@ -89,6 +110,7 @@ export class WsSession {
 
   /** One WebSocket message (all its frames). */
   handleMessage(data: Buffer, isBinary: boolean): void {
+    this.lastSeen = Date.now();
     // TS-0020 Table 6.2.2.9-1: CBOR travels in binary frames. A text frame
     // cannot carry it, so that frame type is illegal for the subprotocol.
     // JSON/XML in a binary frame is still UTF-8 text and is accepted.
@@ -110,16 +132,39 @@ export class WsSession {
       return;
     }
     const req = decoded.primitive;
+    const refusal = this.admit();
+    if (refusal !== undefined) {
+      // Excess is answered at once, never queued without bound.
+      if (req.rt?.rtv !== 5) this.sendResponse({ rsc: ERRORS[refusal].rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': refusal === 'BRIDGE_ERR_RATE_LIMITED' ? `more than ${this.limits.rateLimit} requests per second` : `more than ${this.limits.maxInFlight} requests in flight on this connection` } });
+      return;
+    }
+    this.inFlight++;
     this.handler.onRequest(this, req).then(
       (rsp) => {
+        this.inFlight--;
         if (rsp !== null) this.sendResponse(rsp);
       },
       (err: unknown) => {
+        this.inFlight--;
         const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
         const message = err instanceof Error ? err.message : String(err);
         this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } });
       },
     );
+  }
+
+  /** The limit a new request would break, if any. */
+  private admit(): 'BRIDGE_ERR_TOO_MANY_IN_FLIGHT' | 'BRIDGE_ERR_RATE_LIMITED' | undefined {
+    if (this.inFlight >= this.limits.maxInFlight) return 'BRIDGE_ERR_TOO_MANY_IN_FLIGHT';
+    const rate = this.limits.rateLimit;
+    if (rate > 0) {
+      const now = Date.now();
+      this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) * rate) / 1000);
+      this.tokensAt = now;
+      if (this.tokens < 1) return 'BRIDGE_ERR_RATE_LIMITED';
+      this.tokens -= 1;
+    }
+    return undefined;
   }
 
   sendResponse(rsp: ResponsePrimitive): void {

@@ -1,0 +1,106 @@
+// Issue 5 limits: no peer can exhaust the bridge; excess is refused clearly.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { startBridge } from '../support/harness.js';
+import type { Running } from '../support/harness.js';
+import { registerAe } from '../support/register.js';
+import { WsRegistree } from '../support/ws-registree.js';
+
+describe('limits', { timeout: 20_000 }, () => {
+  let run: Running;
+  before(async () => {
+    run = await startBridge({
+      allowOriginator: ['CAdmin'],
+      maxMessageBytes: 2048,
+      maxConnectionsPerAddress: 3,
+      maxInFlight: 2,
+      handshakeTimeoutMs: 200,
+      idleTimeoutMs: 300,
+      pingIntervalMs: 0,
+      maxDownlinkBodyBytes: 1024,
+    });
+  });
+  after(async () => {
+    await run.stop();
+  });
+
+  test('a message larger than --max-message-size closes the connection with 1009', async () => {
+    const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    c.send(JSON.stringify({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'big', rvi: '3', pc: { 'm2m:atrl': ['x'.repeat(4000)] } }));
+    assert.equal((await c.closed).code, 1009);
+  });
+
+  test('connections beyond the per-address limit get HTTP 503 with a reason; a freed slot is usable again', async () => {
+    const open = await Promise.all([1, 2, 3].map(() => WsRegistree.connect(run.wsUrl, 'oneM2M.json')));
+    await assert.rejects(WsRegistree.connect(run.wsUrl, 'oneM2M.json'), /handshake failed: 503/);
+    await open[0].close();
+    const again = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    await Promise.all([again, open[1], open[2]].map((c) => c.close()));
+  });
+
+  test('requests beyond --max-inflight are answered 5000 at once; the others complete', async () => {
+    const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    run.cse.setDelay(200);
+    try {
+      const answers = await Promise.all([1, 2, 3, 4].map((i) => c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: `f${i}` })));
+      assert.deepEqual(answers.map((a) => a.rsc).sort(), [2000, 2000, 5000, 5000]);
+      assert.match(String(answers.find((a) => a.rsc === 5000)?.pc?.['m2m:dbg']), /in flight/);
+    } finally {
+      run.cse.setDelay(0);
+    }
+    await c.close();
+  });
+
+  test('a client that never finishes its handshake is dropped (slowloris)', async () => {
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(run.addresses.public.port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'));
+      s.on('close', () => resolve(true));
+      s.on('error', () => {});
+      s.resume();
+    });
+    assert.equal(closed, true);
+  });
+
+  test('a connection silent for --idle-timeout is closed with 4002', async () => {
+    const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    const closed = await c.closed;
+    assert.equal(closed.code, 4002);
+    assert.match(closed.reason, /idle-timeout/);
+  });
+
+  test('a downlink body larger than --max-downlink-body gets HTTP 413', async () => {
+    const { ae, aei } = await registerAe(run.wsUrl, 'bodylimit');
+    const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
+    const res = await request(`${run.downlinkUrl}/r/${key}/${aei}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': 'b1', 'x-m2m-rvi': '3' },
+      body: JSON.stringify({ 'm2m:sgn': { sur: 'x'.repeat(5000) } }),
+    });
+    assert.equal(res.statusCode, 413);
+    await res.body.dump();
+    await ae.close();
+  });
+});
+
+describe('rate limit', { timeout: 20_000 }, () => {
+  let run: Running;
+  before(async () => {
+    run = await startBridge({ allowOriginator: ['CAdmin'], rateLimit: 5 });
+  });
+  after(async () => {
+    await run.stop();
+  });
+
+  test('requests beyond --rate-limit per second are answered 5000; the burst passes', async () => {
+    const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: `r${i}` })));
+    const limited = answers.filter((a) => a.rsc === 5000 && /per second/.test(String(a.pc?.['m2m:dbg'])));
+    const passed = answers.filter((a) => a.rsc === 2000);
+    assert.ok(passed.length >= 5, `the one-second burst passes (${passed.length})`);
+    assert.ok(limited.length >= 30, `the rest is refused (${limited.length})`);
+    assert.equal(passed.length + limited.length, 50);
+    await c.close();
+  });
+});
