@@ -1,8 +1,10 @@
 // Composition root of one bridge process: the three doors (DESIGN 1), the
 // WebSocket server, the uplink and downlink, queue delivery, the upstream
 // client, the store and the metrics.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
@@ -41,6 +43,8 @@ export interface Bridge {
   readonly metrics: BridgeMetrics;
   /** Open WebSocket connections, bound or not. */
   connectionCount(): number;
+  /** Reads --tls-cert/--tls-key/--tls-ca again (SIGHUP); open connections stay. */
+  reloadTls(): void;
 }
 
 export interface BridgeDependencies {
@@ -98,7 +102,12 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount) }),
     queueTotals: () => store.totals(),
   });
+  const upstreamTls = {
+    ...(config.upstreamCa !== '' ? { ca: readFileSync(config.upstreamCa) } : {}),
+    ...(config.upstreamCert !== '' ? { cert: readFileSync(config.upstreamCert), key: readFileSync(config.upstreamKey) } : {}),
+  };
   const upstream = new UpstreamClient({
+    tls: upstreamTls,
     url: config.upstream,
     content: contentCodecFor(config.upstreamFormat),
     contentFor: contentCodecFor,
@@ -123,6 +132,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     registry,
     logger,
     poaMode: config.poaMode,
+    identityTls: config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require'),
     allowOriginator: new Set(config.allowOriginator),
     downlinkBase: () => downlinkBase,
     onBound: (session, _reg, how) => {
@@ -181,10 +191,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   });
 
   const passthrough = config.passthrough
-    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, onResponse: (status) => metrics.passthroughRequest(status) })
+    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
-  // Head timeouts are only checked every connectionsCheckingInterval (30 s by default).
-  const publicServer = createServer({ connectionsCheckingInterval: Math.max(50, Math.min(1000, config.handshakeTimeoutMs)) }, (req, res) => {
+  const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
     if (passthrough !== undefined) {
       passthrough.handle(req, res);
       return;
@@ -193,7 +202,20 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     req.resume();
+  };
+  // Head timeouts are only checked every connectionsCheckingInterval (30 s by default).
+  const serverOptions = { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.handshakeTimeoutMs)) };
+  const tlsFiles = () => ({
+    cert: readFileSync(config.tlsCert),
+    key: readFileSync(config.tlsKey),
+    ...(config.tlsCa !== '' ? { ca: readFileSync(config.tlsCa) } : {}),
   });
+  // wss:// (TS-0020 7): client certificates verified against --tls-ca when requested.
+  const secureServer =
+    config.tlsCert !== ''
+      ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
+      : undefined;
+  const publicServer: Server = secureServer ?? createServer(serverOptions, onPublicRequest);
   publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
 
@@ -251,6 +273,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     store,
     metrics,
     connectionCount: () => ws.sessions.size,
+    reloadTls() {
+      if (secureServer === undefined) return;
+      secureServer.setSecureContext(tlsFiles());
+      logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
+    },
     get addresses() {
       return addresses;
     },

@@ -26,6 +26,8 @@ export interface UplinkOptions {
   registry: Registry;
   logger: Logger;
   poaMode: PoaMode;
+  /** DESIGN 3: with true, a registree is bound only by the client certificate it registered with. */
+  identityTls: boolean;
   allowOriginator: ReadonlySet<string>;
   /** `<downlink-url>/r/` — the key is appended. */
   downlinkBase(): string;
@@ -97,7 +99,12 @@ export class Uplink implements SessionHandler {
     if (origin === undefined) return;
     session.ready = this.findRegistration(origin).then(
       (reg) => {
-        if (reg !== undefined && !session.closed) this.bind(session, reg, 'handshake');
+        if (reg === undefined || session.closed) return;
+        if (!this.identityMatches(session, reg)) {
+          this.o.logger.warn({ conn: session.id, registree: reg.id, remote: session.remoteAddress }, 'handshake names a registree whose certificate this connection does not present; left unbound');
+          return;
+        }
+        this.bind(session, reg, 'handshake');
       },
       (err: unknown) => {
         this.o.logger.warn({ conn: session.id, err: String(err) }, 'registration lookup for handshake origin failed');
@@ -120,6 +127,10 @@ export class Uplink implements SessionHandler {
         );
       }
       if (session.closed) throw bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'connection closed');
+      if (!this.identityMatches(session, known)) {
+        this.o.logger.warn({ conn: session.id, registree: known.id, remote: session.remoteAddress, rqi: req.rqi }, 'request as a registree from a connection without its certificate refused');
+        throw bridgeError('BRIDGE_ERR_IDENTITY', `connection does not present the client certificate ${known.id} registered with (--identity tls)`);
+      }
       reg = known;
       this.bind(session, reg, 'originator');
     }
@@ -160,7 +171,11 @@ export class Uplink implements SessionHandler {
       this.o.logger.warn({ conn: session.id, rqi: req.rqi }, 'registration succeeded but the registree ID could not be read (no aei/csi); connection stays unbound');
       return rsp;
     }
-    const reg: Registration = { ...who, key, createdAt: Date.now() };
+    if (previous !== undefined && previous.id === who.id && !this.identityMatches(session, previous)) {
+      // The CSE accepted it (the old <AE> was gone), but the bridge keeps the old owner's binding rules.
+      this.o.logger.warn({ conn: session.id, registree: who.id }, 're-registration from another certificate: the new certificate now owns the registree');
+    }
+    const reg: Registration = { ...who, key, createdAt: Date.now(), identity: session.identity };
     await this.o.store.putRegistration(reg);
     if (!session.closed) this.bind(session, reg, 'registration');
     return rsp;
@@ -173,6 +188,11 @@ export class Uplink implements SessionHandler {
       'connection bound',
     );
     this.o.onBound?.(session, reg, how);
+  }
+
+  /** With --identity tls only the certificate a registree registered with may bind it (DESIGN 3). */
+  private identityMatches(session: WsSession, reg: Registration): boolean {
+    return !this.o.identityTls || (reg.identity !== undefined && reg.identity === session.identity);
   }
 
   private async findRegistration(fr: string): Promise<Registration | undefined> {

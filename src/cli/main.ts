@@ -55,6 +55,14 @@ async function main(argv: string[]): Promise<number> {
       });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Certificate rotation without dropping connections.
+    process.on('SIGHUP', () => {
+      try {
+        bridge.reloadTls();
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'TLS reload failed; the previous certificate stays in use');
+      }
+    });
     process.on('SIGINT', () => stop('SIGINT'));
   });
   logger.info('stopped');

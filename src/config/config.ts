@@ -50,6 +50,17 @@ export interface BridgeConfig {
   /** Close a connection with no traffic for this long; 0 = never. */
   idleTimeoutMs: number;
   maxDownlinkBodyBytes: number;
+  /** PEM files for wss:// on the public door ('' = plain ws://). */
+  tlsCert: string;
+  tlsKey: string;
+  tlsCa: string;
+  tlsClientAuth: 'none' | 'request' | 'require';
+  /** Who may bind a registree: 'tls' ties it to its client certificate; 'auto' = tls when client auth is required. */
+  identity: 'auto' | 'tls' | 'none';
+  /** PEM files toward an https:// upstream ('' = system defaults / none). */
+  upstreamCa: string;
+  upstreamCert: string;
+  upstreamKey: string;
 }
 
 type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
@@ -94,6 +105,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', kind: 'duration', default: '10s', help: 'time a client has to send the complete handshake / request head (slowloris)' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout', kind: 'duration', default: '0', help: 'close a WebSocket that sent nothing for this long (0 = never; keepalive pings still drop dead peers)' },
   { key: 'maxDownlinkBodyBytes', flag: 'max-downlink-body', kind: 'bytes', default: '4MiB', help: 'largest request body the downlink door accepts (larger: HTTP 413)' },
+  { key: 'tlsCert', flag: 'tls-cert', kind: 'string', default: '', help: 'PEM certificate (chain) for wss:// on the public door; reloaded on SIGHUP' },
+  { key: 'tlsKey', flag: 'tls-key', kind: 'string', default: '', help: 'PEM private key for --tls-cert' },
+  { key: 'tlsCa', flag: 'tls-ca', kind: 'string', default: '', help: 'PEM CA bundle that client certificates must chain to' },
+  { key: 'tlsClientAuth', flag: 'tls-client-auth', kind: 'enum', values: ['none', 'request', 'require'], default: 'none', help: 'client certificates: none, request (verified when sent), require (mutual TLS)' },
+  { key: 'identity', flag: 'identity', kind: 'enum', values: ['auto', 'tls', 'none'], default: 'auto', help: 'tls: a registree is tied to the client certificate it registered with; none: trusted networks only; auto: tls when --tls-client-auth require' },
+  { key: 'upstreamCa', flag: 'upstream-ca', kind: 'string', default: '', help: 'PEM CA bundle for an https:// upstream' },
+  { key: 'upstreamCert', flag: 'upstream-cert', kind: 'string', default: '', help: 'PEM client certificate toward an https:// upstream' },
+  { key: 'upstreamKey', flag: 'upstream-key', kind: 'string', default: '', help: 'PEM private key for --upstream-cert' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -341,6 +360,20 @@ export function loadConfigWithSources(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as BridgeConfig;
+  // TLS settings only make sense together; files must be readable now, not at the first handshake.
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) problems.push(`--tls-${config.tlsCert === '' ? 'cert' : 'key'}: needed together with --tls-${config.tlsCert === '' ? 'key' : 'cert'}`);
+  if (config.tlsClientAuth !== 'none' && config.tlsCert === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-cert and --tls-key`);
+  if (config.tlsClientAuth !== 'none' && config.tlsCa === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-ca to verify client certificates`);
+  if (config.identity === 'tls' && config.tlsClientAuth === 'none') problems.push('--identity: "tls" needs --tls-client-auth request or require');
+  if ((config.upstreamCert === '') !== (config.upstreamKey === '')) problems.push(`--upstream-${config.upstreamCert === '' ? 'cert' : 'key'}: needed together with --upstream-${config.upstreamCert === '' ? 'key' : 'cert'}`);
+  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey], ['tls-ca', config.tlsCa], ['upstream-ca', config.upstreamCa], ['upstream-cert', config.upstreamCert], ['upstream-key', config.upstreamKey]] as const) {
+    if (path === '') continue;
+    try {
+      read(path);
+    } catch (err) {
+      problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);

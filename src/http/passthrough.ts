@@ -8,11 +8,13 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Pool, errors as undiciErrors } from 'undici';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
+import type { UpstreamTls } from './upstream-client.js';
 
 export interface PassthroughOptions {
   upstream: URL;
   timeoutMs: number;
   connections?: number;
+  tls?: UpstreamTls;
   onResponse?(status: number): void;
 }
 
@@ -31,7 +33,7 @@ function endToEnd(headers: IncomingHttpHeaders | Record<string, string | string[
 }
 
 export function createPassthrough(options: PassthroughOptions): { handle: PassthroughHandler; close(): Promise<void> } {
-  const pool = new Pool(options.upstream.origin, { connections: options.connections ?? 256, pipelining: 1, keepAliveTimeout: 10_000 });
+  const pool = new Pool(options.upstream.origin, { connections: options.connections ?? 256, pipelining: 1, keepAliveTimeout: 10_000, connect: { ...options.tls } });
   // A base path of --upstream (e.g. /onem2m) is put in front, as for the uplink.
   const root = options.upstream.pathname.replace(/\/+$/, '');
 

@@ -15,6 +15,14 @@ export interface UpstreamClientOptions {
   contentFor(s: Serialization): ContentCodec | undefined;
   timeoutMs: number;
   connections: number;
+  /** CA bundle and client certificate toward an https:// CSE. */
+  tls?: UpstreamTls;
+}
+
+export interface UpstreamTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 /** Why an upstream exchange failed, for metrics and logs (bounded set). */
@@ -41,7 +49,7 @@ export class UpstreamClient {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+      connect: { timeout: Math.min(options.timeoutMs, 10_000), ...options.tls },
     });
     this.root = options.url.pathname.replace(/\/+$/, '');
   }

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { PrimitiveCodec } from '../primitive/codec.js';
@@ -114,6 +115,9 @@ export class WsServer {
     chosenProtocol.set(req, negotiation.token);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const origin = req.headers['x-m2m-origin'];
+      // A certificate counts as identity only when it chained to --tls-ca.
+      const tls = req.socket as Partial<TLSSocket>;
+      const identity = tls.authorized === true ? tls.getPeerCertificate?.()?.fingerprint256 : undefined;
       const session = new WsSession(
         ws,
         {
@@ -121,6 +125,7 @@ export class WsServer {
           serialization: negotiation.serialization,
           remoteAddress,
           handshakeOrigin: typeof origin === 'string' && origin.length > 0 ? origin : undefined,
+          identity: identity !== undefined && identity !== '' ? identity : undefined,
         },
         this.options.codecFor(negotiation.serialization),
         this.options.handler,

@@ -30,6 +30,8 @@ export interface SessionInfo {
   remoteAddress: string;
   /** X-M2M-Origin of the handshake (ACME/tinyIoT extension), when given. */
   handshakeOrigin?: string;
+  /** SHA-256 fingerprint of the verified client certificate, when one was presented. */
+  identity?: string;
 }
 
 /** Per-connection admission limits (issue: limits; all configurable). */
@@ -67,6 +69,7 @@ export class WsSession {
   readonly serialization: Serialization;
   readonly remoteAddress: string;
   readonly handshakeOrigin: string | undefined;
+  readonly identity: string | undefined;
   readonly codec: PrimitiveCodec;
   /** The registree this connection is bound to (DESIGN 3); undefined while unbound. */
   registration: Registration | undefined;
@@ -96,6 +99,7 @@ export class WsSession {
     this.serialization = info.serialization;
     this.remoteAddress = info.remoteAddress;
     this.handshakeOrigin = info.handshakeOrigin;
+    this.identity = info.identity;
     this.codec = codec;
     this.handler = handler;
   }

@@ -150,3 +150,15 @@ test('--print-config masks credentials and its output loads back to the same con
   const again = loadConfig(['--config', 'printed.yaml', '--upstream', 'http://admin:secret@cse:8080/root'], {}, files({ 'printed.yaml': text }));
   assert.deepEqual({ ...again, upstream: again.upstream.href }, { ...config, upstream: config.upstream.href });
 });
+
+test('TLS settings are checked together and their files must be readable', () => {
+  const found = problems(['--tls-cert', 'test/fixtures/tls/server.pem', '--tls-client-auth', 'require', '--identity', 'tls', '--upstream-cert', 'nope.pem']);
+  assert.ok(found.includes('--tls-key: needed together with --tls-cert'), found.join('\n'));
+  assert.ok(found.includes('--tls-client-auth: "require" needs --tls-ca to verify client certificates'), found.join('\n'));
+  assert.ok(found.includes('--upstream-key: needed together with --upstream-cert'), found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('--upstream-cert: cannot read nope.pem')), found.join('\n'));
+  assert.deepEqual(problems(['--identity', 'tls']), ['--identity: "tls" needs --tls-client-auth request or require']);
+  const ok = loadConfig(['--tls-cert', 'test/fixtures/tls/server.pem', '--tls-key', 'test/fixtures/tls/server-key.pem', '--tls-ca', 'test/fixtures/tls/ca.pem', '--tls-client-auth', 'require'], {});
+  assert.equal(ok.tlsClientAuth, 'require');
+  assert.equal(ok.identity, 'auto');
+});

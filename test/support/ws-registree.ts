@@ -11,6 +11,8 @@ export interface ConnectOptions {
   perMessageDeflate?: boolean;
   /** How incoming requests are answered from the first message on (default: 2000). */
   onRequest?: IncomingHandler;
+  /** wss://: trusted CA and client certificate. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 export type IncomingHandler = (req: RequestPrimitive) => ResponsePrimitive | Promise<ResponsePrimitive> | null;
@@ -45,7 +47,7 @@ export class WsRegistree {
   }
 
   static async connect(url: string, protocols: string | string[], options: ConnectOptions = {}): Promise<WsRegistree> {
-    const ws = new WebSocket(url, protocols, { headers: options.headers, perMessageDeflate: options.perMessageDeflate ?? false });
+    const ws = new WebSocket(url, protocols, { headers: options.headers, perMessageDeflate: options.perMessageDeflate ?? false, ...options.tls });
     // The bridge may send (stored requests) right after the handshake, before
     // the 'open' continuation runs: keep those messages from the start.
     const early: Array<[Buffer, boolean]> = [];
