@@ -3,7 +3,8 @@
 // client, the store and the metrics.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import { createStore } from '../store/open-store.js';
 import type { Registration, Store } from '../store/store.js';
 import { WsServer } from '../ws/ws-server.js';
 import { CloseCode } from '../ws/ws-session.js';
+import { allowedByCertificate, certificateNames, credentialsMatch, originatorAllowed, parseCredentials, parseIdentityMap } from './access.js';
 import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
@@ -163,7 +165,31 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     knownRegistrees = (await store.listRegistrations()).length;
   }
 
+  const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
+  const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
+  /** Narrows who a connection may be, from its credentials and certificate (SECURITY.md). */
+  function authorize(req: IncomingMessage): { ok: true; allowed?: readonly string[] } | { ok: false; status: number; reason: string } {
+    let allowed: string[] | undefined;
+    if (credentials !== undefined) {
+      const origin = req.headers['x-m2m-origin'];
+      const origin1 = typeof origin === 'string' ? origin : undefined;
+      if (!credentialsMatch(credentials, origin1, req.headers.authorization)) {
+        return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
+      }
+      allowed = [origin1 as string];
+    }
+    if (identityMap !== undefined) {
+      const tls = req.socket as Partial<TLSSocket>;
+      const names = tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
+      const byCertificate = allowedByCertificate(identityMap, names);
+      allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a));
+      if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
+    }
+    return { ok: true, allowed };
+  }
+
   const ws = new WsServer({
+    authorize: identityMap !== undefined || credentials !== undefined ? authorize : undefined,
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,

@@ -12,6 +12,7 @@ import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js'
 import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
 import { responseForError } from './error-response.js';
+import { originatorAllowed } from './access.js';
 import { addressesOwnResource, mayActAs, originatorCandidates, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
 import type { Registry } from './registry.js';
 
@@ -161,6 +162,13 @@ export class Uplink implements SessionHandler {
   }
 
   private async register(session: WsSession, req: RequestPrimitive, kind: 'ae' | 'cse'): Promise<ResponsePrimitive | null> {
+    const allowed = session.allowedOriginators;
+    // With an identity map or credentials the device names who it is up front;
+    // a CSE-assigned ID ("C") could not be checked before the CSE creates it.
+    if (allowed !== undefined && (req.fr === undefined || req.fr.length < 2 || !originatorAllowed(allowed, req.fr))) {
+      this.o.logger.warn({ conn: session.id, fr: req.fr, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an originator this connection may not use refused');
+      throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')} (--identity-map / --credentials)`);
+    }
     const previous = req.fr === undefined || req.fr === '' ? undefined : await this.findRegistration(req.fr);
     const key = previous?.key ?? newRegistreeKey();
     const prepared = withRewrittenPoa(req, kind, this.o.downlinkBase() + key, this.o.poaMode, false);
@@ -171,9 +179,9 @@ export class Uplink implements SessionHandler {
       this.o.logger.warn({ conn: session.id, rqi: req.rqi }, 'registration succeeded but the registree ID could not be read (no aei/csi); connection stays unbound');
       return rsp;
     }
-    if (previous !== undefined && previous.id === who.id && !this.identityMatches(session, previous)) {
-      // The CSE accepted it (the old <AE> was gone), but the bridge keeps the old owner's binding rules.
-      this.o.logger.warn({ conn: session.id, registree: who.id }, 're-registration from another certificate: the new certificate now owns the registree');
+    if (allowed !== undefined && !originatorAllowed(allowed, who.id)) {
+      this.o.logger.warn({ conn: session.id, registree: who.id }, 'the CSE assigned an ID this connection may not use; connection stays unbound');
+      return rsp;
     }
     const reg: Registration = { ...who, key, createdAt: Date.now(), identity: session.identity };
     await this.o.store.putRegistration(reg);
@@ -190,8 +198,12 @@ export class Uplink implements SessionHandler {
     this.o.onBound?.(session, reg, how);
   }
 
-  /** With --identity tls only the certificate a registree registered with may bind it (DESIGN 3). */
+  /**
+   * With --identity tls only the certificate a registree registered with may
+   * bind it (DESIGN 3); an identity map or credentials narrow it further.
+   */
   private identityMatches(session: WsSession, reg: Registration): boolean {
+    if (session.allowedOriginators !== undefined && !originatorAllowed(session.allowedOriginators, reg.id)) return false;
     return !this.o.identityTls || (reg.identity !== undefined && reg.identity === session.identity);
   }
 

@@ -4,6 +4,7 @@
 // root reads process.env.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
 import { validateStoreSpec } from '../store/open-store.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
@@ -61,6 +62,10 @@ export interface BridgeConfig {
   upstreamCa: string;
   upstreamCert: string;
   upstreamKey: string;
+  /** YAML/JSON: certificate CN=/DNS:/URI: → originators the certificate may register or bind as. */
+  identityMap: string;
+  /** YAML/JSON: originator → {basic: "user:pass"} or {bearer: "token"} checked at the handshake. */
+  credentials: string;
 }
 
 type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
@@ -113,6 +118,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'upstreamCa', flag: 'upstream-ca', kind: 'string', default: '', help: 'PEM CA bundle for an https:// upstream' },
   { key: 'upstreamCert', flag: 'upstream-cert', kind: 'string', default: '', help: 'PEM client certificate toward an https:// upstream' },
   { key: 'upstreamKey', flag: 'upstream-key', kind: 'string', default: '', help: 'PEM private key for --upstream-cert' },
+  { key: 'identityMap', flag: 'identity-map', kind: 'string', default: '', help: 'YAML/JSON file: client-certificate "CN=…"/"URI:…"/"DNS:…" → originators it may register or bind as' },
+  { key: 'credentials', flag: 'credentials', kind: 'string', default: '', help: 'YAML/JSON file: originator → {basic: "user:pass"} or {bearer: "token"}; handshakes must then carry X-M2M-Origin and a matching Authorization' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -370,6 +377,18 @@ export function loadConfigWithSources(
     if (path === '') continue;
     try {
       read(path);
+    } catch (err) {
+      problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  if (config.identityMap !== '' && config.tlsClientAuth === 'none') problems.push('--identity-map: needs --tls-client-auth request or require');
+  for (const [flag, path, parse] of [
+    ['identity-map', config.identityMap, (t: string) => parseIdentityMap(t, config.identityMap).problems],
+    ['credentials', config.credentials, (t: string) => parseCredentials(t, config.credentials).problems],
+  ] as const) {
+    if (path === '') continue;
+    try {
+      for (const p of parse(read(path))) problems.push(`--${flag}: ${p}`);
     } catch (err) {
       problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }

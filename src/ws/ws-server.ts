@@ -29,6 +29,11 @@ export interface WsServerOptions {
   idleTimeoutMs: number;
   codecFor(serialization: Serialization): PrimitiveCodec;
   handler: SessionHandler;
+  /**
+   * Decides, from the handshake, which originators the connection may be:
+   * undefined = any (the gate still applies); a refusal ends the handshake.
+   */
+  authorize?(req: IncomingMessage): { ok: true; allowed?: readonly string[] } | { ok: false; status: number; reason: string };
   /** A connection was accepted. */
   onOpen(session: WsSession): void;
   /** A connection is gone. */
@@ -49,7 +54,7 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
-export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections';
+export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections' | 'unauthorized';
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -112,6 +117,12 @@ export class WsServer {
       rejectHandshake(socket, 503, reason);
       return;
     }
+    const access = this.options.authorize?.(req) ?? { ok: true as const };
+    if (!access.ok) {
+      this.options.onReject(remoteAddress, access.reason, 'unauthorized');
+      rejectHandshake(socket, access.status, access.reason);
+      return;
+    }
     chosenProtocol.set(req, negotiation.token);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const origin = req.headers['x-m2m-origin'];
@@ -126,6 +137,7 @@ export class WsServer {
           remoteAddress,
           handshakeOrigin: typeof origin === 'string' && origin.length > 0 ? origin : undefined,
           identity: identity !== undefined && identity !== '' ? identity : undefined,
+          allowedOriginators: access.allowed,
         },
         this.options.codecFor(negotiation.serialization),
         this.options.handler,

@@ -32,6 +32,8 @@ export interface SessionInfo {
   handshakeOrigin?: string;
   /** SHA-256 fingerprint of the verified client certificate, when one was presented. */
   identity?: string;
+  /** When set, the only originators this connection may register or bind as (identity map, credentials). */
+  allowedOriginators?: readonly string[];
 }
 
 /** Per-connection admission limits (issue: limits; all configurable). */
@@ -70,6 +72,7 @@ export class WsSession {
   readonly remoteAddress: string;
   readonly handshakeOrigin: string | undefined;
   readonly identity: string | undefined;
+  readonly allowedOriginators: readonly string[] | undefined;
   readonly codec: PrimitiveCodec;
   /** The registree this connection is bound to (DESIGN 3); undefined while unbound. */
   registration: Registration | undefined;
@@ -100,6 +103,7 @@ export class WsSession {
     this.remoteAddress = info.remoteAddress;
     this.handshakeOrigin = info.handshakeOrigin;
     this.identity = info.identity;
+    this.allowedOriginators = info.allowedOriginators;
     this.codec = codec;
     this.handler = handler;
   }

@@ -1,0 +1,99 @@
+// Who a connection may be (DESIGN 3, issue: security). Two optional sources,
+// both ending in "this connection may only register or bind as these
+// originators":
+// - an identity map: client-certificate subject CN or SAN entry → originators;
+// - handshake credentials: per originator a Basic or Bearer secret, checked
+//   against the handshake's Authorization and X-M2M-Origin headers.
+// Pure: parsing and decisions only.
+import { timingSafeEqual } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
+import { parse as parseYaml } from 'yaml';
+
+/** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
+export type IdentityMap = ReadonlyMap<string, readonly string[]>;
+
+export interface Credential {
+  /** `user:password` for `Authorization: Basic …` */
+  basic?: string;
+  /** token for `Authorization: Bearer …` */
+  bearer?: string;
+}
+export type Credentials = ReadonlyMap<string, Credential>;
+
+function parseMapFile(text: string, path: string): { doc?: Record<string, unknown>; problems: string[] } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    return { problems: [`${path} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { problems: [`${path} must hold a map`] };
+  return { doc: doc as Record<string, unknown>, problems: [] };
+}
+
+export function parseIdentityMap(text: string, path: string): { map: IdentityMap; problems: string[] } {
+  const map = new Map<string, string[]>();
+  const { doc, problems } = parseMapFile(text, path);
+  for (const [name, value] of Object.entries(doc ?? {})) {
+    if (!/^(CN=|DNS:|URI:|IP Address:)./.test(name)) problems.push(`${path}: "${name}": key must be CN=…, DNS:…, URI:… or IP Address:…`);
+    else if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v.length > 0)) problems.push(`${path}: "${name}": must list one or more originators`);
+    else map.set(name, value as string[]);
+  }
+  return { map, problems };
+}
+
+export function parseCredentials(text: string, path: string): { credentials: Credentials; problems: string[] } {
+  const credentials = new Map<string, Credential>();
+  const { doc, problems } = parseMapFile(text, path);
+  for (const [originator, value] of Object.entries(doc ?? {})) {
+    const v = value as Record<string, unknown> | null;
+    const basic = typeof v?.basic === 'string' ? v.basic : undefined;
+    const bearer = typeof v?.bearer === 'string' ? v.bearer : undefined;
+    if (basic === undefined && bearer === undefined) problems.push(`${path}: "${originator}": needs basic: "user:password" or bearer: "token"`);
+    else if (basic !== undefined && !basic.includes(':')) problems.push(`${path}: "${originator}": basic must be "user:password"`);
+    else credentials.set(originator, { basic, bearer });
+  }
+  return { credentials, problems };
+}
+
+/** The names a verified client certificate is known by in an identity map. */
+export function certificateNames(cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'>): string[] {
+  const names: string[] = [];
+  const cn = cert.subject?.CN;
+  if (typeof cn === 'string') names.push(`CN=${cn}`);
+  else if (Array.isArray(cn)) for (const c of cn) names.push(`CN=${c}`);
+  for (const entry of (cert.subjectaltname ?? '').split(', ')) if (entry.length > 0) names.push(entry);
+  return names;
+}
+
+/** Originators the map allows for these certificate names; empty when none matches. */
+export function allowedByCertificate(map: IdentityMap, names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) out.push(...(map.get(n) ?? []));
+  return out;
+}
+
+/** Whether `id` is one of the allowed originators (`*` at the end matches any rest; SP-relative `/csi/Cxyz` counts as `Cxyz`). */
+export function originatorAllowed(allowed: readonly string[], id: string): boolean {
+  const last = id.startsWith('/') && id.indexOf('/', 1) !== -1 ? id.slice(id.lastIndexOf('/') + 1) : id;
+  return allowed.some((a) => (a.endsWith('*') ? id.startsWith(a.slice(0, -1)) || last.startsWith(a.slice(0, -1)) : a === id || a === last));
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Checks `Authorization: Basic|Bearer …` against the credential of `origin`. */
+export function credentialsMatch(credentials: Credentials, origin: string | undefined, authorization: string | undefined): boolean {
+  if (origin === undefined || authorization === undefined) return false;
+  const c = credentials.get(origin);
+  if (c === undefined) return false;
+  const space = authorization.indexOf(' ');
+  const scheme = authorization.slice(0, space).toLowerCase();
+  const value = authorization.slice(space + 1).trim();
+  if (scheme === 'basic' && c.basic !== undefined) return sameSecret(Buffer.from(value, 'base64').toString('utf8'), c.basic);
+  if (scheme === 'bearer' && c.bearer !== undefined) return sameSecret(value, c.bearer);
+  return false;
+}

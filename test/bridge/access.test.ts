@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { allowedByCertificate, certificateNames, credentialsMatch, originatorAllowed, parseCredentials, parseIdentityMap } from '../../src/bridge/access.js';
+
+test('an identity map reads CN=, DNS:, URI: keys and reports every bad entry with the file name', () => {
+  const good = parseIdentityMap('"CN=device-a": [Cdevice-a]\n"URI:urn:x": ["/mn-cse", "Cgw-*"]\n', 'map.yaml');
+  assert.deepEqual(good.problems, []);
+  assert.deepEqual(good.map.get('URI:urn:x'), ['/mn-cse', 'Cgw-*']);
+  const bad = parseIdentityMap('"device-a": [C1]\n"CN=x": []\n"CN=y": 3\n', 'map.yaml');
+  assert.equal(bad.problems.length, 3);
+  assert.ok(bad.problems.every((p) => p.startsWith('map.yaml: ')));
+  assert.deepEqual(parseIdentityMap('[1, 2]', 'm.json').problems, ['m.json must hold a map']);
+});
+
+test('certificate names come from the subject CN and every SAN entry', () => {
+  const names = certificateNames({ subject: { CN: 'device-a' } as never, subjectaltname: 'URI:urn:onem2m:ae:Cdevice-a, DNS:dev.example' });
+  assert.deepEqual(names, ['CN=device-a', 'URI:urn:onem2m:ae:Cdevice-a', 'DNS:dev.example']);
+  const map = new Map([['URI:urn:onem2m:ae:Cdevice-a', ['Cdevice-a']], ['CN=other', ['Cx']]]);
+  assert.deepEqual(allowedByCertificate(map, names), ['Cdevice-a']);
+  assert.deepEqual(allowedByCertificate(map, ['CN=nobody']), []);
+});
+
+test('allowed originators match exactly, by prefix with *, and in SP-relative form', () => {
+  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-a'), true);
+  assert.equal(originatorAllowed(['Cdevice-a'], '/id-in/Cdevice-a'), true);
+  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-ab'), false);
+  assert.equal(originatorAllowed(['Cgw-*'], 'Cgw-17'), true);
+  assert.equal(originatorAllowed(['Cgw-*'], 'Cother'), false);
+  assert.equal(originatorAllowed(['/mn-cse'], '/mn-cse'), true);
+  assert.equal(originatorAllowed([], 'C1'), false);
+});
+
+test('handshake credentials: Basic and Bearer per originator, nothing else passes', () => {
+  const { credentials, problems } = parseCredentials('Cbasic: {basic: "user:pw"}\nCbearer: {bearer: tok}\n', 'c.yaml');
+  assert.deepEqual(problems, []);
+  const basic = 'Basic ' + Buffer.from('user:pw').toString('base64');
+  assert.equal(credentialsMatch(credentials, 'Cbasic', basic), true);
+  assert.equal(credentialsMatch(credentials, 'Cbasic', 'Basic ' + Buffer.from('user:no').toString('base64')), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok'), true);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok2'), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', basic), false);
+  assert.equal(credentialsMatch(credentials, 'Cnobody', 'Bearer tok'), false);
+  assert.equal(credentialsMatch(credentials, undefined, 'Bearer tok'), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', undefined), false);
+  assert.equal(parseCredentials('Cx: {basic: nocolon}\nCy: {}\n', 'c.yaml').problems.length, 2);
+});
