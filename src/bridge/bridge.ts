@@ -288,9 +288,19 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   for (const server of [publicServer, downlinkServer, adminServer]) {
     // Slowloris: the request head (and so the handshake) must arrive in time.
     server.headersTimeout = config.handshakeTimeoutMs;
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    // HTTP that Node's parser refuses (unknown method, broken head) still gets
+    // an answer a oneM2M peer can read: 400 with X-M2M-RSC 4000 and a reason.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+      const body = JSON.stringify({ 'm2m:dbg': timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${err.code ?? err.message}` });
+      socket.end(
+        `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `X-M2M-RSC: ${timeout ? 4008 : 4000}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     });
   }
 

@@ -37,7 +37,11 @@ function bytesToText(bytes: Uint8Array): string {
  * Decoded CBOR → JSON-shaped data, in place where possible: byte strings become
  * UTF-8 text (ref C3 "Discrepancy", G14), Maps become plain objects.
  */
-function normalize(value: unknown): unknown {
+/** No oneM2M primitive nests anywhere near this deep; deeper input is refused, not recursed into. */
+const MAX_DEPTH = 256;
+
+function normalize(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new PrimitiveDecodeError(`CBOR nested deeper than ${MAX_DEPTH} levels`);
   if (value === null || typeof value !== 'object') {
     if (value === undefined) return null;
     if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
@@ -46,7 +50,7 @@ function normalize(value: unknown): unknown {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if ((v !== null && typeof v === 'object') || typeof v === 'bigint' || v === undefined) value[i] = normalize(v);
+      if ((v !== null && typeof v === 'object') || typeof v === 'bigint' || v === undefined) value[i] = normalize(v, depth + 1);
     }
     return value;
   }
@@ -56,11 +60,11 @@ function normalize(value: unknown): unknown {
     for (const [k, v] of value) {
       let key = k instanceof Uint8Array ? bytesToText(k) : typeof k === 'string' ? k : String(k);
       if (key === '__proto__') key = '__proto_'; // as cbor-x does: no prototype pollution
-      out[key] = normalize(v);
+      out[key] = normalize(v, depth + 1);
     }
     return out;
   }
-  if (value instanceof Tag) return normalize(value.value);
+  if (value instanceof Tag) return normalize(value.value, depth + 1);
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     throw new PrimitiveDecodeError(`unsupported CBOR value (${(value as object).constructor?.name ?? 'object'})`);
@@ -68,7 +72,7 @@ function normalize(value: unknown): unknown {
   const obj = value as Record<string, unknown>;
   for (const key in obj) {
     const v = obj[key];
-    if ((v !== null && typeof v === 'object') || typeof v === 'bigint' || v === undefined) obj[key] = normalize(v);
+    if ((v !== null && typeof v === 'object') || typeof v === 'bigint' || v === undefined) obj[key] = normalize(v, depth + 1);
   }
   return obj;
 }
@@ -111,7 +115,12 @@ function decodeTree(data: Buffer | string): unknown {
       throw new PrimitiveDecodeError(`malformed CBOR: ${(err2 as Error).message}`, recoverRqi(bytes), { cause: err2 });
     }
   }
-  return normalize(tree);
+  try {
+    return normalize(tree);
+  } catch (err) {
+    if (err instanceof PrimitiveDecodeError) throw new PrimitiveDecodeError(err.message, recoverRqi(bytes));
+    throw new PrimitiveDecodeError(`malformed CBOR: ${(err as Error).message}`, recoverRqi(bytes), { cause: err });
+  }
 }
 
 /** Returns `value` itself unless something in it is `undefined`; then a copy without it (like JSON). */
