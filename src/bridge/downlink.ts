@@ -50,7 +50,13 @@ export class Downlink {
     const rvi = typeof http.headers['x-m2m-rvi'] === 'string' ? http.headers['x-m2m-rvi'] : DEFAULT_RVI;
 
     let session = this.o.registry.sessionForKey(key);
-    const reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
+    let reg;
+    try {
+      reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
+    } catch (err) {
+      this.o.logger.error({ rqi, err: err instanceof Error ? err.message : String(err) }, 'store lookup for a downlink request failed');
+      return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_STORE', 'the bridge cannot read its store', rvi), content, rqi);
+    }
     if (reg === undefined) {
       return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree is known under /r/${key}`, rvi), content, rqi);
     }

@@ -37,6 +37,9 @@ export class UpstreamError extends BridgeError {
   }
 }
 
+/** Deadlines shorter than this get an exact timer instead of undici's coarse ones. */
+const PRECISE_BELOW_MS = 2000;
+
 export class UpstreamClient {
   private readonly pool: Pool;
   private readonly options: UpstreamClientOptions;
@@ -75,6 +78,7 @@ export class UpstreamClient {
       let headers: Record<string, string | string[] | undefined> = {};
       let first: Buffer | undefined;
       let more: Buffer[] | undefined;
+      let timer: NodeJS.Timeout | undefined;
       this.pool.dispatch(
         {
           method: http.method,
@@ -85,7 +89,13 @@ export class UpstreamClient {
           bodyTimeout: timeoutMs,
         },
         {
-          onRequestStart() {},
+          onRequestStart(controller) {
+            // undici's own timeouts tick coarsely (about a second): a short
+            // deadline, typically from rqet, gets an exact timer of its own.
+            if (timeoutMs < PRECISE_BELOW_MS) {
+              timer = setTimeout(() => controller.abort(new undiciErrors.HeadersTimeoutError()), timeoutMs);
+            }
+          },
           onResponseStart(_controller, statusCode, responseHeaders) {
             status = statusCode;
             headers = responseHeaders;
@@ -95,9 +105,11 @@ export class UpstreamClient {
             else (more ??= [first]).push(chunk);
           },
           onResponseEnd() {
+            clearTimeout(timer);
             resolve({ status, headers, body: more === undefined ? first : Buffer.concat(more) });
           },
           onResponseError(_controller, err) {
+            clearTimeout(timer);
             reject(classify(err, timeoutMs));
           },
         },
