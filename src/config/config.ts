@@ -104,7 +104,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'queueMaxBytes', flag: 'queue-max-bytes', kind: 'bytes', default: '16MiB', help: 'stored bytes per registree; the newest is refused beyond it' },
   { key: 'queueGlobalMaxBytes', flag: 'queue-global-max-bytes', kind: 'bytes', default: '1GiB', help: 'stored bytes over all registrees; the newest is refused beyond it' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'int', default: '100000', help: 'WebSocket connections in total; beyond it handshakes get HTTP 503' },
-  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'int', default: '1000', help: 'WebSocket connections from one remote address; beyond it handshakes get HTTP 503' },
+  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'count', default: '0', help: 'WebSocket connections from one remote address; beyond it handshakes get HTTP 503 (0 = no limit: behind a load balancer or NAT many devices share one address)' },
   { key: 'maxInFlight', flag: 'max-inflight', kind: 'int', default: '256', help: 'uplink requests one connection may have waiting for the CSE; more are answered 5000 at once' },
   { key: 'rateLimit', flag: 'rate-limit', kind: 'count', default: '0', help: 'requests per second one connection may send (burst of one second); more are answered 5000; 0 = no limit' },
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', kind: 'duration', default: '10s', help: 'time a client has to send the complete handshake / request head (slowloris)' },

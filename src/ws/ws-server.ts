@@ -20,7 +20,7 @@ export interface WsServerOptions {
   pingIntervalMs: number;
   /** Largest accepted message in bytes; larger ones close the connection with 1009. */
   maxPayload: number;
-  /** WebSocket connections in total and per remote address; beyond them handshakes get 503. */
+  /** WebSocket connections in total and per remote address (0 = no per-address limit); beyond them handshakes get 503. */
   maxConnections: number;
   maxConnectionsPerAddress: number;
   /** Per-connection admission limits. */
@@ -111,7 +111,8 @@ export class WsServer {
       return;
     }
     // Exhaustion limits: a full bridge says so instead of degrading for everyone.
-    if (this.sessions.size >= this.options.maxConnections || (this.perAddress.get(remoteAddress) ?? 0) >= this.options.maxConnectionsPerAddress) {
+    const perAddressLimit = this.options.maxConnectionsPerAddress;
+    if (this.sessions.size >= this.options.maxConnections || (perAddressLimit > 0 && (this.perAddress.get(remoteAddress) ?? 0) >= perAddressLimit)) {
       const reason = this.sessions.size >= this.options.maxConnections ? `connection limit reached (${this.options.maxConnections})` : `connection limit per address reached (${this.options.maxConnectionsPerAddress})`;
       this.options.onReject(remoteAddress, reason, 'too_many_connections');
       rejectHandshake(socket, 503, reason);
