@@ -11,7 +11,7 @@ import type { PrimitiveCodec } from '../primitive/codec.js';
 import type { Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from './subprotocol.js';
 import { CloseCode, WsSession } from './ws-session.js';
-import type { SessionHandler, SessionLimits } from './ws-session.js';
+import type { SessionHandler, SessionLimits, WebSocketLike } from './ws-session.js';
 
 export interface WsServerOptions {
   /** Negotiate permessage-deflate when the client offers it (TS-0020 6.2.3.6). */
@@ -55,6 +55,53 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
 }
 
 export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections' | 'unauthorized';
+
+/** The parts of a `ws` WebSocket the direct frame path looks at (ws 8). */
+interface WsInternals {
+  _socket?: Duplex;
+  _sender?: { _state?: number; _queue?: unknown[] };
+  _extensions?: Record<string, unknown>;
+}
+
+/**
+ * A WebSocketLike over a `ws` WebSocket that writes small uncompressed
+ * messages as one pre-framed buffer (RFC 6455 5.2, server frames are not
+ * masked) instead of ws's corked header + payload writev: on the hot path
+ * that write was the largest single cost. Anything unusual — an extension,
+ * a busy sender, a callback — goes through ws.send().
+ */
+export function framedSocket(ws: WebSocket): WebSocketLike {
+  const internals = ws as unknown as WsInternals;
+  const socket = internals._socket;
+  const sender = internals._sender;
+  const direct = socket !== undefined && sender !== undefined && Array.isArray(sender._queue) && typeof sender._state === 'number' && Object.keys(internals._extensions ?? {}).length === 0;
+  return {
+    send(data, options, cb) {
+      if (!direct || cb !== undefined || ws.readyState !== 1 || sender._state !== 0 || sender._queue!.length !== 0) {
+        ws.send(data, options, cb);
+        return;
+      }
+      const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
+      const frame = Buffer.allocUnsafe(head + length);
+      frame[0] = 0x80 | (options.binary ? 0x2 : 0x1);
+      if (head === 2) frame[1] = length;
+      else if (head === 4) {
+        frame[1] = 126;
+        frame.writeUInt16BE(length, 2);
+      } else {
+        frame[1] = 127;
+        frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+        frame.writeUInt32BE(length >>> 0, 6);
+      }
+      if (typeof data === 'string') frame.write(data, head, 'utf8');
+      else data.copy(frame, head);
+      socket.write(frame);
+    },
+    close: (code, reason) => ws.close(code, reason),
+    terminate: () => ws.terminate(),
+  };
+}
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -131,7 +178,7 @@ export class WsServer {
       const tls = req.socket as Partial<TLSSocket>;
       const identity = tls.authorized === true ? tls.getPeerCertificate?.()?.fingerprint256 : undefined;
       const session = new WsSession(
-        ws,
+        framedSocket(ws),
         {
           subprotocol: negotiation.token,
           serialization: negotiation.serialization,
