@@ -97,7 +97,7 @@ function delay(ms: number): Promise<void> {
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const logger = deps.logger ?? silentLogger();
-  const store = deps.store ?? createStore(config.store);
+  const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix });
   const registry = new Registry();
   let knownRegistrees = 0;
   const metrics = new BridgeMetrics({
@@ -343,6 +343,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
         if (!isLoopback(at2.host)) {
           logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
         }
+      }
+      if (store.description.startsWith('redis')) {
+        logger.warn('redis store: routing requests between replicas is not built yet; run ONE replica per Redis prefix for now');
       }
       if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
       return addresses;

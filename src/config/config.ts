@@ -62,6 +62,8 @@ export interface BridgeConfig {
   upstreamCa: string;
   upstreamCert: string;
   upstreamKey: string;
+  /** Key prefix of everything the redis store writes. */
+  redisPrefix: string;
   /** YAML/JSON: certificate CN=/DNS:/URI: → originators the certificate may register or bind as. */
   identityMap: string;
   /** YAML/JSON: originator → {basic: "user:pass"} or {bearer: "token"} checked at the handshake. */
@@ -87,7 +89,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'downlinkUrl', flag: 'downlink-url', kind: 'string', default: '', help: 'URL the CSE uses to reach the downlink door (default http://<downlink-listen>)' },
   { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'admin door: /metrics, /healthz, /readyz, /api/registrees' },
   { key: 'passthrough', flag: 'passthrough', kind: 'boolean', default: 'true', help: 'pass plain HTTP requests on the public door through to the CSE (--no-passthrough answers 404)' },
-  { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable) or memory (lost on exit)' },
+  { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable, one node), redis://[:password@]host:port[/db] (shared), or memory (lost on exit)' },
+  { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', help: 'key prefix for the redis store' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },

@@ -2,9 +2,10 @@
 import { bridgeError } from '../errors.js';
 import { LmdbStore } from './lmdb-store.js';
 import { MemoryStore } from './memory-store.js';
+import { RedisStore } from './redis-store.js';
 import type { Store } from './store.js';
 
-const ACCEPTED = 'use "lmdb:DIR" (durable, one node) or "memory" (lost on exit)';
+const ACCEPTED = 'use "lmdb:DIR" (durable, one node), "redis://[:password@]host:port[/db]" (shared) or "memory" (lost on exit)';
 
 /** A problem with a --store value, or undefined when it names a store this version can open. */
 export function validateStoreSpec(spec: string): string | undefined {
@@ -13,14 +14,21 @@ export function validateStoreSpec(spec: string): string | undefined {
     return spec.slice('lmdb:'.length).trim() === '' ? `store "${spec}" names no directory; ${ACCEPTED}` : undefined;
   }
   if (/^rediss?:\/\//i.test(spec)) {
-    return `store "${spec}": the redis store (DESIGN 5, 6) is not built yet in this version; ${ACCEPTED}`;
+    try {
+      const url = new URL(spec);
+      if (url.hostname === '') return `store "${spec.replace(/:[^:@/]*@/, ':***@')}" names no host; ${ACCEPTED}`;
+    } catch {
+      return `store "${spec.replace(/:[^:@/]*@/, ':***@')}" is not a valid redis URL; ${ACCEPTED}`;
+    }
+    return undefined;
   }
   return `store "${spec}" is not a known store; ${ACCEPTED}`;
 }
 
-export function createStore(spec: string): Store {
+export function createStore(spec: string, options: { redisPrefix?: string } = {}): Store {
   const problem = validateStoreSpec(spec);
   if (problem !== undefined) throw bridgeError('BRIDGE_ERR_CONFIG', problem);
   if (spec === 'memory') return new MemoryStore();
+  if (/^rediss?:\/\//i.test(spec)) return new RedisStore(spec, { prefix: options.redisPrefix });
   return new LmdbStore(spec.slice('lmdb:'.length));
 }

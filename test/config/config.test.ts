@@ -32,7 +32,8 @@ test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin
 test('store specs: memory and lmdb:DIR are accepted, anything else names the accepted forms', () => {
   assert.equal(loadConfig(['--store', 'memory'], {}).store, 'memory');
   assert.equal(loadConfig(['--store', 'lmdb:/var/lib/bridge'], {}).store, 'lmdb:/var/lib/bridge');
-  for (const bad of ['lmdb:', 'sqlite:x', 'redis://localhost:6379']) {
+  assert.equal(loadConfig(['--store', 'redis://:pw@cache:6379/2'], {}).store, 'redis://:pw@cache:6379/2');
+  for (const bad of ['lmdb:', 'sqlite:x', 'redis://']) {
     const found = problems(['--store', bad]);
     assert.equal(found.length, 1, bad);
     assert.match(found[0], /^--store: /);

@@ -1,0 +1,579 @@
+// --store redis://[:password@]host:port[/db] (or rediss:// for TLS): the store
+// several replicas share (DESIGN 5, 6).
+//
+// Keys (all under the prefix, default `onem2m-bridge:`):
+//   reg:<id>   string  Registration as JSON
+//   key:<key>  string  → id (the downlink key index)
+//   q:<id>     stream  the registree's queue; entry ID `<seq>-0`, fields
+//                      r = request JSON, b = bytes, e = expiresAt, t = storedAt, s = sur (optional)
+//   qm:<id>    int     messages in q:<id>      qb:<id>  int  bytes in q:<id>
+//   sur:<id>   hash    sur → space-separated seqs stored with it (ec = latest)
+//   qm, qb     int     messages / bytes of all queues together
+//   queues     set     ids whose queue is not empty (purgeExpired, stats refresh)
+//   seq        int     INCR counter: one seq sequence for all registrees
+//
+// Every write is one Lua script, so registration + key index, and stream +
+// counters + sur index, change together atomically, and the caps are checked
+// and applied inside Redis: replicas sharing the Redis can never overshoot them.
+//
+// queueStats()/totals() are synchronous (the contract), so they read a local
+// cache. Each script returns the absolute counters after its change and the
+// cache takes them in reply order (one connection: replies come in execution
+// order), so on one replica the numbers are exact; other replicas' changes are
+// seen at the next refresh (one snapshot script every second, and at open()).
+// Across replicas they are therefore approximate; the caps are exact.
+//
+// Durability is Redis's: an operation resolves once Redis replied, i.e. the
+// change is applied and in its AOF buffer; whether it survives a Redis crash
+// depends on its persistence settings (appendonly yes, appendfsync everysec
+// loses at most about one second; always loses nothing). A reply lost to a
+// dropped connection is ambiguous: ioredis resends unanswered commands after
+// reconnecting (at-least-once), and a command timing out (10 s) may still
+// have been applied; the stats cache is put right by the next refresh.
+//
+// The scripts touch keys they compute from the prefix (the old key index
+// entry, the per-registree keys in the snapshot). That is fine on a single
+// Redis; on Redis Cluster the prefix must carry a hash tag, e.g.
+// `{onem2m-bridge}:`, so all keys live in one slot.
+import { Redis } from 'ioredis';
+import { BridgeError, bridgeError } from '../errors.js';
+import type { RequestPrimitive } from '../primitive/types.js';
+import type {
+  EnqueueRequest,
+  EnqueueResult,
+  QueueLimits,
+  QueueTotals,
+  QueuedRequest,
+  Registration,
+  Store,
+} from './store.js';
+
+export interface RedisStoreOptions {
+  /** Prepended to every key (default `onem2m-bridge:`). */
+  prefix?: string;
+  /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
+  now?: () => number;
+}
+
+export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
+
+/** How often the stats cache is refreshed from Redis (other replicas' changes). */
+const REFRESH_MS = 1000;
+const CONNECT_TIMEOUT_MS = 2000;
+const COMMAND_TIMEOUT_MS = 10_000;
+
+// Shared Lua helpers. KEYS of every queue script:
+//   1 q:<id>  2 qm:<id>  3 qb:<id>  4 sur:<id>  5 qm  6 qb  7 queues  (8 seq, enqueue only)
+// ARGV[1] is always the registree id.
+const LUA_PRELUDE = `
+local function field(flat, name)
+  for i = 1, #flat, 2 do
+    if flat[i] == name then return flat[i + 1] end
+  end
+  return nil
+end
+local function num(v)
+  if not v then return 0 end
+  return tonumber(v) or 0
+end
+local function seqOf(streamId)
+  return string.match(streamId, '^(%d+)%-')
+end
+local function surRemove(sur, seq)
+  local list = redis.call('HGET', KEYS[4], sur)
+  if not list then return end
+  local keep = {}
+  for s in string.gmatch(list, '%S+') do
+    if s ~= seq then keep[#keep + 1] = s end
+  end
+  if #keep == 0 then
+    redis.call('HDEL', KEYS[4], sur)
+  else
+    redis.call('HSET', KEYS[4], sur, table.concat(keep, ' '))
+  end
+end
+-- moves all four counters; an emptied queue leaves no keys behind
+-- (deltas go out as integer strings: Lua would write -0 as "-0", which INCRBY refuses)
+local function account(dm, db)
+  local sdm = string.format('%d', dm)
+  local sdb = string.format('%d', db)
+  local m = redis.call('INCRBY', KEYS[2], sdm)
+  local b = redis.call('INCRBY', KEYS[3], sdb)
+  local gm = redis.call('INCRBY', KEYS[5], sdm)
+  local gb = redis.call('INCRBY', KEYS[6], sdb)
+  if m <= 0 then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+    redis.call('SREM', KEYS[7], ARGV[1])
+    m = 0
+    b = 0
+  else
+    redis.call('SADD', KEYS[7], ARGV[1])
+  end
+  return {m, b, gm, gb}
+end
+`;
+
+// ARGV: id, bytes, expiresAt, storedAt, sur ('' = none), replace ('1'/'0'), request JSON,
+//       maxMessages, maxBytes, globalMaxBytes
+// → {1, seq, replaced, m, b, gm, gb} | {0, reason, m, b, gm, gb}
+const LUA_ENQUEUE = `${LUA_PRELUDE}
+local bytes = tonumber(ARGV[2])
+local sur = ARGV[5]
+local m = num(redis.call('GET', KEYS[2]))
+local b = num(redis.call('GET', KEYS[3]))
+local gm = num(redis.call('GET', KEYS[5]))
+local gb = num(redis.call('GET', KEYS[6]))
+local removed = {}
+local removedBytes = 0
+if ARGV[6] == '1' and sur ~= '' then
+  local list = redis.call('HGET', KEYS[4], sur)
+  if list then
+    for s in string.gmatch(list, '%S+') do
+      local id = s .. '-0'
+      local e = redis.call('XRANGE', KEYS[1], id, id)
+      if e[1] then
+        removed[#removed + 1] = id
+        removedBytes = removedBytes + num(field(e[1][2], 'b'))
+      end
+    end
+  end
+end
+if m - #removed + 1 > tonumber(ARGV[8]) then return {0, 'max_messages', m, b, gm, gb} end
+if b - removedBytes + bytes > tonumber(ARGV[9]) then return {0, 'max_bytes', m, b, gm, gb} end
+if gb - removedBytes + bytes > tonumber(ARGV[10]) then return {0, 'global_max_bytes', m, b, gm, gb} end
+for _, id in ipairs(removed) do redis.call('XDEL', KEYS[1], id) end
+local seq = redis.call('INCR', KEYS[8])
+local seqStr = string.format('%d', seq)
+if sur ~= '' then
+  redis.call('XADD', KEYS[1], seqStr .. '-0', 'r', ARGV[7], 'b', ARGV[2], 'e', ARGV[3], 't', ARGV[4], 's', sur)
+  local list = nil
+  if ARGV[6] ~= '1' then list = redis.call('HGET', KEYS[4], sur) end
+  if list then
+    redis.call('HSET', KEYS[4], sur, list .. ' ' .. seqStr)
+  else
+    redis.call('HSET', KEYS[4], sur, seqStr)
+  end
+else
+  redis.call('XADD', KEYS[1], seqStr .. '-0', 'r', ARGV[7], 'b', ARGV[2], 'e', ARGV[3], 't', ARGV[4])
+end
+local c = account(1 - #removed, bytes - removedBytes)
+return {1, seq, #removed, c[1], c[2], c[3], c[4]}
+`;
+
+// ARGV: id, seq → {removed (0/1), m, b, gm, gb}
+const LUA_ACK = `${LUA_PRELUDE}
+local id = ARGV[2] .. '-0'
+local e = redis.call('XRANGE', KEYS[1], id, id)
+if not e[1] then
+  return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
+end
+redis.call('XDEL', KEYS[1], id)
+local sur = field(e[1][2], 's')
+if sur then surRemove(sur, ARGV[2]) end
+local c = account(-1, -num(field(e[1][2], 'b')))
+return {1, c[1], c[2], c[3], c[4]}
+`;
+
+// ARGV: id, now → {removed, m, b, gm, gb}
+const LUA_PURGE = `${LUA_PRELUDE}
+local now = tonumber(ARGV[2])
+local entries = redis.call('XRANGE', KEYS[1], '-', '+')
+local dm = 0
+local db = 0
+for _, e in ipairs(entries) do
+  local f = e[2]
+  if num(field(f, 'e')) <= now then
+    redis.call('XDEL', KEYS[1], e[1])
+    local sur = field(f, 's')
+    if sur then surRemove(sur, seqOf(e[1])) end
+    dm = dm + 1
+    db = db + num(field(f, 'b'))
+  end
+end
+if dm == 0 then
+  return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
+end
+local c = account(-dm, -db)
+return {dm, c[1], c[2], c[3], c[4]}
+`;
+
+// ARGV: id → {removed, m, b, gm, gb}
+const LUA_DROP = `${LUA_PRELUDE}
+local m = num(redis.call('GET', KEYS[2]))
+local b = num(redis.call('GET', KEYS[3]))
+local gm = num(redis.call('GET', KEYS[5]))
+local gb = num(redis.call('GET', KEYS[6]))
+if m > 0 then
+  local c = account(-m, -b)
+  gm = c[3]
+  gb = c[4]
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('SREM', KEYS[7], ARGV[1])
+return {m, 0, 0, gm, gb}
+`;
+
+// KEYS: queues, qm, qb; ARGV: prefix → {gm, gb, id1, m1, b1, id2, ...}
+const LUA_SNAPSHOT = `
+local function num(v)
+  if not v then return 0 end
+  return tonumber(v) or 0
+end
+local out = {num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3]))}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local m = num(redis.call('GET', ARGV[1] .. 'qm:' .. id))
+  if m > 0 then
+    out[#out + 1] = id
+    out[#out + 1] = m
+    out[#out + 1] = num(redis.call('GET', ARGV[1] .. 'qb:' .. id))
+  end
+end
+return out
+`;
+
+// KEYS: reg:<id>, key:<newKey>; ARGV: id, registration JSON, newKey, prefix .. 'key:'
+const LUA_PUT_REG = `
+local old = redis.call('GET', KEYS[1])
+if old then
+  local ok, dec = pcall(cjson.decode, old)
+  if ok and type(dec) == 'table' and type(dec.key) == 'string' and dec.key ~= ARGV[3] then
+    local ik = ARGV[4] .. dec.key
+    if redis.call('GET', ik) == ARGV[1] then redis.call('DEL', ik) end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`;
+
+// KEYS: reg:<id>; ARGV: id, prefix .. 'key:'
+const LUA_DELETE_REG = `
+local old = redis.call('GET', KEYS[1])
+if not old then return 0 end
+local ok, dec = pcall(cjson.decode, old)
+if ok and type(dec) == 'table' and type(dec.key) == 'string' then
+  local ik = ARGV[2] .. dec.key
+  if redis.call('GET', ik) == ARGV[1] then redis.call('DEL', ik) end
+end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+type Reply = Array<string | number>;
+
+/** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
+interface ScriptCommands {
+  bridgeEnqueue(...args: Array<string | number>): Promise<Reply>;
+  bridgeAck(...args: Array<string | number>): Promise<Reply>;
+  bridgePurge(...args: Array<string | number>): Promise<Reply>;
+  bridgeDrop(...args: Array<string | number>): Promise<Reply>;
+  bridgeSnapshot(...args: Array<string | number>): Promise<Reply>;
+  bridgePutReg(...args: Array<string | number>): Promise<number>;
+  bridgeDeleteReg(...args: Array<string | number>): Promise<number>;
+}
+
+type Connection = Redis & ScriptCommands;
+
+export class RedisStore implements Store {
+  readonly description: string;
+  private readonly url: string;
+  private readonly prefix: string;
+  private readonly now: () => number;
+  private redis: Connection | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  /** Local view of the counters (see the header: exact for this replica's own changes). */
+  private stats = new Map<string, QueueTotals>();
+  private global: QueueTotals = { messages: 0, bytes: 0 };
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    this.description = maskUrl(url);
+    this.url = url;
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.now = options.now ?? Date.now;
+  }
+
+  async open(): Promise<void> {
+    if (this.redis !== undefined) return;
+    if (!/^rediss?:\/\//i.test(this.url)) {
+      throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: not a redis:// or rediss:// URL`);
+    }
+    let redis: Connection;
+    try {
+      redis = new Redis(this.url, {
+        lazyConnect: true, // connect() below, so a down Redis fails open() instead of retrying forever
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        commandTimeout: COMMAND_TIMEOUT_MS,
+        maxRetriesPerRequest: 1,
+        retryStrategy: (times: number) => Math.min(times * 100, 2000),
+      }) as Connection;
+    } catch (err) {
+      // not the URL itself in the message: it may hold a password
+      throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // Connection errors surface as rejected commands; without a listener ioredis prints them.
+    let lastError: unknown;
+    redis.on('error', (err: unknown) => {
+      lastError = err;
+    });
+    redis.defineCommand('bridgeEnqueue', { numberOfKeys: 8, lua: LUA_ENQUEUE });
+    redis.defineCommand('bridgeAck', { numberOfKeys: 7, lua: LUA_ACK });
+    redis.defineCommand('bridgePurge', { numberOfKeys: 7, lua: LUA_PURGE });
+    redis.defineCommand('bridgeDrop', { numberOfKeys: 7, lua: LUA_DROP });
+    redis.defineCommand('bridgeSnapshot', { numberOfKeys: 3, lua: LUA_SNAPSHOT });
+    redis.defineCommand('bridgePutReg', { numberOfKeys: 2, lua: LUA_PUT_REG });
+    redis.defineCommand('bridgeDeleteReg', { numberOfKeys: 1, lua: LUA_DELETE_REG });
+    try {
+      await redis.connect();
+      this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
+    } catch (err) {
+      redis.disconnect();
+      // connect() only says "Connection is closed"; the 'error' event had the reason
+      throw storeError(`cannot open ${this.description}`, lastError ?? err);
+    }
+    this.redis = redis;
+    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    const redis = this.redis;
+    if (redis === undefined) return;
+    this.redis = undefined;
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    try {
+      await redis.quit();
+    } catch {
+      redis.disconnect();
+    }
+  }
+
+  async getRegistration(id: string): Promise<Registration | undefined> {
+    const redis = this.conn();
+    const json = await this.run(`cannot read the registration of ${id}`, redis.get(this.k(`reg:${id}`)));
+    return json === null ? undefined : parseRegistration(json);
+  }
+
+  async getRegistrationByKey(key: string): Promise<Registration | undefined> {
+    const redis = this.conn();
+    const id = await this.run('cannot read the key index', redis.get(this.k(`key:${key}`)));
+    if (id === null) return undefined;
+    const reg = await this.getRegistration(id);
+    return reg !== undefined && reg.key === key ? reg : undefined;
+  }
+
+  async putRegistration(reg: Registration): Promise<void> {
+    const redis = this.conn();
+    await this.run(
+      `cannot store the registration of ${reg.id}`,
+      redis.bridgePutReg(this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), reg.id, JSON.stringify(reg), reg.key, this.k('key:')),
+    );
+  }
+
+  async deleteRegistration(id: string): Promise<void> {
+    const redis = this.conn();
+    await this.run(`cannot delete the registration of ${id}`, redis.bridgeDeleteReg(this.k(`reg:${id}`), id, this.k('key:')));
+  }
+
+  async listRegistrations(): Promise<Registration[]> {
+    const redis = this.conn();
+    const keys = await this.run('cannot list registrations', this.scan(`${globEscape(this.prefix)}reg:*`));
+    const out: Registration[] = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      const values = await this.run('cannot list registrations', redis.mget(keys.slice(i, i + 500)));
+      for (const v of values) if (v !== null) out.push(parseRegistration(v));
+    }
+    return out;
+  }
+
+  async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
+    const redis = this.conn();
+    const reply = await this.run(
+      `cannot store a request for ${id}`,
+      redis.bridgeEnqueue(
+        ...this.queueKeys(id),
+        this.k('seq'),
+        id,
+        item.bytes,
+        item.expiresAt,
+        this.now(),
+        item.sur ?? '',
+        item.replaceSameSur ? '1' : '0',
+        JSON.stringify(item.request),
+        limits.maxMessages,
+        limits.maxBytes,
+        limits.globalMaxBytes,
+      ),
+    );
+    if (Number(reply[0]) === 1) {
+      this.apply(id, reply.slice(3));
+      return { stored: true, seq: Number(reply[1]), replaced: Number(reply[2]) };
+    }
+    this.apply(id, reply.slice(2));
+    return { stored: false, reason: String(reply[1]) as Extract<EnqueueResult, { stored: false }>['reason'] };
+  }
+
+  async peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]> {
+    const redis = this.conn();
+    const out: QueuedRequest[] = [];
+    if (limit <= 0) return out;
+    const now = this.now();
+    let start = `${Math.max(0, Math.floor(afterSeq)) + 1}-0`;
+    for (;;) {
+      const count = Math.min(1000, limit - out.length);
+      const page = await this.run(`cannot read the queue of ${id}`, redis.xrange(this.k(`q:${id}`), start, '+', 'COUNT', count));
+      for (const [streamId, fields] of page) {
+        const q = queuedRequest(streamId, fields);
+        if (q.seq <= afterSeq) continue;
+        if (q.expiresAt <= now) continue; // DESIGN 4: expired requests are not sent
+        out.push(q);
+        if (out.length >= limit) return out;
+      }
+      if (page.length < count) return out;
+      start = `(${page[page.length - 1][0]}`;
+    }
+  }
+
+  async ack(id: string, seq: number): Promise<void> {
+    const redis = this.conn();
+    if (!Number.isSafeInteger(seq) || seq < 1) return;
+    const reply = await this.run(`cannot remove request ${seq} of ${id}`, redis.bridgeAck(...this.queueKeys(id), id, String(seq)));
+    this.apply(id, reply.slice(1));
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const redis = this.conn();
+    const ids = await this.run('cannot purge expired requests', redis.smembers(this.k('queues')));
+    let purged = 0;
+    for (const id of ids) {
+      const reply = await this.run('cannot purge expired requests', redis.bridgePurge(...this.queueKeys(id), id, now));
+      purged += Number(reply[0]);
+      this.apply(id, reply.slice(1));
+    }
+    return purged;
+  }
+
+  async dropQueue(id: string): Promise<void> {
+    const redis = this.conn();
+    const reply = await this.run(`cannot drop the queue of ${id}`, redis.bridgeDrop(...this.queueKeys(id), id));
+    this.apply(id, reply.slice(1));
+  }
+
+  queueStats(id: string): QueueTotals {
+    const s = this.stats.get(id);
+    return { messages: s?.messages ?? 0, bytes: s?.bytes ?? 0 };
+  }
+
+  totals(): QueueTotals {
+    return { ...this.global };
+  }
+
+  private k(suffix: string): string {
+    return this.prefix + suffix;
+  }
+
+  private queueKeys(id: string): string[] {
+    return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sur:${id}`), this.k('qm'), this.k('qb'), this.k('queues')];
+  }
+
+  /** Takes the absolute counters `[m, b, gm, gb]` a script returned. */
+  private apply(id: string, counters: Reply): void {
+    const [m, b, gm, gb] = counters.map(Number);
+    if (m > 0) this.stats.set(id, { messages: m, bytes: b });
+    else this.stats.delete(id);
+    this.global = { messages: gm, bytes: gb };
+  }
+
+  private applySnapshot(reply: Reply): void {
+    const stats = new Map<string, QueueTotals>();
+    for (let i = 2; i + 2 < reply.length; i += 3) {
+      stats.set(String(reply[i]), { messages: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
+    }
+    this.stats = stats;
+    this.global = { messages: Number(reply[0]), bytes: Number(reply[1]) };
+  }
+
+  /** Picks up other replicas' changes; errors wait for the next round (operations report them). */
+  private async refresh(): Promise<void> {
+    const redis = this.redis;
+    if (redis === undefined || this.refreshing || redis.status !== 'ready') return;
+    this.refreshing = true;
+    try {
+      const reply = await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix);
+      if (this.redis === redis) this.applySnapshot(reply);
+    } catch {
+      // next round
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private async scan(match: string): Promise<string[]> {
+    const redis = this.conn();
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      for (const key of keys) found.add(key);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...found];
+  }
+
+  private conn(): Connection {
+    if (this.redis === undefined) {
+      throw bridgeError('BRIDGE_ERR_STORE', `${this.description} is not open`);
+    }
+    return this.redis;
+  }
+
+  private async run<T>(what: string, op: Promise<T>): Promise<T> {
+    try {
+      return await op;
+    } catch (err) {
+      throw storeError(`${what} (${this.description})`, err);
+    }
+  }
+}
+
+function parseRegistration(json: string): Registration {
+  return JSON.parse(json) as Registration;
+}
+
+function queuedRequest(streamId: string, flat: string[]): QueuedRequest {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i], flat[i + 1]);
+  const q: QueuedRequest = {
+    seq: Number(streamId.slice(0, streamId.indexOf('-'))),
+    request: JSON.parse(f.get('r') ?? 'null') as RequestPrimitive,
+    bytes: Number(f.get('b')),
+    expiresAt: Number(f.get('e')),
+    storedAt: Number(f.get('t')),
+  };
+  const sur = f.get('s');
+  if (sur !== undefined) q.sur = sur;
+  return q;
+}
+
+/** The URL for logs: any password replaced by `***`. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis (unparsable URL)';
+  }
+}
+
+/** Escapes SCAN MATCH glob characters. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function storeError(message: string, cause: unknown): BridgeError {
+  if (cause instanceof BridgeError) return cause;
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return bridgeError('BRIDGE_ERR_STORE', `${message}: ${detail}`, { cause });
+}

@@ -1,0 +1,122 @@
+// A real redis-server for tests of --store redis://… (DESIGN 5, 6): a free
+// port on 127.0.0.1, AOF on in a temporary directory, no RDB snapshots.
+// Rejects with a clear message when redis-server is not installed, so test
+// files can skip (CI installs it).
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** SIGTERM (redis-server flushes the AOF on shutdown), waits for exit, removes the directory. */
+  stop(): Promise<void>;
+  /** Stops the server (keeping its directory) and starts it again on the same port and data. */
+  restart(): Promise<void>;
+}
+
+const BINARY = 'redis-server';
+
+/** Why redis-server cannot be used here, or undefined when it can. */
+export function redisUnavailable(): string | undefined {
+  const r = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) {
+    return `${BINARY} is not on PATH (${r.error?.message ?? `exit ${r.status}`}); install Redis to run these tests`;
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One PING over a raw socket; true on +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const why = redisUnavailable();
+  if (why !== undefined) throw new Error(why);
+  const dir = await mkdtemp(join(tmpdir(), 'bridge-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  async function launch(): Promise<void> {
+    const c = spawn(
+      BINARY,
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = c;
+    output = '';
+    c.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    c.stderr?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (c.exitCode !== null || c.signalCode !== null) {
+        throw new Error(`redis-server exited at start (${c.exitCode ?? c.signalCode}):\n${output.slice(-2000)}`);
+      }
+      if (await ping(port)) return;
+      if (Date.now() > deadline) {
+        c.kill('SIGKILL');
+        await exited(c);
+        throw new Error(`redis-server on port ${port} did not answer PING within 10 s:\n${output.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async function halt(): Promise<void> {
+    const c = child;
+    child = undefined;
+    if (c === undefined) return;
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await exited(c);
+  }
+
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+  };
+}
