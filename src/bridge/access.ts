@@ -4,9 +4,11 @@
 // - an identity map: client-certificate subject CN or SAN entry → originators;
 // - handshake credentials: per originator a Basic or Bearer secret, checked
 //   against the handshake's Authorization and X-M2M-Origin headers.
-// Pure: parsing and decisions only.
+// Pure: parsing and decisions only (the handshake decision reads the request
+// it is given, nothing else).
 import { timingSafeEqual } from 'node:crypto';
-import type { PeerCertificate } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 
 /** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
@@ -96,4 +98,34 @@ export function credentialsMatch(credentials: Credentials, origin: string | unde
   if (scheme === 'basic' && c.basic !== undefined) return sameSecret(Buffer.from(value, 'base64').toString('utf8'), c.basic);
   if (scheme === 'bearer' && c.bearer !== undefined) return sameSecret(value, c.bearer);
   return false;
+}
+
+export type HandshakeDecision = { ok: true; allowed?: readonly string[] } | { ok: false; status: number; reason: string };
+
+/**
+ * The handshake check for the WebSocket server: credentials (401 without a
+ * match) and the identity map (403 when the certificate is allowed nothing)
+ * narrow who the connection may be. Undefined when neither is configured.
+ */
+export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined): ((req: IncomingMessage) => HandshakeDecision) | undefined {
+  if (identityMap === undefined && credentials === undefined) return undefined;
+  return (req) => {
+    let allowed: string[] | undefined;
+    if (credentials !== undefined) {
+      const header = req.headers['x-m2m-origin'];
+      const origin = typeof header === 'string' ? header : undefined;
+      if (origin === undefined || !credentialsMatch(credentials, origin, req.headers.authorization)) {
+        return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
+      }
+      allowed = [origin];
+    }
+    if (identityMap !== undefined) {
+      const tls = req.socket as Partial<TLSSocket>;
+      const names = tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
+      const byCertificate = allowedByCertificate(identityMap, names);
+      allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a));
+      if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
+    }
+    return { ok: true, allowed };
+  };
 }

@@ -3,8 +3,7 @@
 // client, the store and the metrics.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -21,7 +20,7 @@ import { createStore } from '../store/open-store.js';
 import type { Registration, Store } from '../store/store.js';
 import { WsServer } from '../ws/ws-server.js';
 import { CloseCode } from '../ws/ws-session.js';
-import { allowedByCertificate, certificateNames, credentialsMatch, originatorAllowed, parseCredentials, parseIdentityMap } from './access.js';
+import { handshakeAuthorizer, parseCredentials, parseIdentityMap } from './access.js';
 import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
@@ -58,7 +57,7 @@ export interface BridgeDependencies {
 /** How long stop() waits for in-flight uplink requests, then for peers to finish closing. */
 const STOP_INFLIGHT_MS = 5000;
 const STOP_GRACE_MS = 2000;
-/** Expired stored requests are swept this often. */
+/** Expired stored requests are swept, and the registration count resynced, this often. */
 const PURGE_INTERVAL_MS = 60_000;
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
@@ -137,11 +136,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     identityTls: config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require'),
     allowOriginator: new Set(config.allowOriginator),
     downlinkBase: () => downlinkBase,
-    onBound: (session, _reg, how) => {
-      if (how === 'registration') void refreshRegistreeCount();
-      delivery.kick(session);
+    onBound: (session) => delivery.kick(session),
+    onRegistered: (_reg, isNew) => {
+      if (isNew) knownRegistrees++;
     },
-    onDeregistered: () => void refreshRegistreeCount(),
+    onDeregistered: () => {
+      knownRegistrees = Math.max(0, knownRegistrees - 1);
+    },
     onPrimitive: (op, rsc, seconds) => metrics.primitive('uplink', op, rsc, seconds),
     onUpstreamError: (kind) => metrics.upstreamError(kind),
   });
@@ -161,35 +162,15 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onQueueEvent: (event, n) => metrics.queueEvent(event, n),
   });
 
+  /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
   async function refreshRegistreeCount(): Promise<void> {
     knownRegistrees = (await store.listRegistrations()).length;
   }
 
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
-  /** Narrows who a connection may be, from its credentials and certificate (SECURITY.md). */
-  function authorize(req: IncomingMessage): { ok: true; allowed?: readonly string[] } | { ok: false; status: number; reason: string } {
-    let allowed: string[] | undefined;
-    if (credentials !== undefined) {
-      const origin = req.headers['x-m2m-origin'];
-      const origin1 = typeof origin === 'string' ? origin : undefined;
-      if (!credentialsMatch(credentials, origin1, req.headers.authorization)) {
-        return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
-      }
-      allowed = [origin1 as string];
-    }
-    if (identityMap !== undefined) {
-      const tls = req.socket as Partial<TLSSocket>;
-      const names = tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
-      const byCertificate = allowedByCertificate(identityMap, names);
-      allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a));
-      if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
-    }
-    return { ok: true, allowed };
-  }
-
   const ws = new WsServer({
-    authorize: identityMap !== undefined || credentials !== undefined ? authorize : undefined,
+    authorize: handshakeAuthorizer(identityMap, credentials),
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,
@@ -336,6 +317,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
           },
           (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
         );
+        // The count drifts when other replicas (redis) register or an entry is lost: resync it.
+        refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
       }, PURGE_INTERVAL_MS);
       purgeTimer.unref();
       logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');

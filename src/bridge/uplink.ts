@@ -34,6 +34,8 @@ export interface UplinkOptions {
   downlinkBase(): string;
   /** Observers for metrics; all optional. */
   onBound?(session: WsSession, reg: Registration, how: 'registration' | 'originator' | 'handshake'): void;
+  /** A registration was stored; isNew is false when it replaced one with the same ID. */
+  onRegistered?(reg: Registration, isNew: boolean): void;
   onDeregistered?(reg: Registration): void;
   onPrimitive?(op: number, rsc: number, seconds: number): void;
   onUpstreamError?(kind: string): void;
@@ -184,7 +186,9 @@ export class Uplink implements SessionHandler {
       return rsp;
     }
     const reg: Registration = { ...who, key, createdAt: Date.now(), identity: session.identity };
+    const isNew = previous?.id !== who.id && (await this.o.store.getRegistration(who.id)) === undefined;
     await this.o.store.putRegistration(reg);
+    this.o.onRegistered?.(reg, isNew);
     if (!session.closed) this.bind(session, reg, 'registration');
     return rsp;
   }
