@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
+import { redactUrl } from '../redact.js';
 import { validateStoreSpec } from '../store/open-store.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
@@ -408,22 +409,17 @@ export function loadConfigWithSources(
   return { config: Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]) }), sources };
 }
 
-/** Hides credentials in a URL (user:password@ → user:***@). */
-function maskUrl(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
-
 /** The effective configuration as YAML, one line per setting with its source; secrets masked. */
 export function printConfig(config: BridgeConfig, sources: Record<string, SettingSource>): string {
   const lines = ['# effective configuration of onem2m-ws-bridge (source in the comment)'];
   for (const s of SETTINGS) {
     const v = config[s.key];
     let text: string;
-    if (v instanceof URL) text = maskUrl(v.href);
+    if (v instanceof URL) text = redactUrl(v.href);
     else if (typeof v === 'object' && v !== null && 'host' in v && 'port' in v) text = `${(v as HostPort).host.includes(':') ? `[${(v as HostPort).host}]` : (v as HostPort).host}:${(v as HostPort).port}`;
     else if (Array.isArray(v)) text = v.join(',');
     else if (s.kind === 'duration') text = `${String(v)}ms`;
-    else text = maskUrl(String(v));
+    else text = redactUrl(String(v));
     lines.push(`${s.flag}: ${JSON.stringify(text)}  # ${sources[s.flag]}`);
   }
   return lines.join('\n');

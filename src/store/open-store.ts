@@ -1,5 +1,6 @@
 // Picks the store implementation named by --store (DESIGN 5).
 import { bridgeError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { LmdbStore } from './lmdb-store.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
@@ -16,9 +17,9 @@ export function validateStoreSpec(spec: string): string | undefined {
   if (/^rediss?:\/\//i.test(spec)) {
     try {
       const url = new URL(spec);
-      if (url.hostname === '') return `store "${spec.replace(/:[^:@/]*@/, ':***@')}" names no host; ${ACCEPTED}`;
+      if (url.hostname === '') return `store "${redactUrl(spec)}" names no host; ${ACCEPTED}`;
     } catch {
-      return `store "${spec.replace(/:[^:@/]*@/, ':***@')}" is not a valid redis URL; ${ACCEPTED}`;
+      return `store "${redactUrl(spec)}" is not a valid redis URL; ${ACCEPTED}`;
     }
     return undefined;
   }

@@ -37,6 +37,7 @@
 // `{onem2m-bridge}:`, so all keys live in one slot.
 import { Redis } from 'ioredis';
 import { BridgeError, bridgeError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import type {
   EnqueueRequest,
@@ -287,7 +288,7 @@ export class RedisStore implements Store {
   private global: QueueTotals = { messages: 0, bytes: 0 };
 
   constructor(url: string, options: RedisStoreOptions = {}) {
-    this.description = maskUrl(url);
+    this.description = redactUrl(url);
     this.url = url;
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.now = options.now ?? Date.now;
@@ -554,17 +555,6 @@ function queuedRequest(streamId: string, flat: string[]): QueuedRequest {
   const sur = f.get('s');
   if (sur !== undefined) q.sur = sur;
   return q;
-}
-
-/** The URL for logs: any password replaced by `***`. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis (unparsable URL)';
-  }
 }
 
 /** Escapes SCAN MATCH glob characters. */
