@@ -24,6 +24,8 @@ export const ERRORS = {
   BRIDGE_ERR_OFFLINE_EXPIRED: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the registree is offline and the request expired (X-M2M-RET) before it could be stored' },
   BRIDGE_ERR_QUEUE_FULL: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the registree is offline and a queue cap refuses the newest request' },
   BRIDGE_ERR_STORE: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'the store cannot write (disk full, unwritable directory)' },
+  BRIDGE_ERR_STORE_UNAVAILABLE: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the shared store (Redis) cannot be reached: requests for registrees not connected to this replica cannot be routed or stored' },
+  BRIDGE_ERR_ROUTE_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the replica holding the registree did not answer a routed request within --downlink-timeout (plus 1 s)' },
   BRIDGE_ERR_XML_ENCODE: { rsc: Rsc.NOT_ACCEPTABLE, when: 'content cannot be expressed in XML (e.g. a member name that is no XML element name)' },
   BRIDGE_ERR_ENCODE: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: "a response cannot be encoded in the registree's serialization" },
   BRIDGE_ERR_INTERNAL: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'a bug: anything not covered above' },

@@ -130,6 +130,12 @@ function isBridgeImage(image: unknown): boolean {
 function containerEnv(container: Doc): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
+    // The pod's own name (e.g. --replica-id): stands for a name Kubernetes fills in.
+    const field: unknown = e.valueFrom?.fieldRef?.fieldPath;
+    if (field === 'metadata.name') {
+      env[e.name] = 'onem2m-ws-bridge-7c9d5-x2k4q';
+      continue;
+    }
     assert.equal(typeof e.value, 'string', `env ${e.name} of container ${container.name} needs a literal string value`);
     env[e.name] = e.value;
   }
@@ -478,6 +484,8 @@ test('the cluster shape runs 3 spread replicas on the shared store, rolling, wit
   const [b] = bridges;
   assert.ok(isRedisStore(b.env.BRIDGE_STORE), 'BRIDGE_STORE is redis://');
   assert.equal(b.workload.spec.replicas, 3);
+  const replicaId = (b.container.env as Doc[]).find((e) => e.name === 'BRIDGE_REPLICA_ID');
+  assert.equal(replicaId?.valueFrom?.fieldRef?.fieldPath, 'metadata.name', 'each replica is named after its pod');
   assert.equal(b.workload.spec.strategy.type, 'RollingUpdate');
   assert.ok(b.workload.spec.template.spec.affinity?.podAntiAffinity, 'podAntiAffinity');
   const redisHost = new URL(b.env.BRIDGE_STORE).hostname;

@@ -36,6 +36,8 @@ const BRIDGE_LABELS: Record<keyof typeof METRIC_NAMES, readonly string[]> = {
   queueBytes: [],
   queueEvents: ['event'],
   passthroughRequests: ['status'],
+  storeUp: [],
+  clusterRoutes: ['outcome'],
 };
 
 // Parsed JSON and YAML are untyped data; the checks below look at the fields they need.

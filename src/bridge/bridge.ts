@@ -1,13 +1,18 @@
 // Composition root of one bridge process: the three doors (DESIGN 1), the
 // WebSocket server, the uplink and downlink, queue delivery, the upstream
 // client, the store and the metrics.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
+import { SingleNode } from '../cluster/cluster.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
@@ -42,6 +47,8 @@ export interface Bridge {
   readonly registry: Registry;
   readonly store: Store;
   readonly metrics: BridgeMetrics;
+  /** Ownership and routing between replicas (SingleNode unless the store is redis). */
+  readonly cluster: Cluster;
   /** Open WebSocket connections, bound or not. */
   connectionCount(): number;
   /** Reads --tls-cert/--tls-key/--tls-ca again (SIGHUP); open connections stay. */
@@ -97,11 +104,23 @@ function delay(ms: number): Promise<void> {
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const logger = deps.logger ?? silentLogger();
   const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix });
-  const registry = new Registry();
+  // DESIGN 6: replicas sharing a redis store share ownership and route to each other.
+  const cluster: Cluster = /^rediss?:\/\//i.test(config.store) && store.shared
+    ? new RedisCluster({
+        url: config.store,
+        prefix: config.redisPrefix,
+        replicaId: config.replicaId !== '' ? config.replicaId : `${hostname()}-${randomBytes(3).toString('hex')}`,
+        ownerTtlMs: config.ownerTtlMs,
+        logger,
+        onRoute: (outcome) => metrics.clusterRoute(outcome),
+      })
+    : new SingleNode();
+  const registry = new Registry((id) => void cluster.release(id));
   let knownRegistrees = 0;
   const metrics = new BridgeMetrics({
     registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount) }),
     queueTotals: () => store.totals(),
+    storeUp: () => storeOpen && store.available() && cluster.available(),
   });
   const upstreamTls = {
     ...(config.upstreamCa !== '' ? { ca: readFileSync(config.upstreamCa) } : {}),
@@ -136,7 +155,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     identityTls: config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require'),
     allowOriginator: new Set(config.allowOriginator),
     downlinkBase: () => downlinkBase,
-    onBound: (session) => delivery.kick(session),
+    // The claim lands before the drain starts, so a request stored meanwhile
+    // on another replica is either seen by the drain or kicks it (DESIGN 6).
+    onBound: (session, reg) => void cluster.claim(reg.id).then(() => delivery.kick(session)),
     onRegistered: (_reg, isNew) => {
       if (isNew) knownRegistrees++;
     },
@@ -154,6 +175,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     defaultSerialization: config.upstreamFormat,
     contentFor: contentCodecFor,
     delivery,
+    cluster,
     offlineAck: config.offlineAck,
     autoVerify: config.autoVerify,
     queueTtlMs: config.queueTtlMs,
@@ -243,7 +265,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const adminServer = createAdminServer({
     ready: async () => {
       const upstreamOk = await upstream.reachable();
-      return { ready: upstreamOk && storeOpen, checks: { upstream: upstreamOk, store: storeOpen } };
+      const storeOk = storeOpen && store.available() && cluster.available();
+      return { ready: upstreamOk && storeOk, checks: { upstream: upstreamOk, store: storeOk } };
     },
     metrics: () => metrics.render(),
     listRegistrees: async () => (await store.listRegistrations()).map(view),
@@ -258,6 +281,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       if (session !== undefined) {
         registry.unbind(session);
         session.close(CloseCode.Deregistered, `registree ${id} removed by the operator`);
+      } else {
+        await cluster.evict(id);
       }
       await store.dropQueue(id);
       await store.deleteRegistration(id);
@@ -289,6 +314,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     registry,
     store,
     metrics,
+    cluster,
     connectionCount: () => ws.sessions.size,
     reloadTls() {
       if (secureServer === undefined) return;
@@ -301,6 +327,26 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     async start() {
       await store.open();
       storeOpen = true;
+      try {
+        await cluster.start({
+          deliver: async (id, req) => downlink.deliverRouted(id, req),
+          release: (id, why) => {
+            const session = registry.sessionForId(id);
+            if (session === undefined) return;
+            registry.unbind(session);
+            if (why === 'replaced') session.close(CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
+            else session.close(CloseCode.Deregistered, `registree ${id} removed by the operator`);
+          },
+          kick: (id) => {
+            const session = registry.sessionForId(id);
+            if (session !== undefined) delivery.kick(session);
+          },
+        });
+      } catch (err) {
+        storeOpen = false;
+        await store.close();
+        throw err;
+      }
       await refreshRegistreeCount();
       const [pub, down, admin] = await Promise.all([
         listen(publicServer, config.listen),
@@ -327,9 +373,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
           logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
         }
       }
-      if (store.description.startsWith('redis')) {
-        logger.warn('redis store: routing requests between replicas is not built yet; run ONE replica per Redis prefix for now');
-      }
+      if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
       if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
       return addresses;
     },
@@ -348,6 +392,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       await closing;
       clearTimeout(force);
       ws.close();
+      await cluster.stop();
       await passthrough?.close();
       await upstream.close();
       // 4. Flush and close the store.

@@ -16,6 +16,7 @@ import { DEFAULT_RVI, codedResponse, responseForError } from './error-response.j
 import { decideOffline, expiryOf } from './offline-policy.js';
 import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';
+import type { Cluster } from '../cluster/cluster.js';
 
 export interface DownlinkOptions {
   store: Store;
@@ -26,6 +27,8 @@ export interface DownlinkOptions {
   defaultSerialization: Serialization;
   contentFor(s: Serialization): ContentCodec | undefined;
   delivery: QueueDelivery;
+  /** Where registrees bound on other replicas are (SingleNode: nowhere else). */
+  cluster: Cluster;
   /** rsc that acknowledges a stored NOTIFY (--offline-ack). */
   offlineAck: number;
   autoVerify: boolean;
@@ -49,13 +52,14 @@ export class Downlink {
     const rqi = typeof headerRqi === 'string' ? headerRqi : '';
     const rvi = typeof http.headers['x-m2m-rvi'] === 'string' ? http.headers['x-m2m-rvi'] : DEFAULT_RVI;
 
-    let session = this.o.registry.sessionForKey(key);
+    const session = this.o.registry.sessionForKey(key);
     let reg;
     try {
       reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
     } catch (err) {
       this.o.logger.error({ rqi, err: err instanceof Error ? err.message : String(err) }, 'store lookup for a downlink request failed');
-      return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_STORE', 'the bridge cannot read its store', rvi), content, rqi);
+      const rsp = err instanceof BridgeError ? responseForError({ rqi, rvi }, err) : codedResponse(rqi, 'BRIDGE_ERR_STORE', 'the bridge cannot read its store', rvi);
+      return toHttpResponse(rsp, content, rqi);
     }
     if (reg === undefined) {
       return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree is known under /r/${key}`, rvi), content, rqi);
@@ -66,22 +70,51 @@ export class Downlink {
     } catch (err) {
       return toHttpResponse(responseForError({ rqi, rvi }, err), content, rqi);
     }
-    session = this.o.registry.sessionForKey(key);
     let rsp: ResponsePrimitive;
-    if (session === undefined || this.o.delivery.isDraining(session)) {
-      // Offline, or its stored requests are still being delivered: DESIGN 4.
-      rsp = await this.offline(reg, req);
-      if (session !== undefined) this.o.delivery.kick(session);
-    } else {
-      try {
-        rsp = await session.request(req, this.o.timeoutMs);
-      } catch (err) {
-        if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
-        rsp = responseForError(req, err);
-      }
+    try {
+      rsp = await this.route(reg, req);
+    } catch (err) {
+      if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
+      rsp = responseForError(req, err);
     }
     this.o.onPrimitive?.(req.op, rsp.rsc, Number(process.hrtime.bigint() - started) / 1e9);
     return toHttpResponse(rsp, content, req.rqi);
+  };
+
+  /** Bound here: send it down; bound on another replica: route it there (DESIGN 6); else offline. */
+  private async route(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
+    if (this.o.registry.sessionForId(reg.id) === undefined) {
+      const routed = await this.o.cluster.route(reg.id, req, this.o.timeoutMs);
+      if (routed.routed) return routed.rsp;
+    }
+    return this.deliverHere(reg, req);
+  }
+
+  /**
+   * A request for a registree, never routed further: to its socket when it is
+   * bound on this replica, else by the offline rules (DESIGN 4).
+   */
+  async deliverHere(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
+    const session = this.o.registry.sessionForId(reg.id);
+    if (session === undefined || this.o.delivery.isDraining(session)) {
+      // Offline, or its stored requests are still being delivered: DESIGN 4.
+      const rsp = await this.offline(reg, req);
+      if (session !== undefined) this.o.delivery.kick(session);
+      return rsp;
+    }
+    return session.request(req, this.o.timeoutMs);
+  }
+
+  /** A request another replica routed here for registree `id` (DESIGN 6). */
+  // Counted in primitives_total by the replica the CSE asked, not here too.
+  readonly deliverRouted = async (id: string, req: RequestPrimitive): Promise<ResponsePrimitive> => {
+    try {
+      const reg = this.o.registry.sessionForId(id)?.registration ?? (await this.o.store.getRegistration(id));
+      if (reg === undefined) return codedResponse(req.rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree ${id} is known`, req.rvi ?? DEFAULT_RVI);
+      return await this.deliverHere(reg, req);
+    } catch (err) {
+      return responseForError(req, err);
+    }
   };
 
   /** DESIGN 4 table: store a NOTIFY durably, answer a verification, or refuse. */
@@ -107,6 +140,8 @@ export class Downlink {
       return codedResponse(req.rqi, 'BRIDGE_ERR_QUEUE_FULL', `registree ${reg.id} is offline and its queue is full (${result.reason})`, rvi);
     }
     this.o.onQueueEvent?.('stored');
+    // Bound on another replica since we looked: that one delivers it (DESIGN 6).
+    this.o.cluster.stored(reg.id);
     if (result.replaced > 0) this.o.onQueueEvent?.('replaced', result.replaced);
     return { rsc: this.o.offlineAck, rqi: req.rqi, rvi };
   }

@@ -44,8 +44,9 @@ export class QueueDelivery {
     }
     const id = session.registreeId;
     if (id === undefined) return;
-    // Nothing stored: stay out of the way of live traffic.
-    if (this.o.store.queueStats(id).messages === 0) return;
+    // Nothing stored: stay out of the way of live traffic. A shared store's
+    // counts may lag what another replica just stored: look in the queue itself.
+    if (!this.o.store.shared && this.o.store.queueStats(id).messages === 0) return;
     const fresh: DrainState = { more: false };
     this.draining.set(session, fresh);
     this.drain(session, id, fresh).then(

@@ -7,6 +7,12 @@ import type { WsSession } from '../ws/ws-session.js';
 export class Registry {
   private readonly byId = new Map<string, WsSession>();
   private readonly byKey = new Map<string, WsSession>();
+  private readonly onReleased: ((id: string) => void) | undefined;
+
+  /** onReleased: a registree is no longer bound on this process (cluster ownership ends). */
+  constructor(onReleased?: (id: string) => void) {
+    this.onReleased = onReleased;
+  }
 
   get onlineCount(): number {
     return this.byId.size;
@@ -44,9 +50,11 @@ export class Registry {
   unbind(session: WsSession): void {
     const reg = session.registration;
     if (reg === undefined) return;
-    if (this.byId.get(reg.id) === session) this.byId.delete(reg.id);
+    const held = this.byId.get(reg.id) === session;
+    if (held) this.byId.delete(reg.id);
     if (this.byKey.get(reg.key) === session) this.byKey.delete(reg.key);
     session.registration = undefined;
+    if (held) this.onReleased?.(reg.id);
   }
 
   sessions(): IterableIterator<WsSession> {

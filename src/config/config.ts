@@ -65,6 +65,10 @@ export interface BridgeConfig {
   upstreamKey: string;
   /** Key prefix of everything the redis store writes. */
   redisPrefix: string;
+  /** This replica's name in cluster mode ('' = host name plus a random suffix). */
+  replicaId: string;
+  /** Lifetime of a cluster ownership record; refreshed every third of it. */
+  ownerTtlMs: number;
   /** YAML/JSON: certificate CN=/DNS:/URI: → originators the certificate may register or bind as. */
   identityMap: string;
   /** YAML/JSON: originator → {basic: "user:pass"} or {bearer: "token"} checked at the handshake. */
@@ -91,7 +95,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'admin door: /metrics, /healthz, /readyz, /api/registrees' },
   { key: 'passthrough', flag: 'passthrough', kind: 'boolean', default: 'true', help: 'pass plain HTTP requests on the public door through to the CSE (--no-passthrough answers 404)' },
   { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable, one node), redis://[:password@]host:port[/db] (shared), or memory (lost on exit)' },
-  { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', help: 'key prefix for the redis store' },
+  { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', help: 'key prefix for the redis store and cluster records' },
+  { key: 'replicaId', flag: 'replica-id', kind: 'string', default: '', help: 'this replica\'s name in cluster mode (redis store); empty = host name plus a random suffix' },
+  { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '15s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
@@ -373,6 +379,8 @@ export function loadConfigWithSources(
   const config = out as unknown as BridgeConfig;
   // TLS settings only make sense together; files must be readable now, not at the first handshake.
   if ((config.tlsCert === '') !== (config.tlsKey === '')) problems.push(`--tls-${config.tlsCert === '' ? 'cert' : 'key'}: needed together with --tls-${config.tlsCert === '' ? 'key' : 'cert'}`);
+  if (config.ownerTtlMs < 1000) problems.push(`--owner-ttl: ${config.ownerTtlMs}ms is too short; at least 1s (it is refreshed every third of it)`);
+  if (/[\s*?[\]]/.test(config.replicaId)) problems.push(`--replica-id: "${config.replicaId}" may not contain spaces or glob characters`);
   if (config.tlsClientAuth !== 'none' && config.tlsCert === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-cert and --tls-key`);
   if (config.tlsClientAuth !== 'none' && config.tlsCa === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-ca to verify client certificates`);
   if (config.identity === 'tls' && config.tlsClientAuth === 'none') problems.push('--identity: "tls" needs --tls-client-auth request or require');

@@ -19,10 +19,14 @@ export const METRIC_NAMES = {
   queueBytes: `${METRIC_PREFIX}queue_bytes`,
   queueEvents: `${METRIC_PREFIX}queue_events_total`,
   passthroughRequests: `${METRIC_PREFIX}passthrough_requests_total`,
+  storeUp: `${METRIC_PREFIX}store_up`,
+  clusterRoutes: `${METRIC_PREFIX}cluster_routes_total`,
 } as const;
 
 export type Direction = 'uplink' | 'downlink';
 export type QueueEvent = 'stored' | 'delivered' | 'expired' | 'replaced' | 'refused';
+/** Fate of a downlink request for a registree bound on another replica (DESIGN 6). */
+export type RouteOutcome = 'answered' | 'no_owner' | 'timeout' | 'unavailable';
 
 /** Buckets from 100 µs to 30 s: loopback hops through slow CSEs. */
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -30,6 +34,8 @@ const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 export interface MetricsSources {
   registrees(): { online: number; offline: number };
   queueTotals(): QueueTotals;
+  /** The store (and in cluster mode the cluster channel) can be reached. */
+  storeUp(): boolean;
 }
 
 type CounterChild = { inc(value?: number): void };
@@ -44,6 +50,7 @@ export class BridgeMetrics {
   private readonly upstreamErrors: Counter<'kind'>;
   private readonly queueEvents: Counter<'event'>;
   private readonly passthrough: Counter<'status'>;
+  private readonly clusterRoutes: Counter<'outcome'>;
   private readonly primitiveChildren = new Map<string, CounterChild>();
   private readonly durationChildren = new Map<string, HistogramChild>();
 
@@ -84,6 +91,15 @@ export class BridgeMetrics {
     });
     this.queueEvents = new Counter({ name: METRIC_NAMES.queueEvents, help: 'Store-and-forward events', labelNames: ['event'], registers });
     this.passthrough = new Counter({ name: METRIC_NAMES.passthroughRequests, help: 'Plain HTTP requests passed through to the CSE, by status', labelNames: ['status'], registers });
+    new Gauge({
+      name: METRIC_NAMES.storeUp,
+      help: '1 while the store (Redis in cluster mode) can be reached, else 0',
+      registers,
+      collect() {
+        this.set(sources.storeUp() ? 1 : 0);
+      },
+    });
+    this.clusterRoutes = new Counter({ name: METRIC_NAMES.clusterRoutes, help: 'Downlink requests for registrees bound on another replica, by outcome', labelNames: ['outcome'], registers });
     // Series that should exist from the start, so dashboards show zeros, not gaps.
     for (const event of ['stored', 'delivered', 'expired', 'replaced', 'refused'] as const) this.queueEvents.inc({ event }, 0);
     for (const result of ['accepted', 'rejected']) this.handshakes.inc({ result, reason: result === 'accepted' ? 'ok' : 'bad_request' }, 0);
@@ -126,6 +142,10 @@ export class BridgeMetrics {
 
   queueEvent(event: QueueEvent, n = 1): void {
     this.queueEvents.inc({ event }, n);
+  }
+
+  clusterRoute(outcome: RouteOutcome): void {
+    this.clusterRoutes.inc({ outcome });
   }
 
   passthroughRequest(status: number): void {

@@ -55,6 +55,7 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 export class LmdbStore implements Store {
   readonly description: string;
+  readonly shared = false;
   private readonly dir: string;
   private readonly now: () => number;
   private db: Handles | undefined;
@@ -64,6 +65,10 @@ export class LmdbStore implements Store {
     this.dir = dir;
     this.description = `lmdb:${dir}`;
     this.now = options.now ?? Date.now;
+  }
+
+  available(): boolean {
+    return this.db !== undefined;
   }
 
   async open(): Promise<void> {

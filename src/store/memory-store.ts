@@ -17,6 +17,7 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly description = 'memory';
+  readonly shared = false;
   private readonly byId = new Map<string, Registration>();
   private readonly idByKey = new Map<string, string>();
   private readonly ledger = new QueueLedger<QueuedRequest>();
@@ -27,6 +28,10 @@ export class MemoryStore implements Store {
   }
 
   async open(): Promise<void> {}
+
+  available(): boolean {
+    return true;
+  }
 
   async close(): Promise<void> {}
 

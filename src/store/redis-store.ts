@@ -277,6 +277,7 @@ type Connection = Redis & ScriptCommands;
 
 export class RedisStore implements Store {
   readonly description: string;
+  readonly shared = true;
   private readonly url: string;
   private readonly prefix: string;
   private readonly now: () => number;
@@ -306,6 +307,9 @@ export class RedisStore implements Store {
         connectTimeout: CONNECT_TIMEOUT_MS,
         commandTimeout: COMMAND_TIMEOUT_MS,
         maxRetriesPerRequest: 1,
+        // While Redis is away, commands fail at once (5103 on the downlink door)
+        // instead of piling up until it returns; ioredis keeps reconnecting.
+        enableOfflineQueue: false,
         retryStrategy: (times: number) => Math.min(times * 100, 2000),
       }) as Connection;
     } catch (err) {
@@ -335,6 +339,10 @@ export class RedisStore implements Store {
     this.redis = redis;
     this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
     this.refreshTimer.unref();
+  }
+
+  available(): boolean {
+    return this.redis?.status === 'ready';
   }
 
   async close(): Promise<void> {
@@ -533,6 +541,11 @@ export class RedisStore implements Store {
     try {
       return await op;
     } catch (err) {
+      // Redis away (connection lost, reconnecting): the request cannot reach its target now.
+      if (!(err instanceof BridgeError) && this.redis?.status !== 'ready') {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `${what}: ${this.description} is unreachable (${detail})`, { cause: err });
+      }
       throw storeError(`${what} (${this.description})`, err);
     }
   }

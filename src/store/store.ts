@@ -72,7 +72,11 @@ export interface QueueTotals {
 export interface Store {
   /** Human-readable description for logs, e.g. `memory` or `lmdb:./data`. */
   readonly description: string;
+  /** True when other replicas read and write the same data (redis): local caches may lag. */
+  readonly shared: boolean;
   open(): Promise<void>;
+  /** False while the store cannot be reached (Redis down); /readyz reports it. */
+  available(): boolean;
   close(): Promise<void>;
   getRegistration(id: string): Promise<Registration | undefined>;
   getRegistrationByKey(key: string): Promise<Registration | undefined>;

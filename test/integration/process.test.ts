@@ -1,49 +1,15 @@
 // The bridge as an operator runs it: a separate process, signals, a crash.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../src/primitive/types.js';
+import { spawnBridge } from '../support/bridge-process.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
-
-interface Ports {
-  public: number;
-  downlink: number;
-  admin: number;
-}
-
-interface Child {
-  proc: ChildProcess;
-  ports: Ports;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `onem2m-ws-bridge` from source and waits for its "bridge listening" log line. */
-async function spawnBridge(args: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const ports = await new Promise<Ports>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (line) => {
-      let entry: { msg?: string; public?: { port: number }; downlink?: { port: number }; admin?: { port: number } };
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (entry.msg === 'bridge listening') resolve({ public: entry.public!.port, downlink: entry.downlink!.port, admin: entry.admin!.port });
-    });
-    void exited.then(({ code }) => reject(new Error(`bridge exited with ${code} before listening`)));
-  });
-  return { proc, ports, exited };
-}
 
 function sgnCon(req: { pc?: JsonObject }): unknown {
   const rep = ((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject;

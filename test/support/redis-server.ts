@@ -16,6 +16,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops the server (keeping its directory) and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the server, keeping its directory and port, until up(): Redis is away. */
+  down(): Promise<void>;
+  /** Starts it again after down(), on the same port and data. */
+  up(): Promise<void>;
 }
 
 const BINARY = 'redis-server';
@@ -118,5 +122,7 @@ export async function startRedis(): Promise<RedisServer> {
       await halt();
       await launch();
     },
+    down: halt,
+    up: launch,
   };
 }

@@ -1,0 +1,53 @@
+// What replicas say to each other on their Redis channels (DESIGN 6). CBOR
+// (cbor-x) rather than JSON: primitives decoded from CBOR may carry byte
+// strings, and they must reach the registree unchanged.
+import { Encoder } from 'cbor-x';
+import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
+
+export type ClusterMessage =
+  /** Deliver `r` to registree `id` and answer on channel of replica `from` with call id `c`. */
+  | { t: 'req'; c: number; from: string; id: string; r: RequestPrimitive; w: number }
+  /** The answer to call `c`. */
+  | { t: 'rsp'; c: number; r: ResponsePrimitive }
+  /** Replica `by` now owns `id` (newer binding): close the connection here. */
+  | { t: 'release'; id: string; by: string }
+  /** An operator deleted `id`: close its connection with 4001. */
+  | { t: 'evict'; id: string }
+  /** Something was stored for `id`: deliver it if it is bound here. */
+  | { t: 'kick'; id: string };
+
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
+
+export function encodeMessage(m: ClusterMessage): Buffer {
+  return encoder.encode(m);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** undefined for anything that is not a message this version understands (ignored, never thrown). */
+export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
+  let m: unknown;
+  try {
+    m = encoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(m)) return undefined;
+  switch (m.t) {
+    case 'req':
+      return typeof m.c === 'number' && typeof m.from === 'string' && typeof m.id === 'string' && isObject(m.r) && typeof m.w === 'number'
+        ? (m as ClusterMessage)
+        : undefined;
+    case 'rsp':
+      return typeof m.c === 'number' && isObject(m.r) ? (m as ClusterMessage) : undefined;
+    case 'release':
+      return typeof m.id === 'string' && typeof m.by === 'string' ? (m as ClusterMessage) : undefined;
+    case 'evict':
+    case 'kick':
+      return typeof m.id === 'string' ? (m as ClusterMessage) : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,377 @@
+// Replicas sharing one Redis behave as one bridge (DESIGN 6).
+//
+// Keys and channels (under the same prefix as the store's keys):
+//   owner:<id>        string  replica holding the registree's socket, with a
+//                             TTL (--owner-ttl) the owner refreshes every third of it
+//   replica:<name>    channel what other replicas send this replica (cluster-message.ts)
+//
+// Ownership: binding a registree SETs owner:<id> and reads the previous value
+// in one script; a previous owner elsewhere gets `release` and closes its
+// socket, so the last binding in Redis's order wins cluster-wide (TS-0020 5.2).
+// A closing socket deletes the record only if it still names this replica
+// (compare-and-delete), so a faster reconnect elsewhere is not undone.
+//
+// Routing: a downlink request for a registree bound elsewhere is PUBLISHed on
+// its owner's channel; the owner delivers it (or applies the offline rules)
+// and PUBLISHes the answer back. PUBLISH says how many subscribers got the
+// message: 0 means the owner is gone (killed, its record not yet expired), and
+// the request follows the offline rules here.
+//
+// A request stored while its registree binds on another replica meanwhile is
+// not stranded: after storing, the storing replica reads owner:<id> again and
+// kicks the owner (the owner claims before it drains, so one of the two sees
+// the other).
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { bridgeError } from '../errors.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
+import { responseForError } from '../bridge/error-response.js';
+import type { Cluster, ClusterHandlers, RouteResult } from './cluster.js';
+import { decodeMessage, encodeMessage } from './cluster-message.js';
+import type { ClusterMessage } from './cluster-message.js';
+import type { RouteOutcome } from '../metrics/metrics.js';
+
+
+export interface RedisClusterOptions {
+  url: string;
+  prefix: string;
+  replicaId: string;
+  /** Lifetime of an ownership record; refreshed every third of it. */
+  ownerTtlMs: number;
+  logger: Logger;
+  onRoute?(outcome: RouteOutcome): void;
+}
+
+const CONNECT_TIMEOUT_MS = 2000;
+const COMMAND_TIMEOUT_MS = 5000;
+/** Ownership records refreshed per script call. */
+const REFRESH_BATCH = 500;
+/** Time a routed request may take beyond the owner's own --downlink-timeout. */
+const ROUTE_MARGIN_MS = 1000;
+
+// KEYS[1] owner:<id>; ARGV me, ttl → previous owner or nil
+const LUA_CLAIM = `
+local prev = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return prev
+`;
+// compare-and-delete
+const LUA_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+// KEYS owner:<id>...; ARGV me, ttl → 1-based indexes of records another replica holds now
+const LUA_REFRESH = `
+local lost = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if v == ARGV[1] then
+    redis.call('PEXPIRE', key, ARGV[2])
+  elseif not v then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+  else
+    lost[#lost + 1] = i
+  end
+end
+return lost
+`;
+
+interface ScriptCommands {
+  bridgeClaim(key: string, me: string, ttl: number): Promise<string | null>;
+  bridgeRelease(key: string, me: string): Promise<number>;
+  bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
+}
+type Connection = Redis & ScriptCommands;
+
+interface PendingCall {
+  resolve(rsp: ResponsePrimitive): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RedisCluster implements Cluster {
+  readonly replicaId: string;
+  private readonly o: RedisClusterOptions;
+  private cmd: Connection | undefined;
+  private sub: Redis | undefined;
+  private handlers: ClusterHandlers | undefined;
+  /** Registrees this replica has claimed (and refreshes). */
+  private readonly owned = new Set<string>();
+  /** Claims on their way to Redis: a refresh must not mistake the old owner's record for a loss. */
+  private readonly claiming = new Map<string, number>();
+  private readonly calls = new Map<number, PendingCall>();
+  private nextCall = 0;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  private subscribedOnce = false;
+
+  constructor(options: RedisClusterOptions) {
+    this.o = options;
+    this.replicaId = options.replicaId;
+  }
+
+  private k(suffix: string): string {
+    return this.o.prefix + suffix;
+  }
+
+  private channelOf(replica: string): string {
+    return this.k(`replica:${replica}`);
+  }
+
+  /** Both connections up: ownership can be recorded and requests routed. */
+  available(): boolean {
+    return this.cmd?.status === 'ready' && this.sub?.status === 'ready';
+  }
+
+  async start(handlers: ClusterHandlers): Promise<void> {
+    this.handlers = handlers;
+    const common = {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: (times: number) => Math.min(times * 100, 2000),
+    };
+    const cmd = new Redis(this.o.url, { ...common, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false }) as Connection;
+    const sub = new Redis(this.o.url, { ...common, autoResubscribe: true });
+    let lastError: unknown;
+    for (const c of [cmd, sub]) {
+      c.on('error', (err: unknown) => {
+        lastError = err;
+      });
+    }
+    cmd.defineCommand('bridgeClaim', { numberOfKeys: 1, lua: LUA_CLAIM });
+    cmd.defineCommand('bridgeRelease', { numberOfKeys: 1, lua: LUA_RELEASE });
+    cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
+    sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
+    sub.on('ready', () => {
+      // Back after an outage: requests stored meanwhile could not kick us.
+      if (this.subscribedOnce) for (const id of this.owned) this.handlers?.kick(id);
+    });
+    try {
+      await Promise.all([cmd.connect(), sub.connect()]);
+      await sub.subscribe(this.channelOf(this.replicaId));
+      this.subscribedOnce = true;
+    } catch (err) {
+      cmd.disconnect();
+      sub.disconnect();
+      const detail = lastError instanceof Error ? lastError.message : err instanceof Error ? err.message : String(err);
+      throw bridgeError('BRIDGE_ERR_STORE', `cluster: cannot connect to Redis: ${detail}`, { cause: err });
+    }
+    this.cmd = cmd;
+    this.sub = sub;
+    this.refreshTimer = setInterval(() => void this.refresh(), Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
+    this.refreshTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    const cmd = this.cmd;
+    // Records of registrees still bound here go now, not at their TTL.
+    if (cmd !== undefined && cmd.status === 'ready') {
+      await Promise.all([...this.owned].map((id) => cmd.bridgeRelease(this.k(`owner:${id}`), this.replicaId).catch(() => 0)));
+    }
+    this.owned.clear();
+    for (const [c, call] of this.calls) {
+      clearTimeout(call.timer);
+      this.calls.delete(c);
+    }
+    this.cmd = undefined;
+    const sub = this.sub;
+    this.sub = undefined;
+    for (const c of [cmd, sub]) {
+      if (c === undefined) continue;
+      try {
+        await c.quit();
+      } catch {
+        c.disconnect();
+      }
+    }
+  }
+
+  async claim(id: string): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined) return;
+    this.owned.add(id);
+    this.claiming.set(id, (this.claiming.get(id) ?? 0) + 1);
+    try {
+      const previous = await cmd.bridgeClaim(this.k(`owner:${id}`), this.replicaId, this.o.ownerTtlMs);
+      if (previous !== null && previous !== this.replicaId) {
+        await cmd.publish(this.channelOf(previous), encodeMessage({ t: 'release', id, by: this.replicaId }));
+      }
+    } catch (err) {
+      // Redis away: the refresh records the ownership once it is back.
+      this.o.logger.warn({ registree: id, err: errText(err) }, 'cluster: could not record ownership');
+    } finally {
+      const n = (this.claiming.get(id) ?? 1) - 1;
+      if (n <= 0) this.claiming.delete(id);
+      else this.claiming.set(id, n);
+    }
+  }
+
+  async release(id: string): Promise<void> {
+    this.owned.delete(id);
+    const cmd = this.cmd;
+    if (cmd === undefined) return;
+    try {
+      await cmd.bridgeRelease(this.k(`owner:${id}`), this.replicaId);
+    } catch (err) {
+      // The record expires with its TTL; until then routed requests find no subscriber here.
+      this.o.logger.warn({ registree: id, err: errText(err) }, 'cluster: could not remove ownership record');
+    }
+  }
+
+  async route(id: string, req: RequestPrimitive, timeoutMs: number): Promise<RouteResult> {
+    const cmd = this.cmd;
+    if (cmd === undefined) return { routed: false };
+    let owner: string | null;
+    try {
+      owner = await cmd.get(this.k(`owner:${id}`));
+    } catch (err) {
+      this.o.onRoute?.('unavailable');
+      throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot find the replica holding ${id}: Redis is unreachable (${errText(err)})`, { cause: err });
+    }
+    if (owner === null || owner === this.replicaId) return { routed: false };
+    const c = ++this.nextCall;
+    const wait = timeoutMs + ROUTE_MARGIN_MS;
+    const answer = new Promise<ResponsePrimitive>((resolve) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(c);
+        this.o.onRoute?.('timeout');
+        resolve(responseForError(req, bridgeError('BRIDGE_ERR_ROUTE_TIMEOUT', `replica ${owner} holding ${id} did not answer within ${wait} ms`)));
+      }, wait);
+      this.calls.set(c, { resolve, timer });
+    });
+    let receivers: number;
+    try {
+      receivers = await cmd.publish(this.channelOf(owner), encodeMessage({ t: 'req', c, from: this.replicaId, id, r: req, w: timeoutMs }));
+    } catch (err) {
+      this.dropCall(c);
+      this.o.onRoute?.('unavailable');
+      throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot route to replica ${owner}: Redis is unreachable (${errText(err)})`, { cause: err });
+    }
+    if (receivers === 0) {
+      // Its owner is gone (killed; the record outlives it until the TTL).
+      this.dropCall(c);
+      this.o.onRoute?.('no_owner');
+      return { routed: false };
+    }
+    const rsp = await answer;
+    return { routed: true, rsp };
+  }
+
+  stored(id: string): void {
+    const cmd = this.cmd;
+    if (cmd === undefined) return;
+    cmd.get(this.k(`owner:${id}`)).then(
+      (owner) => {
+        if (owner === null) return;
+        if (owner === this.replicaId) this.handlers?.kick(id);
+        else return cmd.publish(this.channelOf(owner), encodeMessage({ t: 'kick', id }));
+      },
+      // Redis away: delivery waits for the next binding, or the owner's kick when it resubscribes.
+      (err: unknown) => this.o.logger.warn({ registree: id, err: errText(err) }, 'cluster: could not tell the owner about a stored request'),
+    ).catch(() => undefined);
+  }
+
+  async evict(id: string): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined) return;
+    const owner = await cmd.get(this.k(`owner:${id}`));
+    if (owner === null) return;
+    if (owner === this.replicaId) this.handlers?.release(id, 'deregistered');
+    else await cmd.publish(this.channelOf(owner), encodeMessage({ t: 'evict', id }));
+  }
+
+  private dropCall(c: number): void {
+    const call = this.calls.get(c);
+    if (call === undefined) return;
+    clearTimeout(call.timer);
+    this.calls.delete(c);
+  }
+
+  private onMessage(bytes: Buffer): void {
+    const m = decodeMessage(bytes);
+    if (m === undefined) {
+      this.o.logger.warn({ bytes: bytes.length }, 'cluster: unreadable message on this replica\'s channel ignored');
+      return;
+    }
+    switch (m.t) {
+      case 'req':
+        void this.answer(m);
+        return;
+      case 'rsp': {
+        const call = this.calls.get(m.c);
+        if (call === undefined) return; // timed out already
+        clearTimeout(call.timer);
+        this.calls.delete(m.c);
+        this.o.onRoute?.('answered');
+        call.resolve(m.r);
+        return;
+      }
+      case 'release':
+        void this.released(m.id, m.by);
+        return;
+      case 'evict':
+        this.handlers?.release(m.id, 'deregistered');
+        return;
+      case 'kick':
+        this.handlers?.kick(m.id);
+        return;
+    }
+  }
+
+  private async answer(m: Extract<ClusterMessage, { t: 'req' }>): Promise<void> {
+    let rsp: ResponsePrimitive;
+    try {
+      rsp = this.handlers === undefined ? responseForError(m.r, bridgeError('BRIDGE_ERR_INTERNAL', 'replica is stopping')) : await this.handlers.deliver(m.id, m.r);
+    } catch (err) {
+      rsp = responseForError(m.r, err);
+    }
+    try {
+      await this.cmd?.publish(this.channelOf(m.from), encodeMessage({ t: 'rsp', c: m.c, r: rsp }));
+    } catch (err) {
+      this.o.logger.warn({ registree: m.id, rqi: m.r.rqi, err: errText(err) }, 'cluster: could not return a routed answer');
+    }
+  }
+
+  /** Another replica claimed `id`; close ours unless we claimed it again since. */
+  private async released(id: string, by: string): Promise<void> {
+    if (by === this.replicaId || !this.owned.has(id)) return;
+    // Our own claim may have landed after theirs: the record decides.
+    try {
+      const owner = await this.cmd?.get(this.k(`owner:${id}`));
+      if (owner === this.replicaId) return;
+    } catch {
+      // cannot check: the release message is the newer word
+    }
+    this.owned.delete(id);
+    this.handlers?.release(id, 'replaced');
+  }
+
+  /** Extends this replica's records; closes connections whose registree another replica took. */
+  private async refresh(): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined || this.refreshing || cmd.status !== 'ready') return;
+    this.refreshing = true;
+    try {
+      const ids = [...this.owned].filter((id) => !this.claiming.has(id));
+      for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
+        const batch = ids.slice(i, i + REFRESH_BATCH);
+        const lost = await cmd.bridgeRefresh(batch.length, ...batch.map((id) => this.k(`owner:${id}`)), this.replicaId, this.o.ownerTtlMs);
+        for (const index of lost) {
+          const id = batch[index - 1];
+          if (id === undefined || this.claiming.has(id) || !this.owned.has(id)) continue;
+          this.owned.delete(id);
+          this.handlers?.release(id, 'replaced');
+        }
+      }
+    } catch (err) {
+      this.o.logger.warn({ err: errText(err) }, 'cluster: refreshing ownership failed; next round');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

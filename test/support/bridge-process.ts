@@ -1,0 +1,41 @@
+// The bridge as an operator runs it: `src/cli/main.ts` in its own process,
+// ready once it logged "bridge listening" (with the ports it bound).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Ports {
+  public: number;
+  downlink: number;
+  admin: number;
+}
+
+export interface BridgeProcess {
+  proc: ChildProcess;
+  ports: Ports;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every JSON log line so far. */
+  logs: Array<Record<string, unknown>>;
+}
+
+/** Starts `onem2m-ws-bridge` from source and waits for its "bridge listening" log line. */
+export async function spawnBridge(args: string[]): Promise<BridgeProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const logs: Array<Record<string, unknown>> = [];
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (line) => {
+      let entry: { msg?: string; public?: { port: number }; downlink?: { port: number }; admin?: { port: number } };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      logs.push(entry as Record<string, unknown>);
+      if (entry.msg === 'bridge listening') resolve({ public: entry.public!.port, downlink: entry.downlink!.port, admin: entry.admin!.port });
+    });
+    void exited.then(({ code }) => reject(new Error(`bridge exited with ${code} before listening`)));
+  });
+  return { proc, ports, exited, logs };
+}
