@@ -171,6 +171,8 @@ export class Uplink implements SessionHandler {
       this.o.logger.warn({ conn: session.id, fr: req.fr, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an originator this connection may not use refused');
       throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')} (--identity-map / --credentials)`);
     }
+    // Without the store the registration could not be kept: refuse before the CSE creates the <AE>.
+    if (!this.o.store.available()) throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot register now: ${this.o.store.description} is unreachable`);
     const previous = req.fr === undefined || req.fr === '' ? undefined : await this.findRegistration(req.fr);
     const key = previous?.key ?? newRegistreeKey();
     const prepared = withRewrittenPoa(req, kind, this.o.downlinkBase() + key, this.o.poaMode, false);

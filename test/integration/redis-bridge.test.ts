@@ -1,5 +1,5 @@
 // --store redis://: registrations and stored notifications live in Redis and
-// survive the bridge process (one replica; cross-replica routing is issue 7).
+// survive the bridge process: the next process on the same Redis delivers them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';

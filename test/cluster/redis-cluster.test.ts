@@ -1,0 +1,206 @@
+// RedisCluster on a real redis-server: ownership records, compare-and-delete,
+// routing over the replicas' channels (DESIGN 6).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { decodeMessage, encodeMessage } from '../../src/cluster/cluster-message.js';
+import type { ClusterHandlers } from '../../src/cluster/cluster.js';
+import { RedisCluster } from '../../src/cluster/redis-cluster.js';
+import { silentLogger } from '../../src/log.js';
+import type { RouteOutcome } from '../../src/metrics/metrics.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { startRedis } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { waitUntil } from '../support/wait.js';
+
+let redis: RedisServer | undefined;
+let skip: string | false = false;
+try {
+  redis = await startRedis();
+} catch (err) {
+  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+interface Replica {
+  cluster: RedisCluster;
+  released: Array<[string, string]>;
+  kicked: string[];
+  delivered: Array<[string, RequestPrimitive]>;
+  routes: RouteOutcome[];
+}
+
+let prefixes = 0;
+
+describe('RedisCluster', { skip }, () => {
+  let raw: Redis;
+  const running: RedisCluster[] = [];
+  before(() => {
+    raw = new Redis(redis!.url);
+  });
+  after(async () => {
+    for (const c of running) await c.stop();
+    raw?.disconnect();
+    await redis?.stop();
+  });
+
+  async function replica(name: string, prefix: string, answer?: (req: RequestPrimitive) => Promise<ResponsePrimitive>): Promise<Replica> {
+    const r: Replica = { cluster: undefined as unknown as RedisCluster, released: [], kicked: [], delivered: [], routes: [] };
+    r.cluster = new RedisCluster({ url: redis!.url, prefix, replicaId: name, ownerTtlMs: 1500, logger: silentLogger(), onRoute: (o) => r.routes.push(o) });
+    const handlers: ClusterHandlers = {
+      deliver: async (id, req) => {
+        r.delivered.push([id, req]);
+        return answer !== undefined ? answer(req) : { rsc: 2000, rqi: req.rqi, rvi: '3', pc: { by: name } };
+      },
+      release: (id, why) => r.released.push([id, why]),
+      kick: (id) => r.kicked.push(id),
+    };
+    await r.cluster.start(handlers);
+    running.push(r.cluster);
+    return r;
+  }
+
+  const fresh = () => `rc-${process.pid}-${++prefixes}:`;
+
+  test('a newer claim on another replica tells the older owner to close its connection', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    const b = await replica('B', p);
+    await a.cluster.claim('Cdev');
+    await b.cluster.claim('Cdev');
+    await waitUntil(() => a.released.length === 1, 3000, 'A released');
+    assert.deepEqual(a.released, [['Cdev', 'replaced']]);
+    assert.deepEqual(b.released, []);
+    assert.equal(await raw.get(`${p}owner:Cdev`), 'B');
+  });
+
+  test('closing the older connection later does not delete the newer owner record (compare-and-delete)', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    const b = await replica('B', p);
+    await a.cluster.claim('Cslow');
+    await b.cluster.claim('Cslow');
+    await a.cluster.release('Cslow');
+    assert.equal(await raw.get(`${p}owner:Cslow`), 'B');
+    await b.cluster.release('Cslow');
+    assert.equal(await raw.get(`${p}owner:Cslow`), null);
+  });
+
+  test('ownership records carry a TTL and are refreshed while the registree stays bound', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    await a.cluster.claim('Cstay');
+    const ttl = await raw.pttl(`${p}owner:Cstay`);
+    assert.ok(ttl > 0 && ttl <= 1500, `pttl ${ttl}`);
+    // Past the TTL the record is still there, because the owner refreshes it.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(await raw.get(`${p}owner:Cstay`), 'A');
+  });
+
+  test('a refresh that finds another replica in the record closes the connection here', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    await a.cluster.claim('Ctaken');
+    await raw.set(`${p}owner:Ctaken`, 'elsewhere', 'PX', 10_000);
+    await waitUntil(() => a.released.length === 1, 3000, 'release after the refresh');
+    assert.deepEqual(a.released, [['Ctaken', 'replaced']]);
+  });
+
+  test('a refresh puts back a record Redis lost (restart without data)', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    await a.cluster.claim('Cback');
+    await raw.del(`${p}owner:Cback`);
+    const deadline = Date.now() + 3000;
+    while ((await raw.get(`${p}owner:Cback`)) !== 'A') {
+      assert.ok(Date.now() < deadline, 'record not restored');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(a.released, []);
+  });
+
+  test('a request for a registree owned by another replica is delivered there and its answer comes back', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    const b = await replica('B', p);
+    await a.cluster.claim('Cfar');
+    const req: RequestPrimitive = { op: 5, to: 'Cfar', fr: '/id-in', rqi: 'route-1', rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/sub', bin: new Uint8Array([0, 1, 255]) } } };
+    const result = await b.cluster.route('Cfar', req, 1000);
+    assert.equal(result.routed, true);
+    assert.deepEqual(result.routed && result.rsp, { rsc: 2000, rqi: 'route-1', rvi: '3', pc: { by: 'A' } });
+    // The request crossed unchanged, byte strings included.
+    assert.deepEqual(a.delivered, [['Cfar', req]]);
+    assert.deepEqual(b.routes, ['answered']);
+  });
+
+  test('a registree owned by nobody, or by this replica, is not routed', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    await a.cluster.claim('Cmine');
+    const req: RequestPrimitive = { op: 5, to: 'x', fr: '/id-in', rqi: 'r', rvi: '3' };
+    assert.deepEqual(await a.cluster.route('Cnobody', req, 1000), { routed: false });
+    assert.deepEqual(await a.cluster.route('Cmine', req, 1000), { routed: false });
+  });
+
+  test('a record naming a replica that is gone (nobody on its channel) is not waited for', async () => {
+    const p = fresh();
+    const b = await replica('B', p);
+    await raw.set(`${p}owner:Corphan`, 'killed-replica', 'PX', 10_000);
+    const result = await b.cluster.route('Corphan', { op: 5, to: 'x', fr: '/id-in', rqi: 'r', rvi: '3' }, 5000);
+    assert.deepEqual(result, { routed: false });
+    assert.deepEqual(b.routes, ['no_owner']);
+  });
+
+  test('an owner that does not answer in time gives 4008 after the downlink timeout plus a margin', async () => {
+    const p = fresh();
+    const a = await replica('A', p, () => new Promise(() => undefined));
+    const b = await replica('B', p);
+    await a.cluster.claim('Cmute');
+    const result = await b.cluster.route('Cmute', { op: 5, to: 'x', fr: '/id-in', rqi: 'slow-1', rvi: '3' }, 100);
+    assert.equal(result.routed, true);
+    assert.equal(result.routed && result.rsp.rsc, 4008);
+    assert.equal(result.routed && result.rsp.rqi, 'slow-1');
+    assert.deepEqual(b.routes, ['timeout']);
+  });
+
+  test('a request stored for a registree bound elsewhere kicks its owner', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    const b = await replica('B', p);
+    await a.cluster.claim('Cqueued');
+    b.cluster.stored('Cqueued');
+    await waitUntil(() => a.kicked.length === 1, 3000, 'kick');
+    assert.deepEqual(a.kicked, ['Cqueued']);
+  });
+
+  test('an operator delete on any replica closes the connection on the owner', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    const b = await replica('B', p);
+    await a.cluster.claim('Cgone');
+    await b.cluster.evict('Cgone');
+    await waitUntil(() => a.released.length === 1, 3000, 'evicted');
+    assert.deepEqual(a.released, [['Cgone', 'deregistered']]);
+  });
+
+  test('stopping a replica removes the records of the registrees it still held', async () => {
+    const p = fresh();
+    const a = await replica('A', p);
+    await a.cluster.claim('Cbye');
+    await a.cluster.stop();
+    assert.equal(await raw.get(`${p}owner:Cbye`), null);
+  });
+});
+
+describe('cluster messages', () => {
+  test('what is not a message this version understands is ignored, never thrown', () => {
+    for (const bytes of [Buffer.from('not cbor at all \xff'), encodeMessage({ t: 'kick', id: 'x' }).subarray(0, 3), Buffer.from([0xa1, 0x61, 0x74, 0x63, 0x62, 0x61, 0x64])]) {
+      assert.equal(decodeMessage(bytes), undefined);
+    }
+    assert.equal(decodeMessage(Buffer.from(JSON.stringify({ t: 'req' }))), undefined);
+  });
+
+  test('a routed request survives the round trip unchanged', () => {
+    const m = { t: 'req' as const, c: 7, from: 'B', id: 'Cx', w: 1000, r: { op: 1, to: 'a', fr: 'b', rqi: 'c', rvi: '3', pc: { x: [1, 'two', { three: null }] } } };
+    assert.deepEqual(decodeMessage(encodeMessage(m)), m);
+  });
+});

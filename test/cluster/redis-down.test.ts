@@ -1,0 +1,135 @@
+// Issue 7.5: Redis goes away under two replicas and comes back. Registrees
+// connected to a replica keep working; what needs Redis gets 5103; /readyz
+// and store_up say so; routing resumes when Redis returns.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { request } from 'undici';
+import { createBridge } from '../../src/bridge/bridge.js';
+import type { Bridge, BridgeAddresses } from '../../src/bridge/bridge.js';
+import type { JsonObject } from '../../src/primitive/types.js';
+import { startFakeCse } from '../support/fake-cse.js';
+import type { FakeCse } from '../support/fake-cse.js';
+import { testConfig } from '../support/harness.js';
+import { startRedis } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { registerAe } from '../support/register.js';
+import { WsRegistree } from '../support/ws-registree.js';
+
+let redis: RedisServer | undefined;
+let skip: string | false = false;
+try {
+  redis = await startRedis();
+} catch (err) {
+  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('cluster while Redis is down', { skip }, () => {
+  const prefix = `down-${process.pid}:`;
+  let cse: FakeCse;
+  let a: Bridge;
+  let b: Bridge;
+  let at: { a: BridgeAddresses; b: BridgeAddresses };
+  let ae: WsRegistree;
+  let aei: string;
+  let key: string;
+
+  before(async () => {
+    cse = await startFakeCse();
+    a = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'A', ownerTtlMs: 1500 }));
+    b = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'B', ownerTtlMs: 1500 }));
+    at = { a: await a.start(), b: await b.start() };
+    ({ ae, aei } = await registerAe(`ws://127.0.0.1:${at.a.public.port}/`, 'steady'));
+    const rsp = await ae.request({ op: 2, to: 'cse-in/steady', fr: aei });
+    const poa = ((rsp.pc?.['m2m:ae'] as JsonObject).poa as string[])[0];
+    key = /\/r\/([^/]+)$/.exec(poa)?.[1] as string;
+  });
+  after(async () => {
+    await ae?.close();
+    await a?.stop();
+    await b?.stop();
+    await cse?.close();
+    await redis?.stop();
+  });
+
+  const notify = async (door: BridgeAddresses, rqi: string) => {
+    const res = await request(`http://127.0.0.1:${door.downlink.port}/r/${key}/${aei}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': rqi, 'x-m2m-rvi': '3' },
+      body: JSON.stringify({ 'm2m:sgn': { sur: '/id-in/sub-steady' } }),
+    });
+    const body = await res.body.text();
+    return { status: res.statusCode, rsc: Number(res.headers['x-m2m-rsc']), body };
+  };
+  const ready = async (door: BridgeAddresses) => {
+    const res = await request(`http://127.0.0.1:${door.admin.port}/readyz`);
+    return { status: res.statusCode, body: (await res.body.json()) as { checks: { store: boolean } } };
+  };
+  const storeUp = async (door: BridgeAddresses) => {
+    const res = await request(`http://127.0.0.1:${door.admin.port}/metrics`);
+    const line = (await res.body.text()).split('\n').find((l) => l.startsWith('onem2m_bridge_store_up '));
+    return Number(line?.split(' ')[1]);
+  };
+
+  test('with Redis up, a notification through the other replica is routed to the registree', async () => {
+    const r = await notify(at.b, 'up-1');
+    assert.equal(r.rsc, 2000, r.body);
+    assert.equal(ae.received.at(-1)?.rqi, 'up-1');
+  });
+
+  test('with Redis down, bound registrees keep working, other requests get 5103, and readiness and store_up turn false', async () => {
+    await redis!.down();
+    await until('readyz false', async () => (await ready(at.b)).status === 503);
+    assert.equal((await ready(at.b)).body.checks.store, false);
+    assert.equal((await ready(at.a)).status, 503);
+    assert.equal(await storeUp(at.b), 0);
+
+    // Uplink of a bound registree: straight to the CSE, Redis is not involved.
+    const up = await ae.request({ op: 2, to: 'cse-in/steady', fr: aei });
+    assert.equal(up.rsc, 2000);
+    // Downlink on the replica holding the socket: delivered live.
+    const here = await notify(at.a, 'down-here');
+    assert.equal(here.rsc, 2000, here.body);
+    assert.equal(ae.received.at(-1)?.rqi, 'down-here');
+    // Downlink on the other replica: neither routable nor storable.
+    const there = await notify(at.b, 'down-there');
+    assert.equal(there.rsc, 5103, there.body);
+    assert.equal(there.status, 404);
+    assert.match(there.body, /unreachable/);
+    assert.notEqual(ae.received.at(-1)?.rqi, 'down-there');
+    // A new registration needs the store: a clear 5103 as well, no crash.
+    const late = await WsRegistree.connect(`ws://127.0.0.1:${at.b.public.port}/`, 'oneM2M.json');
+    try {
+      const reg = await late.request({ op: 1, to: 'cse-in', fr: 'C', ty: 2, pc: { 'm2m:ae': { rn: 'late', api: 'Ntest', rr: true, srv: ['3'] } } });
+      assert.equal(reg.rsc, 5103, JSON.stringify(reg));
+      // Refused before the CSE created an <AE> the bridge could not have remembered.
+      assert.equal(cse.resources.get('cse-in/late'), undefined);
+    } finally {
+      await late.close();
+    }
+  });
+
+  test('when Redis returns, readiness comes back and requests are routed again', async () => {
+    await redis!.up();
+    await until('readyz true on both', async () => (await ready(at.a)).status === 200 && (await ready(at.b)).status === 200);
+    assert.equal(await storeUp(at.b), 1);
+    // A's refresh records its ownership again (the record may have expired meanwhile).
+    const raw = new Redis(redis!.url);
+    try {
+      await until('ownership recorded again', async () => (await raw.get(`${prefix}owner:${aei}`)) === 'A');
+    } finally {
+      raw.disconnect();
+    }
+    const r = await notify(at.b, 'back-1');
+    assert.equal(r.rsc, 2000, r.body);
+    assert.equal(ae.received.at(-1)?.rqi, 'back-1');
+  });
+});
