@@ -8,9 +8,11 @@ export interface WsClient {
   send(text: string): Promise<string>;
 }
 
-export async function openRegistrees(url: string, n: number, subprotocol = 'oneM2M.json'): Promise<WsClient[]> {
+/** `first`: index of the first registree's name (Cbench<first>…), so several bridges on one store get distinct names. */
+export async function openRegistrees(url: string, n: number, subprotocol = 'oneM2M.json', first = 0): Promise<WsClient[]> {
   return Promise.all(
-    Array.from({ length: n }, async (_, i) => {
+    Array.from({ length: n }, async (_, j) => {
+      const i = first + j;
       const ws = new WebSocket(url, subprotocol, { perMessageDeflate: false });
       let waiter: ((s: string) => void) | undefined;
       ws.on('message', (data: Buffer) => {

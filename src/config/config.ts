@@ -97,7 +97,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable, one node), redis://[:password@]host:port[/db] (shared), or memory (lost on exit)' },
   { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', help: 'key prefix for the redis store and cluster records' },
   { key: 'replicaId', flag: 'replica-id', kind: 'string', default: '', help: 'this replica\'s name in cluster mode (redis store); empty = host name plus a random suffix' },
-  { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '15s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
+  { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '30s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
