@@ -1,6 +1,5 @@
-// What replicas say to each other on their Redis channels (DESIGN 6). CBOR
-// (cbor-x) rather than JSON: primitives decoded from CBOR may carry byte
-// strings, and they must reach the registree unchanged.
+// What replicas say to each other on their Redis channels (DESIGN 6), in
+// CBOR (cbor-x): one binary message, no string escaping of the primitive.
 import { Encoder } from 'cbor-x';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 

@@ -76,10 +76,20 @@ end
 return lost
 `;
 
+// One round trip per routed request: read the owner and, when it is another
+// replica, publish on its channel. KEYS[1] owner:<id>; ARGV me, channel
+// prefix, message → {owner or '', subscribers reached}
+const LUA_ROUTE = `
+local owner = redis.call('GET', KEYS[1])
+if not owner or owner == ARGV[1] then return {owner or '', 0} end
+return {owner, redis.call('PUBLISH', ARGV[2] .. owner, ARGV[3])}
+`;
+
 interface ScriptCommands {
   bridgeClaim(key: string, me: string, ttl: number): Promise<string | null>;
   bridgeRelease(key: string, me: string): Promise<number>;
   bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
+  bridgeRoute(key: string, me: string, channelPrefix: string, message: Buffer): Promise<[string, number]>;
 }
 type Connection = Redis & ScriptCommands;
 
@@ -140,6 +150,7 @@ export class RedisCluster implements Cluster {
     cmd.defineCommand('bridgeClaim', { numberOfKeys: 1, lua: LUA_CLAIM });
     cmd.defineCommand('bridgeRelease', { numberOfKeys: 1, lua: LUA_RELEASE });
     cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
+    cmd.defineCommand('bridgeRoute', { numberOfKeys: 1, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
     sub.on('ready', () => {
       // Back after an outage: requests stored meanwhile could not kick us.
@@ -222,16 +233,10 @@ export class RedisCluster implements Cluster {
   async route(id: string, req: RequestPrimitive, timeoutMs: number): Promise<RouteResult> {
     const cmd = this.cmd;
     if (cmd === undefined) return { routed: false };
-    let owner: string | null;
-    try {
-      owner = await cmd.get(this.k(`owner:${id}`));
-    } catch (err) {
-      this.o.onRoute?.('unavailable');
-      throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot find the replica holding ${id}: Redis is unreachable (${errText(err)})`, { cause: err });
-    }
-    if (owner === null || owner === this.replicaId) return { routed: false };
+    // The answer may arrive before the script's reply: wait for it first.
     const c = ++this.nextCall;
     const wait = timeoutMs + ROUTE_MARGIN_MS;
+    let owner = '';
     const answer = new Promise<ResponsePrimitive>((resolve) => {
       const timer = setTimeout(() => {
         this.calls.delete(c);
@@ -242,11 +247,16 @@ export class RedisCluster implements Cluster {
     });
     let receivers: number;
     try {
-      receivers = await cmd.publish(this.channelOf(owner), encodeMessage({ t: 'req', c, from: this.replicaId, id, r: req, w: timeoutMs }));
+      const message = encodeMessage({ t: 'req', c, from: this.replicaId, id, r: req, w: timeoutMs });
+      [owner, receivers] = await cmd.bridgeRoute(this.k(`owner:${id}`), this.replicaId, this.channelOf(''), message);
     } catch (err) {
       this.dropCall(c);
       this.o.onRoute?.('unavailable');
-      throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot route to replica ${owner}: Redis is unreachable (${errText(err)})`, { cause: err });
+      throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot route the request for ${id}: Redis is unreachable (${errText(err)})`, { cause: err });
+    }
+    if (owner === '' || owner === this.replicaId) {
+      this.dropCall(c);
+      return { routed: false };
     }
     if (receivers === 0) {
       // Its owner is gone (killed; the record outlives it until the TTL).
@@ -254,8 +264,7 @@ export class RedisCluster implements Cluster {
       this.o.onRoute?.('no_owner');
       return { routed: false };
     }
-    const rsp = await answer;
-    return { routed: true, rsp };
+    return { routed: true, rsp: await answer };
   }
 
   stored(id: string): void {

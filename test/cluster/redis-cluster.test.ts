@@ -123,11 +123,11 @@ describe('RedisCluster', { skip }, () => {
     const a = await replica('A', p);
     const b = await replica('B', p);
     await a.cluster.claim('Cfar');
-    const req: RequestPrimitive = { op: 5, to: 'Cfar', fr: '/id-in', rqi: 'route-1', rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/sub', bin: new Uint8Array([0, 1, 255]) } } };
+    const req: RequestPrimitive = { op: 5, to: 'Cfar', fr: '/id-in', rqi: 'route-1', rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/sub', nev: { net: 3, rep: { 'm2m:cin': { con: 'ü €', cs: 2.5, st: 0 } } } } } };
     const result = await b.cluster.route('Cfar', req, 1000);
     assert.equal(result.routed, true);
     assert.deepEqual(result.routed && result.rsp, { rsc: 2000, rqi: 'route-1', rvi: '3', pc: { by: 'A' } });
-    // The request crossed unchanged, byte strings included.
+    // The request crossed unchanged.
     assert.deepEqual(a.delivered, [['Cfar', req]]);
     assert.deepEqual(b.routes, ['answered']);
   });
