@@ -117,8 +117,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     : new SingleNode();
   const registry = new Registry((id) => void cluster.release(id));
   let knownRegistrees = 0;
+  /** Cluster mode: registrees bound on other replicas (refreshed with the registration count). */
+  let boundElsewhere = 0;
   const metrics = new BridgeMetrics({
-    registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount) }),
+    // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
+    registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) }),
     queueTotals: () => store.totals(),
     storeUp: () => storeOpen && store.available() && cluster.available(),
   });
@@ -187,6 +190,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
   async function refreshRegistreeCount(): Promise<void> {
     knownRegistrees = (await store.listRegistrations()).length;
+    const bound = await cluster.boundCount();
+    if (bound !== undefined) boundElsewhere = Math.max(0, bound - registry.onlineCount);
   }
 
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
@@ -248,13 +253,16 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
 
-  function view(reg: Registration): RegistreeView {
+  /** owners: cluster mode, which replica holds each registree. */
+  function view(reg: Registration, owners: Map<string, string>): RegistreeView {
     const session = registry.sessionForId(reg.id);
     const q = store.queueStats(reg.id);
+    const replica = session !== undefined ? cluster.replicaId : owners.get(reg.id);
     return {
       id: reg.id,
       kind: reg.kind,
-      online: session !== undefined,
+      online: replica !== undefined,
+      ...(cluster instanceof RedisCluster && replica !== undefined ? { replica } : {}),
       subprotocol: session?.subprotocol,
       remoteAddress: session?.remoteAddress,
       queuedMessages: q.messages,
@@ -269,10 +277,14 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       return { ready: upstreamOk && storeOk, checks: { upstream: upstreamOk, store: storeOk } };
     },
     metrics: () => metrics.render(),
-    listRegistrees: async () => (await store.listRegistrations()).map(view),
+    listRegistrees: async () => {
+      const regs = await store.listRegistrations();
+      const owners = await cluster.owners(regs.map((r) => r.id));
+      return regs.map((r) => view(r, owners));
+    },
     getRegistree: async (id) => {
       const reg = await store.getRegistration(id);
-      return reg === undefined ? undefined : view(reg);
+      return reg === undefined ? undefined : view(reg, await cluster.owners([id]));
     },
     deleteRegistree: async (id) => {
       const reg = await store.getRegistration(id);

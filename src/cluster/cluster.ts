@@ -43,6 +43,10 @@ export interface Cluster {
   stored(id: string): void;
   /** Tells the owner (wherever it is) to close the registree's connection: an operator deleted it. */
   evict(id: string): Promise<void>;
+  /** Which replica holds each of `ids` (absent: none), for the admin API. */
+  owners(ids: readonly string[]): Promise<Map<string, string>>;
+  /** Registrees bound on any replica (undefined: only this process counts). */
+  boundCount(): Promise<number | undefined>;
 }
 
 /** One process: every registree bound anywhere is bound here. */
@@ -60,4 +64,10 @@ export class SingleNode implements Cluster {
   }
   stored(): void {}
   async evict(): Promise<void> {}
+  async owners(): Promise<Map<string, string>> {
+    return new Map();
+  }
+  async boundCount(): Promise<number | undefined> {
+    return undefined;
+  }
 }

@@ -290,6 +290,34 @@ export class RedisCluster implements Cluster {
     else await cmd.publish(this.channelOf(owner), encodeMessage({ t: 'evict', id }));
   }
 
+  async owners(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const cmd = this.cmd;
+    if (cmd === undefined) return out;
+    for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
+      const batch = ids.slice(i, i + REFRESH_BATCH);
+      const values = await cmd.mget(batch.map((id) => this.k(`owner:${id}`)));
+      values.forEach((v, j) => {
+        if (v !== null) out.set(batch[j], v);
+      });
+    }
+    return out;
+  }
+
+  async boundCount(): Promise<number | undefined> {
+    const cmd = this.cmd;
+    if (cmd === undefined) return undefined;
+    let n = 0;
+    let cursor = '0';
+    const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
+    do {
+      const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      n += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return n;
+  }
+
   private dropCall(c: number): void {
     const call = this.calls.get(c);
     if (call === undefined) return;

@@ -9,6 +9,9 @@ export interface RegistreeView {
   id: string;
   kind: 'ae' | 'cse';
   online: boolean;
+  /** Cluster mode: the replica holding its connection. */
+  replica?: string;
+  /** Set when the connection is on this replica. */
   subprotocol?: string;
   remoteAddress?: string;
   queuedMessages: number;

@@ -83,6 +83,10 @@ describe('three replicas on one Redis', { skip }, () => {
       const sent = cse.notifications.filter((n) => n.target === aei);
       assert.deepEqual(sent.map((n) => [n.kind, n.rsc]), [['notification', 2000]]);
       assert.equal(await metric(replicas.get('B')!, 'onem2m_bridge_cluster_routes_total{outcome="answered"}'), 1);
+      // Any replica's admin API says where the registree is connected.
+      const res = await request(`http://127.0.0.1:${replicas.get('B')!.ports.admin}/api/registrees/${encodeURIComponent(aei)}`);
+      const view = (await res.body.json()) as { online: boolean; replica?: string };
+      assert.deepEqual([view.online, view.replica], [true, 'A']);
     } finally {
       await ae.close();
     }
