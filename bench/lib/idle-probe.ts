@@ -1,6 +1,6 @@
 // Resident memory per idle registered WebSocket connection, measured inside
 // the server process after full garbage collections (run with --expose-gc).
-// Args: bare|bridge N. Prints KiB per connection.
+// Args: bare|bridge N. Prints KiB per connection: resident, then JS heap.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -53,11 +53,13 @@ const warm = startLineProcess('bench/lib/registrees.ts', [url, '100', 'Cwarm']);
 await warm.nextLine();
 await gc();
 const before = rssKiB();
+const heapBefore = process.memoryUsage().heapUsed;
 const idle = startLineProcess('bench/lib/registrees.ts', [url, String(N), 'Cidle']);
 await idle.nextLine();
 await new Promise((resolve) => setTimeout(resolve, 1000));
 await gc();
-process.stdout.write(`${((rssKiB() - before) / N).toFixed(2)}\n`);
+// RSS per connection, then the JS heap's share of it.
+process.stdout.write(`${((rssKiB() - before) / N).toFixed(2)} ${((process.memoryUsage().heapUsed - heapBefore) / 1024 / N).toFixed(2)}\n`);
 idle.stop();
 warm.stop();
 await stop();

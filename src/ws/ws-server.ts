@@ -71,39 +71,79 @@ interface WsInternals {
  * a busy sender, a callback — goes through ws.send().
  */
 export function framedSocket(ws: WebSocket): WebSocketLike {
-  const internals = ws as unknown as WsInternals;
-  const socket = internals._socket;
-  const sender = internals._sender;
-  const direct = socket !== undefined && sender !== undefined && Array.isArray(sender._queue) && typeof sender._state === 'number' && Object.keys(internals._extensions ?? {}).length === 0;
-  return {
-    send(data, options, cb) {
-      if (!direct || cb !== undefined || ws.readyState !== 1 || sender._state !== 0 || sender._queue!.length !== 0) {
-        ws.send(data, options, cb);
-        return;
-      }
-      const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-      const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
-      const frame = Buffer.allocUnsafe(head + length);
-      frame[0] = 0x80 | (options.binary ? 0x2 : 0x1);
-      if (head === 2) frame[1] = length;
-      else if (head === 4) {
-        frame[1] = 126;
-        frame.writeUInt16BE(length, 2);
-      } else {
-        frame[1] = 127;
-        frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-        frame.writeUInt32BE(length >>> 0, 6);
-      }
-      if (typeof data === 'string') frame.write(data, head, 'utf8');
-      else data.copy(frame, head);
-      socket.write(frame);
-    },
-    close: (code, reason) => ws.close(code, reason),
-    terminate: () => ws.terminate(),
-  };
+  return new FramedSocket(ws);
+}
+
+// A class, not a closure per connection: idle connections stay small.
+class FramedSocket implements WebSocketLike {
+  private readonly ws: WebSocket;
+  private readonly socket: Duplex | undefined;
+  private readonly sender: WsInternals['_sender'];
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    const internals = ws as unknown as WsInternals;
+    const sender = internals._sender;
+    const direct = internals._socket !== undefined && sender !== undefined && Array.isArray(sender._queue) && typeof sender._state === 'number' && Object.keys(internals._extensions ?? {}).length === 0;
+    this.socket = direct ? internals._socket : undefined;
+    this.sender = direct ? sender : undefined;
+  }
+
+  send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
+    const socket = this.socket;
+    const sender = this.sender;
+    if (socket === undefined || sender === undefined || cb !== undefined || this.ws.readyState !== 1 || sender._state !== 0 || sender._queue!.length !== 0) {
+      this.ws.send(data, options, cb);
+      return;
+    }
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
+    const frame = Buffer.allocUnsafe(head + length);
+    frame[0] = 0x80 | (options.binary ? 0x2 : 0x1);
+    if (head === 2) frame[1] = length;
+    else if (head === 4) {
+      frame[1] = 126;
+      frame.writeUInt16BE(length, 2);
+    } else {
+      frame[1] = 127;
+      frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+      frame.writeUInt32BE(length >>> 0, 6);
+    }
+    if (typeof data === 'string') frame.write(data, head, 'utf8');
+    else data.copy(frame, head);
+    socket.write(frame);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
 }
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
+
+/** The session a `ws` socket carries, so one set of listeners serves every connection. */
+const SESSION = Symbol('onem2m-ws-bridge.session');
+type SessionCarrier = WebSocket & { [SESSION]?: WsSession };
+
+function sessionOf(ws: WebSocket): WsSession {
+  return (ws as SessionCarrier)[SESSION]!;
+}
+
+function onPong(this: WebSocket): void {
+  sessionOf(this).awaitingPong = false;
+}
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  sessionOf(this).handleMessage(data, isBinary);
+}
+
+function onError(): void {
+  // 'close' follows; ws already answered protocol errors with a close frame.
+}
 
 export class WsServer {
   readonly sessions = new Set<WsSession>();
@@ -210,25 +250,31 @@ export class WsServer {
     this.wss.close();
   }
 
+  /** 'close' listener of every connection: one function per server, not a closure per connection. */
+  private readonly onSocketClose = ((server: WsServer) =>
+    function (this: WebSocket, code: number, reason: Buffer): void {
+      server.closed(this, code, reason);
+    })(this);
+
+  private closed(ws: WebSocket, code: number, reason: Buffer): void {
+    const session = sessionOf(ws);
+    this.sessions.delete(session);
+    const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+    if (left === 0) this.perAddress.delete(session.remoteAddress);
+    else this.perAddress.set(session.remoteAddress, left);
+    session.handleClose();
+    this.options.onClose(session, code, reason.toString());
+  }
+
   private attach(ws: WebSocket, session: WsSession): void {
     this.sessions.add(session);
     this.sockets.set(session, ws);
     this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
-    ws.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
-    ws.on('pong', () => {
-      session.awaitingPong = false;
-    });
-    ws.on('error', () => {
-      // 'close' follows; ws already answered protocol errors with a close frame.
-    });
-    ws.on('close', (code: number, reason: Buffer) => {
-      this.sessions.delete(session);
-      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
-      if (left === 0) this.perAddress.delete(session.remoteAddress);
-      else this.perAddress.set(session.remoteAddress, left);
-      session.handleClose();
-      this.options.onClose(session, code, reason.toString());
-    });
+    (ws as SessionCarrier)[SESSION] = session;
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    ws.on('error', onError);
+    ws.on('close', this.onSocketClose);
     this.options.onOpen(session);
   }
 

@@ -64,6 +64,8 @@ export const CloseCode = {
 } as const;
 
 let nextSessionId = 1;
+/** One settled promise shared by every session without a pending handshake lookup. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 export class WsSession {
   readonly id = nextSessionId++;
@@ -77,7 +79,7 @@ export class WsSession {
   /** The registree this connection is bound to (DESIGN 3); undefined while unbound. */
   registration: Registration | undefined;
   /** Resolves once the handshake's X-M2M-Origin has been looked up. */
-  ready: Promise<void> = Promise.resolve();
+  ready: Promise<void> = SETTLED;
   /** Set by the keepalive sweep; cleared when a pong arrives. */
   awaitingPong = false;
   closed = false;
@@ -87,7 +89,8 @@ export class WsSession {
   /** ms since epoch of the last message from the peer (for --idle-timeout). */
   lastSeen = Date.now();
 
-  private readonly pending = new Map<string, PendingRequest>();
+  /** Requests sent down and not yet answered; created on first use (idle connections stay small). */
+  private pending: Map<string, PendingRequest> | undefined;
   private rqiSuffix = 0;
   private readonly limits: SessionLimits;
   private inFlight = 0;
@@ -113,7 +116,7 @@ export class WsSession {
   }
 
   get inFlightDownlink(): number {
-    return this.pending.size;
+    return this.pending?.size ?? 0;
   }
 
   /** One WebSocket message (all its frames). */
@@ -197,31 +200,27 @@ export class WsSession {
    */
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
+    const pending = (this.pending ??= new Map<string, PendingRequest>());
     const originalRqi = req.rqi;
     let wireRqi = originalRqi;
-    if (this.pending.has(wireRqi)) {
+    if (pending.has(wireRqi)) {
       do wireRqi = `${originalRqi}~${++this.rqiSuffix}`;
-      while (this.pending.has(wireRqi));
+      while (pending.has(wireRqi));
       req = { ...req, rqi: wireRqi };
     }
     return new Promise<ResponsePrimitive>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(wireRqi);
+        pending.delete(wireRqi);
         reject(bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(wireRqi, {
+      pending.set(wireRqi, {
         resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
         reject,
         timer,
       });
-      this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary }, (err) => {
-        if (err === undefined || err === null) return;
-        const entry = this.pending.get(wireRqi);
-        if (entry === undefined) return;
-        clearTimeout(entry.timer);
-        this.pending.delete(wireRqi);
-        reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `send to registree failed: ${err.message}`));
-      });
+      // No write callback: a failed write closes the socket, and handleClose()
+      // rejects what waits here (and the send stays on the pre-framed fast path).
+      this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary });
     });
   }
 
@@ -237,21 +236,23 @@ export class WsSession {
   handleClose(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [rqi, entry] of this.pending) {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    for (const [rqi, entry] of pending) {
       clearTimeout(entry.timer);
       entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `registree disconnected before answering ${rqi}`));
     }
-    this.pending.clear();
+    pending.clear();
   }
 
   private settle(rsp: ResponsePrimitive): void {
-    const entry = this.pending.get(rsp.rqi);
+    const entry = this.pending?.get(rsp.rqi);
     if (entry === undefined) {
       this.handler.onUnmatchedResponse?.(this, rsp);
       return;
     }
     clearTimeout(entry.timer);
-    this.pending.delete(rsp.rqi);
+    this.pending!.delete(rsp.rqi);
     entry.resolve(rsp);
   }
 }
