@@ -45,7 +45,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** One PING over a raw socket; true on +PONG. */
+/** One PING over a raw socket; true on +PONG (or NOAUTH: up, with a password). */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host: '127.0.0.1', port });
@@ -59,7 +59,7 @@ function ping(port: number): Promise<boolean> {
     sock.once('connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString('utf8');
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
     });
   });
 }
@@ -69,7 +69,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export interface RedisOptions {
+  /** requirepass: clients must authenticate (the url carries it). */
+  password?: string;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const why = redisUnavailable();
   if (why !== undefined) throw new Error(why);
   const dir = await mkdtemp(join(tmpdir(), 'bridge-redis-'));
@@ -80,7 +85,10 @@ export async function startRedis(): Promise<RedisServer> {
   async function launch(): Promise<void> {
     const c = spawn(
       BINARY,
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--daemonize', 'no'],
+      [
+        '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--daemonize', 'no',
+        ...(options.password !== undefined ? ['--requirepass', options.password] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = c;
@@ -112,7 +120,7 @@ export async function startRedis(): Promise<RedisServer> {
 
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password !== undefined ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     stop: async () => {
       await halt();
