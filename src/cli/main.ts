@@ -4,8 +4,11 @@
 import { createBridge } from '../bridge/bridge.js';
 import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
 import { createLogger } from '../log.js';
+import { processIo, runClientCommand } from './client-command.js';
 
 async function main(argv: string[]): Promise<number> {
+  // `onem2m-ws-bridge client ...`: the command-line TS-0020 client (client-command.ts).
+  if (argv[0] === 'client') return runClientCommand(argv.slice(1), processIo());
   const args = parseArgs(argv);
   if (args.help) {
     process.stdout.write(helpText() + '\n');
