@@ -30,6 +30,8 @@ import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
+import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
+import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
 
 export interface BridgeAddresses {
   public: HostPort;
@@ -49,6 +51,8 @@ export interface Bridge {
   readonly metrics: BridgeMetrics;
   /** Ownership and routing between replicas (SingleNode unless the store is redis). */
   readonly cluster: Cluster;
+  /** --uplink: the outbound WebSocket to a registrar and the uplink door (undefined without --uplink). */
+  readonly uplinkMode: UplinkMode | undefined;
   /** Open WebSocket connections, bound or not. */
   connectionCount(): number;
   /** Reads --tls-cert/--tls-key/--tls-ca again (SIGHUP); open connections stay. */
@@ -224,6 +228,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     },
   });
 
+  // --uplink: the upstream CSE registers to a WebSocket registrar through this bridge (src/uplink-mode).
+  const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger }) : undefined;
+
   const passthrough = config.passthrough
     ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
@@ -274,7 +281,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     ready: async () => {
       const upstreamOk = await upstream.reachable();
       const storeOk = storeOpen && store.available() && cluster.available();
-      return { ready: upstreamOk && storeOk, checks: { upstream: upstreamOk, store: storeOk } };
+      const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
+      // Uplink mode: ready only while the WebSocket to the registrar is open.
+      if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
+      return { ready: Object.values(checks).every(Boolean), checks };
     },
     metrics: () => metrics.render(),
     listRegistrees: async () => {
@@ -327,6 +337,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     store,
     metrics,
     cluster,
+    uplinkMode,
     connectionCount: () => ws.sessions.size,
     reloadTls() {
       if (secureServer === undefined) return;
@@ -385,12 +396,23 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
           logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
         }
       }
+      if (uplinkMode !== undefined) {
+        try {
+          await uplinkMode.start();
+        } catch (err) {
+          // The uplink door could not open: leave no door of this bridge open behind the error.
+          await this.stop().catch(() => undefined);
+          throw err;
+        }
+      }
       if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
       if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
       return addresses;
     },
     async stop() {
       if (purgeTimer !== undefined) clearInterval(purgeTimer);
+      // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
+      await uplinkMode?.stop();
       // 1. Stop accepting: no new connections on any door.
       const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
       // 2. Answer what is in flight.

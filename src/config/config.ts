@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
 import { redactUrl } from '../redact.js';
+import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
 import { validateStoreSpec } from '../store/open-store.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
@@ -73,6 +74,22 @@ export interface BridgeConfig {
   identityMap: string;
   /** YAML/JSON: originator → {basic: "user:pass"} or {bearer: "token"} checked at the handshake. */
   credentials: string;
+  /** Uplink mode (src/uplink-mode): ws:// or wss:// URL of a WebSocket registrar the upstream CSE registers to through the bridge; '' = off. */
+  uplink: string;
+  /** Uplink door: where the upstream CSE sends its requests for the registrar. */
+  uplinkListen: HostPort;
+  /** URL the upstream CSE uses to reach the uplink door; '' = derived from uplinkListen once bound. */
+  uplinkUrl: string;
+  /** X-M2M-Origin of the uplink handshake (the upstream CSE's CSE-ID); '' = learned from its registration. */
+  uplinkOrigin: string;
+  uplinkFormat: UpstreamFormat;
+  uplinkTimeoutMs: number;
+  /** HTTP CONNECT proxy toward the registrar; '' = HTTPS_PROXY/HTTP_PROXY/NO_PROXY, 'none' = direct. */
+  uplinkProxy: string;
+  /** PEM files toward a wss:// registrar ('' = system CAs / no client certificate). */
+  uplinkCa: string;
+  uplinkCert: string;
+  uplinkKey: string;
 }
 
 type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
@@ -130,6 +147,16 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'upstreamKey', flag: 'upstream-key', kind: 'string', default: '', help: 'PEM private key for --upstream-cert' },
   { key: 'identityMap', flag: 'identity-map', kind: 'string', default: '', help: 'YAML/JSON file: client-certificate "CN=…"/"URI:…"/"DNS:…" → originators it may register or bind as' },
   { key: 'credentials', flag: 'credentials', kind: 'string', default: '', help: 'YAML/JSON file: originator → {basic: "user:pass"} or {bearer: "token"}; handshakes must then carry X-M2M-Origin and a matching Authorization' },
+  { key: 'uplink', flag: 'uplink', kind: 'string', default: '', help: 'uplink mode: ws:// or wss:// URL of a WebSocket registrar (IN-CSE) the upstream CSE registers to through the bridge (off when empty)' },
+  { key: 'uplinkListen', flag: 'uplink-listen', kind: 'hostport', default: '127.0.0.1:8182', help: 'uplink door: the upstream CSE sends its requests for the registrar here (only with --uplink)' },
+  { key: 'uplinkUrl', flag: 'uplink-url', kind: 'string', default: '', help: "URL the upstream CSE uses to reach the uplink door; replaces the registrar's ws:// poa (default http://<uplink-listen>)" },
+  { key: 'uplinkOrigin', flag: 'uplink-origin', kind: 'string', default: '', help: "X-M2M-Origin of the uplink handshake: the upstream CSE's CSE-ID, e.g. /id-mn (default: learned from its registration)" },
+  { key: 'uplinkFormat', flag: 'uplink-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'preferred serialization toward the registrar (the others are offered after it)' },
+  { key: 'uplinkTimeoutMs', flag: 'uplink-timeout', kind: 'duration', default: '30s', help: 'time the registrar has to answer when the request carries no rqet' },
+  { key: 'uplinkProxy', flag: 'uplink-proxy', kind: 'string', default: '', help: 'HTTP CONNECT proxy toward the registrar (TS-0020 6.6): http://host:port, or none (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)' },
+  { key: 'uplinkCa', flag: 'uplink-ca', kind: 'string', default: '', help: 'PEM CA bundle for a wss:// registrar' },
+  { key: 'uplinkCert', flag: 'uplink-cert', kind: 'string', default: '', help: 'PEM client certificate toward a wss:// registrar' },
+  { key: 'uplinkKey', flag: 'uplink-key', kind: 'string', default: '', help: 'PEM private key for --uplink-cert' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -405,6 +432,7 @@ export function loadConfigWithSources(
       problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  problems.push(...uplinkProblems(config, read));
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);

@@ -1,0 +1,54 @@
+// The uplink door's HTTP plumbing: every request the upstream CSE sends to
+// its registrar arrives here (path = the TS-0009 Request-Target for the
+// registrar) and gets what the handler answers. No oneM2M logic here.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { HttpResponseParts } from '../http/to-http-response.js';
+
+export interface UplinkHttpRequest {
+  method: string;
+  /** Request-Target as received: path and query. */
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer | undefined;
+}
+
+export type UplinkRequestHandler = (req: UplinkHttpRequest) => Promise<HttpResponseParts>;
+
+function plain(status: number, message: string): HttpResponseParts {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
+}
+
+export function createUplinkDoorServer(handler: UplinkRequestHandler, maxBodyBytes: number): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        write(res, plain(413, `request body larger than ${maxBodyBytes} bytes`));
+        return;
+      }
+      const body = chunks.length === 0 ? undefined : Buffer.concat(chunks);
+      handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body }).then(
+        (answer) => write(res, answer),
+        (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
+      );
+    });
+    req.on('error', () => res.destroy());
+  });
+}
+
+function write(res: ServerResponse, answer: HttpResponseParts): void {
+  if (res.destroyed) return;
+  const body = answer.body;
+  const headers: Record<string, string | number> = { ...answer.headers };
+  headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}
