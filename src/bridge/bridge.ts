@@ -107,7 +107,8 @@ function delay(ms: number): Promise<void> {
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const logger = deps.logger ?? silentLogger();
-  const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix });
+  const redisTls = config.redisCa !== '' ? { ca: readFileSync(config.redisCa) } : undefined;
+  const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls });
   // DESIGN 6: replicas sharing a redis store share ownership and route to each other.
   const cluster: Cluster = /^rediss?:\/\//i.test(config.store) && store.shared
     ? new RedisCluster({
@@ -116,6 +117,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
         replicaId: config.replicaId !== '' ? config.replicaId : `${hostname()}-${randomBytes(3).toString('hex')}`,
         ownerTtlMs: config.ownerTtlMs,
         logger,
+        tls: redisTls,
         onRoute: (outcome) => metrics.clusterRoute(outcome),
       })
     : new SingleNode();

@@ -39,6 +39,8 @@ export interface RedisClusterOptions {
   /** Lifetime of an ownership record; refreshed every third of it. */
   ownerTtlMs: number;
   logger: Logger;
+  /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
+  tls?: { ca?: Buffer };
   onRoute?(outcome: RouteOutcome): void;
 }
 
@@ -135,6 +137,7 @@ export class RedisCluster implements Cluster {
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
     const common = {
+      ...(this.o.tls !== undefined && /^rediss:/i.test(this.o.url) ? { tls: this.o.tls } : {}),
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (times: number) => Math.min(times * 100, 2000),

@@ -66,6 +66,8 @@ export interface BridgeConfig {
   upstreamKey: string;
   /** Key prefix of everything the redis store writes. */
   redisPrefix: string;
+  /** PEM CA bundle for a rediss:// store ('' = system CAs). */
+  redisCa: string;
   /** This replica's name in cluster mode ('' = host name plus a random suffix). */
   replicaId: string;
   /** Lifetime of a cluster ownership record; refreshed every third of it. */
@@ -113,6 +115,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'passthrough', flag: 'passthrough', kind: 'boolean', default: 'true', help: 'pass plain HTTP requests on the public door through to the CSE (--no-passthrough answers 404)' },
   { key: 'store', flag: 'store', kind: 'store', default: 'lmdb:./data', help: 'where registrations and queues are kept: lmdb:DIR (durable, one node), redis://[:password@]host:port[/db] (shared), or memory (lost on exit)' },
   { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', help: 'key prefix for the redis store and cluster records' },
+  { key: 'redisCa', flag: 'redis-ca', kind: 'string', default: '', help: 'PEM CA bundle that a rediss:// store\'s certificate must chain to (default: the system CAs)' },
   { key: 'replicaId', flag: 'replica-id', kind: 'string', default: '', help: 'this replica\'s name in cluster mode (redis store); empty = host name plus a random suffix' },
   { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '30s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
@@ -412,7 +415,7 @@ export function loadConfigWithSources(
   if (config.tlsClientAuth !== 'none' && config.tlsCa === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-ca to verify client certificates`);
   if (config.identity === 'tls' && config.tlsClientAuth === 'none') problems.push('--identity: "tls" needs --tls-client-auth request or require');
   if ((config.upstreamCert === '') !== (config.upstreamKey === '')) problems.push(`--upstream-${config.upstreamCert === '' ? 'cert' : 'key'}: needed together with --upstream-${config.upstreamCert === '' ? 'key' : 'cert'}`);
-  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey], ['tls-ca', config.tlsCa], ['upstream-ca', config.upstreamCa], ['upstream-cert', config.upstreamCert], ['upstream-key', config.upstreamKey]] as const) {
+  for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey], ['tls-ca', config.tlsCa], ['upstream-ca', config.upstreamCa], ['upstream-cert', config.upstreamCert], ['upstream-key', config.upstreamKey], ['redis-ca', config.redisCa]] as const) {
     if (path === '') continue;
     try {
       read(path);

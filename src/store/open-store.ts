@@ -26,10 +26,10 @@ export function validateStoreSpec(spec: string): string | undefined {
   return `store "${spec}" is not a known store; ${ACCEPTED}`;
 }
 
-export function createStore(spec: string, options: { redisPrefix?: string } = {}): Store {
+export function createStore(spec: string, options: { redisPrefix?: string; redisTls?: { ca?: Buffer } } = {}): Store {
   const problem = validateStoreSpec(spec);
   if (problem !== undefined) throw bridgeError('BRIDGE_ERR_CONFIG', problem);
   if (spec === 'memory') return new MemoryStore();
-  if (/^rediss?:\/\//i.test(spec)) return new RedisStore(spec, { prefix: options.redisPrefix });
+  if (/^rediss?:\/\//i.test(spec)) return new RedisStore(spec, { prefix: options.redisPrefix, tls: options.redisTls });
   return new LmdbStore(spec.slice('lmdb:'.length));
 }

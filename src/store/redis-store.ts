@@ -54,6 +54,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
   now?: () => number;
+  /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
+  tls?: { ca?: Buffer };
 }
 
 export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
@@ -281,6 +283,7 @@ export class RedisStore implements Store {
   private readonly url: string;
   private readonly prefix: string;
   private readonly now: () => number;
+  private readonly tls: { ca?: Buffer } | undefined;
   private redis: Connection | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -293,6 +296,7 @@ export class RedisStore implements Store {
     this.url = url;
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.now = options.now ?? Date.now;
+    this.tls = options.tls;
   }
 
   async open(): Promise<void> {
@@ -303,6 +307,7 @@ export class RedisStore implements Store {
     let redis: Connection;
     try {
       redis = new Redis(this.url, {
+        ...(this.tls !== undefined && /^rediss:/i.test(this.url) ? { tls: this.tls } : {}),
         lazyConnect: true, // connect() below, so a down Redis fails open() instead of retrying forever
         connectTimeout: CONNECT_TIMEOUT_MS,
         commandTimeout: COMMAND_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,9 +47,9 @@ async function freePort(): Promise<number> {
 }
 
 /** One PING over a raw socket; true on +PONG (or NOAUTH: up, with a password). */
-function ping(port: number): Promise<boolean> {
+function ping(port: number, tls = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
+    const sock = tls ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : connect({ host: '127.0.0.1', port });
     let buf = '';
     const done = (ok: boolean) => {
       sock.destroy();
@@ -56,7 +57,7 @@ function ping(port: number): Promise<boolean> {
     };
     sock.setTimeout(500, () => done(false));
     sock.once('error', () => done(false));
-    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once(tls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString('utf8');
       if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
@@ -72,6 +73,8 @@ function exited(child: ChildProcess): Promise<void> {
 export interface RedisOptions {
   /** requirepass: clients must authenticate (the url carries it). */
   password?: string;
+  /** TLS only (no plain port): PEM files of the server; the url is rediss://. */
+  tls?: { cert: string; key: string };
 }
 
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
@@ -86,7 +89,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     const c = spawn(
       BINARY,
       [
-        '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--daemonize', 'no',
+        '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--daemonize', 'no',
+        ...(options.tls !== undefined
+          ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-auth-clients', 'no']
+          : ['--port', String(port)]),
         ...(options.password !== undefined ? ['--requirepass', options.password] : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -100,7 +106,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       if (c.exitCode !== null || c.signalCode !== null) {
         throw new Error(`redis-server exited at start (${c.exitCode ?? c.signalCode}):\n${output.slice(-2000)}`);
       }
-      if (await ping(port)) return;
+      if (await ping(port, options.tls !== undefined)) return;
       if (Date.now() > deadline) {
         c.kill('SIGKILL');
         await exited(c);
@@ -120,7 +126,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
 
   await launch();
   return {
-    url: options.password !== undefined ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
+    url: `${options.tls !== undefined ? 'rediss' : 'redis'}://${options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`,
     port,
     stop: async () => {
       await halt();
