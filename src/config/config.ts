@@ -472,6 +472,7 @@ export function configWith(overrides: Partial<BridgeConfig>): BridgeConfig {
 export function helpText(): string {
   const lines = [
     'Usage: onem2m-ws-bridge [--config FILE] [--print-config] [settings]',
+    '       onem2m-ws-bridge client --url ws://host:port/ ...   (a oneM2M WebSocket client; client --help)',
     '',
     'Every setting is a flag, a BRIDGE_* environment variable and a key of the YAML/JSON file',
     'given by --config (or BRIDGE_CONFIG). Precedence: flag > env > file > default.',
