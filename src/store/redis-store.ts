@@ -262,6 +262,13 @@ redis.call('DEL', KEYS[1])
 return 1
 `;
 
+// KEYS[1] key:<key>; ARGV[1] the reg: prefix → the registration JSON or nil
+const LUA_REG_BY_KEY = `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. id)
+`;
+
 type Reply = Array<string | number>;
 
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
@@ -273,6 +280,7 @@ interface ScriptCommands {
   bridgeSnapshot(...args: Array<string | number>): Promise<Reply>;
   bridgePutReg(...args: Array<string | number>): Promise<number>;
   bridgeDeleteReg(...args: Array<string | number>): Promise<number>;
+  bridgeRegByKey(keyIndex: string, regPrefix: string): Promise<string | null>;
 }
 
 type Connection = Redis & ScriptCommands;
@@ -333,6 +341,7 @@ export class RedisStore implements Store {
     redis.defineCommand('bridgeSnapshot', { numberOfKeys: 3, lua: LUA_SNAPSHOT });
     redis.defineCommand('bridgePutReg', { numberOfKeys: 2, lua: LUA_PUT_REG });
     redis.defineCommand('bridgeDeleteReg', { numberOfKeys: 1, lua: LUA_DELETE_REG });
+    redis.defineCommand('bridgeRegByKey', { numberOfKeys: 1, lua: LUA_REG_BY_KEY });
     try {
       await redis.connect();
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
@@ -371,10 +380,11 @@ export class RedisStore implements Store {
 
   async getRegistrationByKey(key: string): Promise<Registration | undefined> {
     const redis = this.conn();
-    const id = await this.run('cannot read the key index', redis.get(this.k(`key:${key}`)));
-    if (id === null) return undefined;
-    const reg = await this.getRegistration(id);
-    return reg !== undefined && reg.key === key ? reg : undefined;
+    // One round trip on every downlink request for a registree not bound here.
+    const json = await this.run('cannot read the key index', redis.bridgeRegByKey(this.k(`key:${key}`), this.k('reg:')));
+    if (json === null) return undefined;
+    const reg = parseRegistration(json);
+    return reg.key === key ? reg : undefined;
   }
 
   async putRegistration(reg: Registration): Promise<void> {
