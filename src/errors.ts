@@ -54,9 +54,12 @@ export function bridgeError(code: ErrorCode, message: string, options?: { cause?
 export class PrimitiveDecodeError extends BridgeError {
   /** The request identifier, when it could be read from the broken input. */
   readonly rqi: string | undefined;
-  constructor(message: string, rqi?: string, options?: { cause?: unknown }) {
-    super('BRIDGE_ERR_BAD_PRIMITIVE', Rsc.BAD_REQUEST, message, options);
+  /** The broken input was a response primitive (it has `rsc`): it is never answered. */
+  readonly response: boolean;
+  constructor(message: string, rqi?: string, options?: { cause?: unknown; response?: boolean }) {
+    super('BRIDGE_ERR_BAD_PRIMITIVE', Rsc.BAD_REQUEST, message, { cause: options?.cause });
     this.name = 'PrimitiveDecodeError';
     this.rqi = rqi;
+    this.response = options?.response === true;
   }
 }

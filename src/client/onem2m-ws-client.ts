@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { PrimitiveDecodeError } from '../errors.js';
+import { jsonCodec } from '../primitive/json-codec.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { codecFor } from '../primitive/codecs.js';
 import { Rsc } from '../primitive/types.js';
@@ -546,14 +547,21 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     if (ws !== this.ws || this.codec === undefined) return;
     this.awaitingPong = false;
     const codec = this.codec;
+    // A text frame cannot carry CBOR (TS-0020 Table 6.2.2.9-1). ACME sends its
+    // own requests as JSON text even on oneM2M.cbor: read those as JSON.
+    const reader = codec.binary && !isBinary ? jsonCodec : codec;
     let decoded;
     try {
-      decoded = codec.decode(codec.binary || isBinary ? data : data.toString('utf8'));
+      decoded = reader.decode(reader.binary || isBinary ? data : data.toString('utf8'));
     } catch (err) {
-      // Answer like any TS-0020 peer: 4000 with the rqi when it could be read.
-      const rqi = err instanceof PrimitiveDecodeError ? err.rqi : undefined;
-      this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `undecodable ${codec.serialization} message from the server: ${message(err)}`, { cause: err }));
-      this.sendAnswer(ws, codec, { rsc: Rsc.BAD_REQUEST, rqi: rqi ?? '', rvi: this.rvi, pc: { 'm2m:dbg': `message is not a valid ${codec.serialization} primitive: ${message(err)}` } });
+      this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `undecodable ${reader.serialization} message from the server: ${message(err)}`, { cause: err }));
+      // Answer like any TS-0020 peer: 4000 with the rqi — but only a request
+      // whose rqi could be read. Answering a broken answer, or one without an
+      // rqi, lets two peers trade error answers forever (seen with ACME).
+      const bad = err instanceof PrimitiveDecodeError ? err : undefined;
+      if (bad !== undefined && !bad.response && bad.rqi !== undefined && bad.rqi !== '') {
+        this.sendAnswer(ws, codec, { rsc: Rsc.BAD_REQUEST, rqi: bad.rqi, rvi: this.rvi, pc: { 'm2m:dbg': `message is not a valid ${reader.serialization} primitive: ${message(err)}` } });
+      }
       return;
     }
     if (decoded.kind === 'response') {

@@ -168,7 +168,15 @@ export function toPrimitive(tree: unknown): Primitive {
   if (!isObject(tree)) {
     throw new PrimitiveDecodeError(`a primitive must be an object, got ${describe(tree)}`);
   }
-  if (tree.rsc !== undefined) return { kind: 'response', primitive: toResponsePrimitive(tree) };
+  if (tree.rsc !== undefined) {
+    try {
+      return { kind: 'response', primitive: toResponsePrimitive(tree) };
+    } catch (err) {
+      // Marked, so no peer answers it: answering a broken answer lets two peers loop forever.
+      if (err instanceof PrimitiveDecodeError) throw new PrimitiveDecodeError(err.message, err.rqi, { cause: err, response: true });
+      throw err;
+    }
+  }
   if (tree.op !== undefined) return { kind: 'request', primitive: toRequestPrimitive(tree) };
   throw new PrimitiveDecodeError('a primitive needs "op" (request) or "rsc" (response)', readRqi(tree));
 }

@@ -134,7 +134,9 @@ export class WsSession {
       decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
     } catch (err) {
       const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
-      this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
+      // A broken response is not answered (TS-0020 5.2: responses get no response);
+      // answering it would let two peers trade error answers forever.
+      if (!bad.response) this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
       this.handler.onMalformed?.(this, bad);
       return;
     }

@@ -74,6 +74,37 @@ describe('answers to requests from the server', { timeout: 20_000 }, () => {
     assert.equal(answer?.rsc, 4000);
     assert.equal(answer?.rqi, 'broken-1');
   });
+
+  test('a broken answer, or a message whose rqi cannot be read, gets no answer: two peers never trade error answers forever', async () => {
+    client.onRequest(() => ({ rsc: 2000 }));
+    const conn = registrar.current!;
+    const strays = conn.stray.length;
+    conn.send('{"rsc":4000,"pc":{"m2m:dbg":"request identifier parameter is mandatory"}}');
+    conn.send('not a primitive at all');
+    // The next request is answered, and nothing else came back before it.
+    const rsp = await conn.request({ op: 5, to: 'Cme', fr: '/id-in', rqi: 'after-noise', pc: { 'm2m:sgn': {} } });
+    assert.equal(rsp.rsc, 2000);
+    assert.deepEqual(conn.stray.slice(strays), []);
+  });
+});
+
+describe('a CBOR connection to a server that sends JSON text frames (ACME)', { timeout: 20_000 }, () => {
+  test('a request in a text frame is read as JSON and answered in CBOR', async () => {
+    const registrar = await TestRegistrar.start({ accept: ['onem2m.cbor'] });
+    const client = new Onem2mWsClient({ url: registrar.url, serialization: 'cbor', reconnect: false });
+    client.onRequest(() => ({ rsc: 2000 }));
+    try {
+      await client.connect();
+      const conn = await registrar.waitForConnections(1);
+      assert.equal(conn.subprotocol, 'oneM2M.cbor');
+      conn.ws.send(JSON.stringify({ op: 5, to: 'Cme', fr: '/id-in', rqi: 'text-1', rvi: '3', pc: { 'm2m:sgn': { vrq: true } } }), { binary: false });
+      await waitUntil(() => conn.stray.some((r) => r.rqi === 'text-1'), 5000, 'the CBOR answer');
+      assert.equal(conn.stray.find((r) => r.rqi === 'text-1')?.rsc, 2000);
+    } finally {
+      await client.close();
+      await registrar.close();
+    }
+  });
 });
 
 describe('requests and the connection', { timeout: 20_000 }, () => {

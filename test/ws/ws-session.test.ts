@@ -49,6 +49,16 @@ test('a malformed message is answered with 4000 carrying its rqi, and the sessio
   assert.equal(rsp.rqi, 'bad');
 });
 
+test('a broken response is not answered, so a peer that answers errors with errors cannot start a loop', () => {
+  const malformed: string[] = [];
+  const { s, socket } = session('json', { ...echo, onMalformed: (_s, err) => void malformed.push(err.message) });
+  s.handleMessage(Buffer.from('{"rsc":4000,"pc":{"m2m:dbg":"request identifier parameter is mandatory"}}'), false);
+  s.handleMessage(Buffer.from('{"rsc":"not a number","rqi":"x"}'), false);
+  assert.equal(socket.sent.length, 0);
+  assert.equal(malformed.length, 2, 'still reported');
+  assert.equal(socket.closedWith, undefined);
+});
+
 test('a text frame on a CBOR session closes it with 1003 (TS-0020 6.2.2.9)', () => {
   const { s, socket } = session('cbor', echo);
   s.handleMessage(Buffer.from('{"op":2}'), false);
