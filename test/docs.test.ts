@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { helpText } from '../src/config/config.js';
 import { ERRORS } from '../src/errors.js';
 import { httpStatusForRsc } from '../src/http/rsc-status.js';
 
@@ -34,4 +35,11 @@ test('every error code used in src is in the catalog', async () => {
   }
   for (const kind of ['refused', 'timeout', 'reset', 'bad_response', 'other']) used.add(`BRIDGE_ERR_UPSTREAM_${kind.toUpperCase()}`);
   for (const code of used) assert.ok(code in ERRORS, `${code} is used in src but not in ERRORS`);
+});
+
+test('every setting of --help is documented in README.md', async () => {
+  const readme = await readFile('README.md', 'utf8');
+  const flags = [...new Set([...helpText().matchAll(/^\s+--([a-z][a-z0-9-]+)/gm)].map((m) => m[1]))];
+  assert.ok(flags.length > 40, `found ${flags.length} flags in --help`);
+  assert.deepEqual(flags.filter((f) => !new RegExp(`--${f}(?![a-z0-9-])`).test(readme)), []);
 });

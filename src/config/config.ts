@@ -82,6 +82,8 @@ export interface BridgeConfig {
   uplinkListen: HostPort;
   /** URL the upstream CSE uses to reach the uplink door; '' = derived from uplinkListen once bound. */
   uplinkUrl: string;
+  /** What replaces the upstream CSE's http(s) poa toward the registrar ('' = leave them out). */
+  uplinkPoa: string;
   /** X-M2M-Origin of the uplink handshake (the upstream CSE's CSE-ID); '' = learned from its registration. */
   uplinkOrigin: string;
   uplinkFormat: UpstreamFormat;
@@ -153,6 +155,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'uplink', flag: 'uplink', kind: 'string', default: '', help: 'uplink mode: ws:// or wss:// URL of a WebSocket registrar (IN-CSE) the upstream CSE registers to through the bridge (off when empty)' },
   { key: 'uplinkListen', flag: 'uplink-listen', kind: 'hostport', default: '127.0.0.1:8182', help: 'uplink door: the upstream CSE sends its requests for the registrar here (only with --uplink)' },
   { key: 'uplinkUrl', flag: 'uplink-url', kind: 'string', default: '', help: "URL the upstream CSE uses to reach the uplink door; replaces the registrar's ws:// poa (default http://<uplink-listen>)" },
+  { key: 'uplinkPoa', flag: 'uplink-poa', kind: 'string', default: 'ws://default', help: "what replaces the upstream CSE's http(s) poa toward the registrar: a ws:// entry saying \"over this connection\" (ws://default is ACME's marker); empty = leave them out" },
   { key: 'uplinkOrigin', flag: 'uplink-origin', kind: 'string', default: '', help: "X-M2M-Origin of the uplink handshake: the upstream CSE's CSE-ID, e.g. /id-mn (default: learned from its registration)" },
   { key: 'uplinkFormat', flag: 'uplink-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'preferred serialization toward the registrar (the others are offered after it)' },
   { key: 'uplinkTimeoutMs', flag: 'uplink-timeout', kind: 'duration', default: '30s', help: 'time the registrar has to answer when the request carries no rqet' },

@@ -15,6 +15,8 @@ export interface FromRegistrarOptions {
   logger: Logger;
   /** The uplink door URL, put where the registrar's ws:// poa was. */
   uplinkUrl(): string;
+  /** --uplink-poa: what replaces the upstream CSE's http(s) poa toward the registrar ('' = leave them out). */
+  registreePoa: string;
 }
 
 export function fromRegistrarHandler(o: FromRegistrarOptions): (req: RequestPrimitive) => Promise<ResponseInit | null> {
@@ -23,7 +25,7 @@ export function fromRegistrarHandler(o: FromRegistrarOptions): (req: RequestPrim
     try {
       const rsp = await o.upstream.send(req);
       if (rsp === null) return null;
-      return rsp.pc === undefined ? rsp : { ...rsp, pc: contentForRegistrar(rsp.pc) };
+      return rsp.pc === undefined ? rsp : { ...rsp, pc: contentForRegistrar(rsp.pc, o.registreePoa) };
     } catch (err) {
       if (!(err instanceof BridgeError)) o.logger.error({ rqi: req.rqi, err: String(err) }, 'request from the registrar failed');
       return responseForError(req, err);

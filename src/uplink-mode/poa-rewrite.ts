@@ -2,10 +2,12 @@
 // upstream CSE HTTP only, and neither can use what the other writes in poa:
 //
 // - toward the registrar, the upstream CSE's own http(s) poa entries (an
-//   address behind NAT, often 127.0.0.1) are dropped from <CSEBase> and
-//   <remoteCSE> content: TS-0020 5.2, the registrar reaches a WebSocket
-//   registree over its connection, and without a usable poa it buffers
-//   instead of sending somewhere wrong;
+//   address behind NAT, often 127.0.0.1) in <CSEBase> and <remoteCSE>
+//   content become --uplink-poa, a ws:// entry: TS-0020 5.2, the registrar
+//   reaches a WebSocket registree over its connection, but it picks the
+//   binding from the poa's scheme — ACME drops a <remoteCSE> without a poa
+//   as unreachable, and with `ws://default` (its marker for "only over an
+//   open connection") it uses the socket and never dials out;
 // - toward the upstream CSE, the registrar's ws(s):// poa entries
 //   (TS-0020 6.2.1) become the uplink door URL, the one HTTP address the
 //   upstream CSE can reach it at (the mirror of the bridge's poa rewrite
@@ -35,12 +37,23 @@ function rewritePoa(pc: PrimitiveContent, map: (poa: readonly JsonValue[]) => Js
   return out ?? pc;
 }
 
-/** Content going to the registrar: the upstream CSE's http(s) poa entries are left out (an emptied list is left out whole). */
-export function contentForRegistrar(pc: PrimitiveContent): PrimitiveContent {
+/**
+ * Content going to the registrar: the upstream CSE's http(s) poa entries
+ * become `registreePoa` (once, where the first was); with '' they are left
+ * out (an emptied list is left out whole).
+ */
+export function contentForRegistrar(pc: PrimitiveContent, registreePoa = ''): PrimitiveContent {
   return rewritePoa(pc, (poa) => {
     if (!poa.some((p) => typeof p === 'string' && HTTP.test(p))) return [...poa];
-    const kept = poa.filter((p) => !(typeof p === 'string' && HTTP.test(p)));
-    return kept.length === 0 ? undefined : kept;
+    const out: JsonValue[] = [];
+    let placed = registreePoa === '' || poa.includes(registreePoa);
+    for (const p of poa) {
+      if (typeof p === 'string' && HTTP.test(p)) {
+        if (!placed) out.push(registreePoa);
+        placed = true;
+      } else out.push(p);
+    }
+    return out.length === 0 ? undefined : out;
   });
 }
 

@@ -27,6 +27,8 @@ export interface ToRegistrarOptions {
   defaultSerialization: Serialization;
   /** The uplink door URL, put where the registrar's ws:// poa was. */
   uplinkUrl(): string;
+  /** --uplink-poa: what replaces the upstream CSE's http(s) poa toward the registrar ('' = leave them out). */
+  registreePoa: string;
 }
 
 /** What a client failure means for the upstream CSE (ref B7): not reachable, or no answer in time. */
@@ -60,7 +62,7 @@ export function toRegistrarHandler(o: ToRegistrarOptions): (http: UplinkHttpRequ
     if (req.to === '') {
       return toHttpResponse(errorResponse(req.rqi, Rsc.BAD_REQUEST, 'no request target: the path names the target at the registrar, e.g. /~/id-in/cse-in (TS-0009 6.2.2.1)', req.rvi ?? rvi), content, req.rqi);
     }
-    if (req.pc !== undefined) req.pc = contentForRegistrar(req.pc);
+    if (req.pc !== undefined) req.pc = contentForRegistrar(req.pc, o.registreePoa);
     let timeoutMs = o.timeoutMs;
     if (req.rqet !== undefined) {
       // TS-0004 6.4.1: the request expires at rqet.

@@ -83,7 +83,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
     pingIntervalMs: config.pingIntervalMs,
     maxMessageBytes: config.maxMessageBytes,
     reconnect: true,
-    onRequest: fromRegistrarHandler({ upstream, logger, uplinkUrl }),
+    onRequest: fromRegistrarHandler({ upstream, logger, uplinkUrl, registreePoa: config.uplinkPoa }),
   });
   client.on('open', (info) => logger.info({ subprotocol: info.subprotocol, origin: client.origin, proxy: client.proxy?.host, reconnected: info.reconnected }, 'uplink connected'));
   client.on('close', (info) => logger.warn({ code: info.code, reason: info.reason, reconnecting: info.reconnecting }, 'uplink closed'));
@@ -91,7 +91,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
   client.on('error', (err) => logger.warn({ code: err.code, err: err.message }, 'uplink error'));
 
   const door = createUplinkDoorServer(
-    toRegistrarHandler({ client, logger, timeoutMs: config.uplinkTimeoutMs, defaultSerialization: config.upstreamFormat, uplinkUrl }),
+    toRegistrarHandler({ client, logger, timeoutMs: config.uplinkTimeoutMs, defaultSerialization: config.upstreamFormat, uplinkUrl, registreePoa: config.uplinkPoa }),
     config.maxDownlinkBodyBytes,
   );
   door.headersTimeout = config.handshakeTimeoutMs;

@@ -37,6 +37,10 @@ export function uplinkProblems(config: BridgeConfig, read: (path: string) => str
     const p = urlProblem('uplink-url', config.uplinkUrl, ['http:', 'https:']);
     if (p !== undefined) problems.push(p);
   }
+  if (config.uplinkPoa !== '') {
+    const p = urlProblem('uplink-poa', config.uplinkPoa, ['ws:', 'wss:']);
+    if (p !== undefined) problems.push(`${p} (or empty to leave the poa out)`);
+  }
   if (config.uplinkProxy !== '' && config.uplinkProxy !== 'none') {
     const p = urlProblem('uplink-proxy', config.uplinkProxy, ['http:', 'https:']);
     if (p !== undefined) problems.push(`${p} (or none)`);

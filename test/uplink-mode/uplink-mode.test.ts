@@ -68,7 +68,7 @@ describe('uplink mode against a WebSocket registrar', { timeout: 30_000 }, () =>
     await waitUntil(() => uplink.client.connected, 5000, 'the client to see the connection open');
   });
 
-  test("the CSE's registration goes out on the WebSocket without its HTTP poa and its answer comes back as HTTP", async () => {
+  test("the CSE's registration goes out on the WebSocket with ws://default in place of its HTTP poa and its answer comes back as HTTP", async () => {
     const rsp = await legacyRequest(door, 'POST', '/~/id-in/cse-in', { 'x-m2m-origin': '/id-mn', 'x-m2m-ri': 'reg-1', 'x-m2m-rvi': '3', 'content-type': 'application/json;ty=16' }, {
       'm2m:csr': { rn: 'id-mn', csi: '/id-mn', cb: '/id-mn/cse-mn', rr: true, poa: [cse.url], srv: ['3'] },
     });
@@ -82,7 +82,7 @@ describe('uplink mode against a WebSocket registrar', { timeout: 30_000 }, () =>
     assert.equal(sent.fr, '/id-mn');
     const csr = sent.pc?.['m2m:csr'] as JsonObject;
     assert.equal(csr.csi, '/id-mn');
-    assert.equal(csr.poa, undefined, "the CSE's own http poa is not given to the registrar");
+    assert.deepEqual(csr.poa, ['ws://default'], "the CSE's own http poa is not given to the registrar; a ws:// entry says: over this connection");
     assert.equal(uplink.client.origin, '/id-mn', 'the uplink learned its CSE-ID from the registration');
   });
 
@@ -99,7 +99,7 @@ describe('uplink mode against a WebSocket registrar', { timeout: 30_000 }, () =>
     assert.equal(csr.rsc, 2001, JSON.stringify(csr));
     const stored = cse.resources.all().find((r) => r.ty === 16 && r.attributes.csi === '/id-in');
     assert.deepEqual(stored?.attributes.poa, [door]);
-    assert.equal((csr.pc?.['m2m:csr'] as JsonObject).poa, undefined, 'HTTP addresses are not handed to the registrar');
+    assert.deepEqual((csr.pc?.['m2m:csr'] as JsonObject).poa, ['ws://default'], 'HTTP addresses are not handed to the registrar');
 
     const cnt = await conn.request({ op: 1, to: '/id-mn/cse-mn', fr: '/id-in', ty: 3, pc: { 'm2m:cnt': { rn: 'readings' } } });
     assert.equal(cnt.rsc, 2001, JSON.stringify(cnt));
@@ -216,6 +216,6 @@ describe('uplink mode through a CONNECT proxy to a wss:// registrar with a clien
     const rsp = await conn.request({ op: 2, to: '/id-mn/cse-mn', fr: 'CAdmin' });
     assert.equal(rsp.rsc, 2000);
     assert.equal((rsp.pc?.['m2m:cb'] as JsonObject).csi, '/id-mn');
-    assert.equal((rsp.pc?.['m2m:cb'] as JsonObject).poa, undefined, "the CSE's HTTP address stays behind the bridge");
+    assert.deepEqual((rsp.pc?.['m2m:cb'] as JsonObject).poa, ['ws://default'], "the CSE's HTTP address stays behind the bridge");
   });
 });
