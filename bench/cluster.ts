@@ -58,6 +58,16 @@ try {
       (wrong > 0 ? `  (${wrong} answers not 2000!)` : ''),
   );
 
+  // One request at a time: what routing itself adds, without queueing.
+  const lone: LoadResult[] = [];
+  const loneRouted: LoadResult[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    lone.push(await httpLoad(origin(a.downlinkPort), 1, 2000, viaBridge, '2000'));
+    loneRouted.push(await httpLoad(origin(b.downlinkPort), 1, 2000, viaBridge, '2000'));
+  }
+  const p50 = (rs: LoadResult[]) => [...rs.map((q) => q.p50us)].sort((m, n) => m - n)[Math.floor(rs.length / 2)];
+  console.log(`cluster downlink 1 request at a time: local p50 ${p50(lone).toFixed(0)} µs  routed p50 ${p50(loneRouted).toFixed(0)} µs  routing adds ${(p50(loneRouted) - p50(lone)).toFixed(0)} µs`);
+
   // --- uplink: one replica vs two
   const one = await openRegistrees(`ws://127.0.0.1:${a.publicPort}/`, N, 'oneM2M.json', 1000);
   const half = N / 2;
