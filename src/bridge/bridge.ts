@@ -17,7 +17,6 @@ import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
-import { UpstreamClient } from '../http/upstream-client.js';
 import { silentLogger } from '../log.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
@@ -30,6 +29,8 @@ import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
+import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
+import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
 import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
 
@@ -96,11 +97,6 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
@@ -131,18 +127,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     queueTotals: () => store.totals(),
     storeUp: () => storeOpen && store.available() && cluster.available(),
   });
-  const upstreamTls = {
-    ...(config.upstreamCa !== '' ? { ca: readFileSync(config.upstreamCa) } : {}),
-    ...(config.upstreamCert !== '' ? { cert: readFileSync(config.upstreamCert), key: readFileSync(config.upstreamKey) } : {}),
-  };
-  const upstream = new UpstreamClient({
-    tls: upstreamTls,
-    url: config.upstream,
-    content: contentCodecFor(config.upstreamFormat),
-    contentFor: contentCodecFor,
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-  });
+  const upstreamTls = upstreamTlsFiles(config);
+  const upstream = createUpstreamClient(config, upstreamTls);
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
   let storeOpen = false;
@@ -193,6 +179,15 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onQueueEvent: (event, n) => metrics.queueEvent(event, n),
   });
 
+  /** Unbinds and closes the registree's connection on this replica; false when it has none here. */
+  function closeRegistree(id: string, code: number, reason: string): boolean {
+    const session = registry.sessionForId(id);
+    if (session === undefined) return false;
+    registry.unbind(session);
+    session.close(code, reason);
+    return true;
+  }
+
   /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
   async function refreshRegistreeCount(): Promise<void> {
     knownRegistrees = (await store.listRegistrations()).length;
@@ -231,7 +226,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   });
 
   // --uplink: the upstream CSE registers to a WebSocket registrar through this bridge (src/uplink-mode).
-  const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger }) : undefined;
+  const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger, upstream }) : undefined;
 
   const passthrough = config.passthrough
     ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
@@ -301,13 +296,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     deleteRegistree: async (id) => {
       const reg = await store.getRegistration(id);
       if (reg === undefined) return false;
-      const session = registry.sessionForId(id);
-      if (session !== undefined) {
-        registry.unbind(session);
-        session.close(CloseCode.Deregistered, `registree ${id} removed by the operator`);
-      } else {
-        await cluster.evict(id);
-      }
+      if (!closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`)) await cluster.evict(id);
       await store.dropQueue(id);
       await store.deleteRegistration(id);
       await refreshRegistreeCount();
@@ -356,11 +345,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
         await cluster.start({
           deliver: async (id, req) => downlink.deliverRouted(id, req),
           release: (id, why) => {
-            const session = registry.sessionForId(id);
-            if (session === undefined) return;
-            registry.unbind(session);
-            if (why === 'replaced') session.close(CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
-            else session.close(CloseCode.Deregistered, `registree ${id} removed by the operator`);
+            if (why === 'replaced') closeRegistree(id, CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
+            else closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`);
           },
           kick: (id) => {
             const session = registry.sessionForId(id);

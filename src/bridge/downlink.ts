@@ -17,6 +17,7 @@ import { decideOffline, expiryOf } from './offline-policy.js';
 import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';
 import type { Cluster } from '../cluster/cluster.js';
+import type { WsSession } from '../ws/ws-session.js';
 
 export interface DownlinkOptions {
   store: Store;
@@ -83,19 +84,21 @@ export class Downlink {
 
   /** Bound here: send it down; bound on another replica: route it there (DESIGN 6); else offline. */
   private async route(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
-    if (this.o.registry.sessionForId(reg.id) === undefined) {
+    const session = this.o.registry.sessionForId(reg.id);
+    if (session === undefined) {
       const routed = await this.o.cluster.route(reg.id, req, this.o.timeoutMs);
       if (routed.routed) return routed.rsp;
+      // Routing awaited Redis: the registree may have bound here meanwhile.
+      return this.deliverHere(reg, req, this.o.registry.sessionForId(reg.id));
     }
-    return this.deliverHere(reg, req);
+    return this.deliverHere(reg, req, session);
   }
 
   /**
    * A request for a registree, never routed further: to its socket when it is
    * bound on this replica, else by the offline rules (DESIGN 4).
    */
-  async deliverHere(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
-    const session = this.o.registry.sessionForId(reg.id);
+  private async deliverHere(reg: Registration, req: RequestPrimitive, session: WsSession | undefined): Promise<ResponsePrimitive> {
     if (session === undefined || this.o.delivery.isDraining(session)) {
       // Offline, or its stored requests are still being delivered: DESIGN 4.
       const rsp = await this.offline(reg, req);
@@ -111,7 +114,7 @@ export class Downlink {
     try {
       const reg = this.o.registry.sessionForId(id)?.registration ?? (await this.o.store.getRegistration(id));
       if (reg === undefined) return codedResponse(req.rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree ${id} is known`, req.rvi ?? DEFAULT_RVI);
-      return await this.deliverHere(reg, req);
+      return await this.deliverHere(reg, req, this.o.registry.sessionForId(id));
     } catch (err) {
       return responseForError(req, err);
     }

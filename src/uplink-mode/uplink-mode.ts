@@ -12,9 +12,10 @@ import type { Logger } from 'pino';
 import { Onem2mWsClient } from '../client/onem2m-ws-client.js';
 import type { ClientTls } from '../client/onem2m-ws-client.js';
 import type { BridgeConfig, HostPort } from '../config/config.js';
-import { UpstreamClient } from '../http/upstream-client.js';
+import type { UpstreamClient } from '../http/upstream-client.js';
+import { urlHost } from '../http/url-host.js';
+import { createUpstreamClient } from '../bridge/upstream-from-config.js';
 import { silentLogger } from '../log.js';
-import { contentCodecFor } from '../primitive/codecs.js';
 import type { Serialization } from '../primitive/types.js';
 import { fromRegistrarHandler } from './from-registrar.js';
 import { toRegistrarHandler } from './to-registrar.js';
@@ -38,16 +39,13 @@ export interface UplinkMode {
 
 export interface UplinkModeDependencies {
   logger?: Logger;
+  /** The client toward --upstream to share (the bridge's); else uplink mode makes and closes its own. */
+  upstream?: UpstreamClient;
 }
 
 /** Serializations offered to the registrar: the configured one first (TS-0020 6.2.2.7: order is preference). */
 function preference(first: Serialization): Serialization[] {
   return [first, ...(['json', 'cbor', 'xml'] as const).filter((s) => s !== first)];
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependencies = {}): UplinkMode {
@@ -57,18 +55,9 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
     ...(config.uplinkCa !== '' ? { ca: readFileSync(config.uplinkCa) } : {}),
     ...(config.uplinkCert !== '' ? { cert: readFileSync(config.uplinkCert), key: readFileSync(config.uplinkKey) } : {}),
   };
-  const upstreamTls = {
-    ...(config.upstreamCa !== '' ? { ca: readFileSync(config.upstreamCa) } : {}),
-    ...(config.upstreamCert !== '' ? { cert: readFileSync(config.upstreamCert), key: readFileSync(config.upstreamKey) } : {}),
-  };
-  const upstream = new UpstreamClient({
-    tls: upstreamTls,
-    url: config.upstream,
-    content: contentCodecFor(config.upstreamFormat),
-    contentFor: contentCodecFor,
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-  });
+  // The bridge's own client when it runs inside a bridge: one pool toward the CSE.
+  const ownUpstream = deps.upstream === undefined;
+  const upstream = deps.upstream ?? createUpstreamClient(config);
   let addresses: UplinkModeAddresses | undefined;
   const uplinkUrl = () => addresses?.url ?? '';
 
@@ -126,7 +115,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
       await client.close();
       await doorClosed;
       await connecting;
-      await upstream.close();
+      if (ownUpstream) await upstream.close();
     },
   };
 }
