@@ -8,17 +8,10 @@ import type { JsonObject } from '../../src/primitive/types.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
 
-let redis: RedisServer | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis({ password: 's3cr:t/pw' });
-} catch (err) {
-  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip({ password: 's3cr:t/pw' });
 
 describe('cluster on a password-protected Redis', { skip }, () => {
   let cse: FakeCse;

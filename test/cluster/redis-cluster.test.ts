@@ -9,17 +9,10 @@ import { RedisCluster } from '../../src/cluster/redis-cluster.js';
 import { silentLogger } from '../../src/log.js';
 import type { RouteOutcome } from '../../src/metrics/metrics.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { waitUntil } from '../support/wait.js';
 
-let redis: RedisServer | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis();
-} catch (err) {
-  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip();
 
 interface Replica {
   cluster: RedisCluster;

@@ -11,18 +11,11 @@ import type { JsonObject } from '../../src/primitive/types.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
-let redis: RedisServer | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis();
-} catch (err) {
-  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip();
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,18 +7,11 @@ import { createBridge } from '../../src/bridge/bridge.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
 
 const TLS = resolve('test/fixtures/tls');
-let redis: RedisServer | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis({ tls: { cert: join(TLS, 'server.pem'), key: join(TLS, 'server-key.pem') } });
-} catch (err) {
-  skip = `redis-server with TLS not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip({ tls: { cert: join(TLS, 'server.pem'), key: join(TLS, 'server-key.pem') } });
 
 describe('cluster on rediss://', { skip }, () => {
   let cse: FakeCse;

@@ -10,20 +10,13 @@ import { spawnBridge } from '../support/bridge-process.js';
 import type { BridgeProcess } from '../support/bridge-process.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { startTcpBalancer } from '../support/tcp-balancer.js';
 import type { TcpBalancer } from '../support/tcp-balancer.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
-let redis: RedisServer | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis();
-} catch (err) {
-  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip();
 
 function con(req: RequestPrimitive): unknown {
   const rep = ((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject;

@@ -9,18 +9,12 @@ import type { JsonObject } from '../../src/primitive/types.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
-import { startRedis } from '../support/redis-server.js';
+import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-let skip: string | false = false;
-try {
-  redis = await startRedis();
-} catch (err) {
-  skip = `redis-server not available: ${err instanceof Error ? err.message : String(err)}`;
-}
+const { redis, skip } = await redisOrSkip();
 
 describe('bridge on the redis store', { skip, timeout: 30_000 }, () => {
   let cse: FakeCse;

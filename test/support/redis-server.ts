@@ -140,3 +140,15 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     up: launch,
   };
 }
+
+/**
+ * A started redis-server, or the reason a test file skips (redis-server not
+ * installed here; CI installs it). For `describe(..., { skip }, ...)`.
+ */
+export async function redisOrSkip(options: RedisOptions = {}): Promise<{ redis: RedisServer | undefined; skip: string | false }> {
+  try {
+    return { redis: await startRedis(options), skip: false };
+  } catch (err) {
+    return { redis: undefined, skip: `redis-server not available: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
