@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
 import { startBridgeProcess } from './lib/bridge-process.js';
 import { httpLoad } from './lib/http-load.js';
-import type { LoadRequest, LoadResult } from './lib/http-load.js';
+import { notifyRequests } from './lib/notify.js';
+import type { LoadResult } from './lib/http-load.js';
 import { startLineProcess, startProcess } from './lib/process.js';
 import { openRegistrees, wsLoad } from './lib/ws-load.js';
 
@@ -19,13 +20,6 @@ const IDLE = Number(process.env.BENCH_CLUSTER_IDLE ?? 2000);
 const ROUNDS = 3;
 const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
-const body = JSON.stringify({ 'm2m:sgn': { nev: { net: 3, rep: { 'm2m:cin': { rn: 'cin_1', ty: 4, ri: 'cin1', con: '21', st: 1 } } }, sur: '/id-in/sub123' } });
-const notify = (path: (n: number) => string) => (n: number): LoadRequest => ({
-  method: 'POST',
-  path: path(n),
-  headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': `n${n}`, 'x-m2m-rvi': '3', 'x-m2m-ot': '20240101T120000,000000' },
-  body,
-});
 
 const redis = await startRedis();
 const raw = new Redis(redis.url);
@@ -38,8 +32,8 @@ const registrees = startLineProcess('bench/lib/registrees.ts', [`ws://127.0.0.1:
 try {
   // --- downlink: local vs routed
   const bound = JSON.parse(await registrees.nextLine()) as Array<{ aei: string; key: string }>;
-  const viaBridge = notify((n) => `/r/${bound[n % N].key}/${bound[n % N].aei}`);
-  const direct = notify((n) => `/n/${bound[n % N].aei}`);
+  const viaBridge = notifyRequests((n) => `/r/${bound[n % N].key}/${bound[n % N].aei}`);
+  const direct = notifyRequests((n) => `/n/${bound[n % N].aei}`);
   const origin = (port: number) => `http://127.0.0.1:${port}`;
   for (const [o, mk] of [[origin(a.downlinkPort), viaBridge], [origin(b.downlinkPort), viaBridge], [origin(receiver.port), direct]] as const) await httpLoad(o, N, 3000, mk, '2000');
   const d: LoadResult[] = [];

@@ -3,20 +3,14 @@
 // NOTIFYs sent directly to an HTTP receiver, interleaved in one run.
 import { startBridgeProcess } from './lib/bridge-process.js';
 import { httpLoad } from './lib/http-load.js';
-import type { LoadRequest, LoadResult } from './lib/http-load.js';
+import { notifyRequests } from './lib/notify.js';
+import type { LoadResult } from './lib/http-load.js';
 import { startLineProcess, startProcess } from './lib/process.js';
 
 const N = Number(process.env.BENCH_CLIENTS ?? 32);
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 60000);
 const ROUNDS = 3;
 
-const body = JSON.stringify({ 'm2m:sgn': { nev: { net: 3, rep: { 'm2m:cin': { rn: 'cin_1', ty: 4, ri: 'cin1', con: '21', st: 1 } } }, sur: '/id-in/sub123' } });
-const notify = (path: (n: number) => string) => (n: number): LoadRequest => ({
-  method: 'POST',
-  path: path(n),
-  headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': `n${n}`, 'x-m2m-rvi': '3', 'x-m2m-ot': '20240101T120000,000000' },
-  body,
-});
 const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
 const cse = await startProcess('bench/lib/tiny-cse.ts');
@@ -30,11 +24,11 @@ const floorRegistrees = startLineProcess('bench/lib/registrees.ts', [`ws://127.0
 try {
   const bound = JSON.parse(await registrees.nextLine()) as Array<{ aei: string; key: string }>;
   const floorBound = JSON.parse(await floorRegistrees.nextLine()) as Array<{ aei: string; key: string }>;
-  const viaMinimal = notify((n) => `/r/${floorBound[n % N].key}/x`);
+  const viaMinimal = notifyRequests((n) => `/r/${floorBound[n % N].key}/x`);
   const minimalOrigin = `http://127.0.0.1:${minimalHttp}`;
   await httpLoad(minimalOrigin, N, 5000, viaMinimal, '2000');
-  const viaBridge = notify((n) => `/r/${bound[n % N].key}/${bound[n % N].aei}`);
-  const direct = notify((n) => `/n/${bound[n % N].aei}`);
+  const viaBridge = notifyRequests((n) => `/r/${bound[n % N].key}/${bound[n % N].aei}`);
+  const direct = notifyRequests((n) => `/n/${bound[n % N].aei}`);
   const bridgeOrigin = `http://127.0.0.1:${bridge.downlinkPort}`;
   const receiverOrigin = `http://127.0.0.1:${receiver.port}`;
   await httpLoad(bridgeOrigin, N, 5000, viaBridge, '2000');

@@ -8,19 +8,13 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startBridgeProcess } from './lib/bridge-process.js';
 import { httpLoad } from './lib/http-load.js';
-import type { LoadRequest } from './lib/http-load.js';
+import { notifyRequests } from './lib/notify.js';
 import { startLineProcess, startProcess } from './lib/process.js';
 
 const N = Number(process.env.BENCH_CLIENTS ?? 32);
 const TOTAL = Number(process.env.BENCH_QUEUE_REQUESTS ?? 40000);
 
-const body = JSON.stringify({ 'm2m:sgn': { nev: { net: 3, rep: { 'm2m:cin': { rn: 'cin_1', ty: 4, ri: 'cin1', con: '21', st: 1 } } }, sur: '/id-in/sub123' } });
-const notify = (path: (n: number) => string) => (n: number): LoadRequest => ({
-  method: 'POST',
-  path: path(n),
-  headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': `q${n}`, 'x-m2m-rvi': '3' },
-  body,
-});
+const notify = (path: (n: number) => string) => notifyRequests(path, { rqiPrefix: 'q', ot: false });
 
 async function queued(adminPort: number): Promise<number> {
   const res = await request(`http://127.0.0.1:${adminPort}/metrics`);
