@@ -94,6 +94,28 @@ export interface BridgeConfig {
   uplinkCa: string;
   uplinkCert: string;
   uplinkKey: string;
+  /** The upstream CSE's CSE-ID (`/id-in`); '' = learned with a RETRIEVE of its CSEBase. */
+  cseId: string;
+  /** The upstream's M2M-SP-ID (`acme.example.com`); '' = absolute IDs are only equal to themselves. */
+  spId: string;
+  /** Forget a registration its registree has not bound for this long; 0 = keep until deleted. */
+  registrationTtlMs: number;
+  /** Bearer token every /api/* request on the admin door needs ('' = none). */
+  adminToken: string;
+  /** File holding the admin token (read at start; '' = none). */
+  adminTokenFile: string;
+  /** Source address ranges (CIDR) the downlink door accepts; empty = any. */
+  downlinkAllow: readonly string[];
+  /** Time a request body may take to arrive on the HTTP doors (passthrough, downlink, uplink door). */
+  bodyTimeoutMs: number;
+  /** Largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed). */
+  maxPassthroughBodyBytes: number;
+  /** Requests waiting on one registree's connection before the next is stored or refused. */
+  maxDownlinkInflight: number;
+  /** Bytes written to one registree's connection but not yet sent before the next request is stored or refused. */
+  maxDownlinkBufferedBytes: number;
+  /** Largest message a connection that is not bound to a registree may send. */
+  maxUnboundMessageBytes: number;
 }
 
 type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
@@ -163,6 +185,17 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'uplinkCa', flag: 'uplink-ca', kind: 'string', default: '', help: 'PEM CA bundle for a wss:// registrar' },
   { key: 'uplinkCert', flag: 'uplink-cert', kind: 'string', default: '', help: 'PEM client certificate toward a wss:// registrar' },
   { key: 'uplinkKey', flag: 'uplink-key', kind: 'string', default: '', help: 'PEM private key for --uplink-cert' },
+  { key: 'cseId', flag: 'cse-id', kind: 'string', default: '', help: "the upstream CSE's CSE-ID, e.g. /id-in (default: learned with a RETRIEVE of its CSEBase at start)" },
+  { key: 'spId', flag: 'sp-id', kind: 'string', default: '', help: "the upstream's M2M-SP-ID, e.g. acme.example.com, so absolute IDs (//sp/...) compare equal to their short forms (default: none)" },
+  { key: 'registrationTtlMs', flag: 'registration-ttl', kind: 'duration', default: '0', help: 'forget a registration (identity, key and queue) whose registree has not been bound for this long (0 = keep until the registree or an operator deletes it)' },
+  { key: 'adminToken', flag: 'admin-token', kind: 'string', default: '', help: 'every /api/* request on the admin door needs Authorization: Bearer <token> (/metrics, /healthz, /readyz stay open)' },
+  { key: 'adminTokenFile', flag: 'admin-token-file', kind: 'string', default: '', help: 'read --admin-token from this file (e.g. a mounted Secret)' },
+  { key: 'downlinkAllow', flag: 'downlink-allow', kind: 'list', default: '', help: 'source address ranges (CIDR, comma-separated) the downlink door accepts; others get 403 (default: any)' },
+  { key: 'bodyTimeoutMs', flag: 'body-timeout', kind: 'duration', default: '30s', help: 'time a request body has to arrive on the passthrough, downlink and uplink doors (slow bodies get 408)' },
+  { key: 'maxPassthroughBodyBytes', flag: 'max-passthrough-body', kind: 'bytes', default: '16MiB', help: 'largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed)' },
+  { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
+  { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; beyond it a storable NOTIFY is stored, anything else gets 5103' },
+  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send (larger: close 1009)' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -438,6 +471,17 @@ export function loadConfigWithSources(
       problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  if (config.adminToken !== '' && config.adminTokenFile !== '') problems.push('--admin-token-file: give either --admin-token or --admin-token-file, not both');
+  if (config.adminTokenFile !== '') {
+    try {
+      config.adminToken = read(config.adminTokenFile).trim();
+      if (config.adminToken === '') problems.push(`--admin-token-file: ${config.adminTokenFile} is empty`);
+    } catch (err) {
+      problems.push(`--admin-token-file: cannot read ${config.adminTokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  if (config.cseId !== '' && !/^\/[^/\s]+$/.test(config.cseId)) problems.push(`--cse-id: "${config.cseId}" is not an SP-relative CSE-ID such as /id-in`);
+  if (config.spId !== '' && !/^[^/\s]+$/.test(config.spId)) problems.push(`--sp-id: "${config.spId}" is not an M2M-SP-ID such as acme.example.com (no slashes)`);
   problems.push(...uplinkProblems(config, read));
   if (config.downlinkUrl !== '') {
     try {
@@ -448,7 +492,7 @@ export function loadConfigWithSources(
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]) }), sources };
+  return { config: Object.freeze({ ...config, allowOriginator: Object.freeze([...config.allowOriginator]), downlinkAllow: Object.freeze([...config.downlinkAllow]) }), sources };
 }
 
 /** The effective configuration as YAML, one line per setting with its source; secrets masked. */
@@ -460,6 +504,7 @@ export function printConfig(config: BridgeConfig, sources: Record<string, Settin
     if (v instanceof URL) text = redactUrl(v.href);
     else if (typeof v === 'object' && v !== null && 'host' in v && 'port' in v) text = `${(v as HostPort).host.includes(':') ? `[${(v as HostPort).host}]` : (v as HostPort).host}:${(v as HostPort).port}`;
     else if (Array.isArray(v)) text = v.join(',');
+    else if (s.key === 'adminToken' && v !== '') text = config.adminTokenFile !== '' ? '' : '***';
     else if (s.kind === 'duration') text = `${String(v)}ms`;
     else text = redactUrl(String(v));
     lines.push(`${s.flag}: ${JSON.stringify(text)}  # ${sources[s.flag]}`);
