@@ -10,6 +10,8 @@ export const ERRORS = {
   BRIDGE_ERR_NOT_REGISTERED: { rsc: Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, when: 'an unbound connection sends anything but a registration (TS-0020 6.4)' },
   BRIDGE_ERR_FOREIGN_ORIGINATOR: { rsc: Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, when: 'a bound connection sends with an fr that is not its registree' },
   BRIDGE_ERR_IDENTITY: { rsc: Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, when: 'with --identity tls, a connection without the client certificate a registree registered with tries to act as it' },
+  BRIDGE_ERR_ID_HELD: { rsc: Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, when: 'a registration names an ID that another identity holds at the bridge, or a CSE-ID the connection may not claim' },
+  BRIDGE_ERR_PASSTHROUGH_IDENTITY: { rsc: Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, when: 'with an identity mode on, a passthrough HTTP request does not authenticate as its X-M2M-Origin' },
   BRIDGE_ERR_TOO_MANY_IN_FLIGHT: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'a connection already has --max-inflight requests waiting for the CSE' },
   BRIDGE_ERR_RATE_LIMITED: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'a connection sends more than --rate-limit requests per second' },
   BRIDGE_ERR_UPSTREAM_REFUSED: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the CSE refuses the connection or cannot be resolved' },

@@ -10,6 +10,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
+import { idMatches, sameId } from './canonical-id.js';
+import type { CseIdentity } from './canonical-id.js';
 
 /** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
 export type IdentityMap = ReadonlyMap<string, readonly string[]>;
@@ -75,10 +77,9 @@ export function allowedByCertificate(map: IdentityMap, names: readonly string[])
   return out;
 }
 
-/** Whether `id` is one of the allowed originators (`*` at the end matches any rest; SP-relative `/csi/Cxyz` counts as `Cxyz`). */
-export function originatorAllowed(allowed: readonly string[], id: string): boolean {
-  const last = id.startsWith('/') && id.indexOf('/', 1) !== -1 ? id.slice(id.lastIndexOf('/') + 1) : id;
-  return allowed.some((a) => (a.endsWith('*') ? id.startsWith(a.slice(0, -1)) || last.startsWith(a.slice(0, -1)) : a === id || a === last));
+/** Whether `id` is one of the allowed originators (`*` at the end = prefix), compared as IDs in canonical form (TS-0001 7.2). */
+export function originatorAllowed(allowed: readonly string[], id: string, self: CseIdentity): boolean {
+  return allowed.some((a) => idMatches(a, id, self));
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -87,17 +88,40 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The credential of `origin`: the entry naming the same ID (canonical form). */
+function credentialOf(credentials: Credentials, origin: string, self: CseIdentity): Credential | undefined {
+  const exact = credentials.get(origin);
+  if (exact !== undefined) return exact;
+  for (const [id, c] of credentials) if (sameId(id, origin, self)) return c;
+  return undefined;
+}
+
 /** Checks `Authorization: Basic|Bearer …` against the credential of `origin`. */
-export function credentialsMatch(credentials: Credentials, origin: string | undefined, authorization: string | undefined): boolean {
-  if (origin === undefined || authorization === undefined) return false;
-  const c = credentials.get(origin);
+export function credentialsMatch(credentials: Credentials, origin: string | undefined, authorization: string | undefined, self: CseIdentity): boolean {
+  if (origin === undefined || origin === '' || authorization === undefined) return false;
+  const c = credentialOf(credentials, origin, self);
   if (c === undefined) return false;
   const space = authorization.indexOf(' ');
+  if (space === -1) return false;
   const scheme = authorization.slice(0, space).toLowerCase();
   const value = authorization.slice(space + 1).trim();
   if (scheme === 'basic' && c.basic !== undefined) return sameSecret(Buffer.from(value, 'base64').toString('utf8'), c.basic);
   if (scheme === 'bearer' && c.bearer !== undefined) return sameSecret(value, c.bearer);
   return false;
+}
+
+/** The names of the verified client certificate on this TLS socket (none when it did not verify). */
+export function verifiedCertificateNames(socket: unknown): string[] {
+  const tls = socket as Partial<TLSSocket>;
+  return tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
+}
+
+/** SHA-256 fingerprint of the verified client certificate on this socket; undefined when none verified. */
+export function verifiedFingerprint(socket: unknown): string | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  if (tls.authorized !== true || tls.getPeerCertificate === undefined) return undefined;
+  const fp = tls.getPeerCertificate()?.fingerprint256;
+  return typeof fp === 'string' && fp !== '' ? fp : undefined;
 }
 
 export type HandshakeDecision = { ok: true; allowed?: readonly string[] } | { ok: false; status: number; reason: string };
@@ -107,23 +131,21 @@ export type HandshakeDecision = { ok: true; allowed?: readonly string[] } | { ok
  * match) and the identity map (403 when the certificate is allowed nothing)
  * narrow who the connection may be. Undefined when neither is configured.
  */
-export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined): ((req: IncomingMessage) => HandshakeDecision) | undefined {
+export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined, self: CseIdentity): ((req: IncomingMessage) => HandshakeDecision) | undefined {
   if (identityMap === undefined && credentials === undefined) return undefined;
   return (req) => {
     let allowed: string[] | undefined;
     if (credentials !== undefined) {
       const header = req.headers['x-m2m-origin'];
       const origin = typeof header === 'string' ? header : undefined;
-      if (origin === undefined || !credentialsMatch(credentials, origin, req.headers.authorization)) {
+      if (origin === undefined || !credentialsMatch(credentials, origin, req.headers.authorization, self)) {
         return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
       }
       allowed = [origin];
     }
     if (identityMap !== undefined) {
-      const tls = req.socket as Partial<TLSSocket>;
-      const names = tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
-      const byCertificate = allowedByCertificate(identityMap, names);
-      allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a));
+      const byCertificate = allowedByCertificate(identityMap, verifiedCertificateNames(req.socket));
+      allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a, self));
       if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
     }
     return { ok: true, allowed };

@@ -29,6 +29,7 @@ import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
+import { UpstreamCseId } from './upstream-cse-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
 import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
@@ -129,6 +130,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   });
   const upstreamTls = upstreamTlsFiles(config);
   const upstream = createUpstreamClient(config, upstreamTls);
+  const upstreamCseId = new UpstreamCseId({ cseId: config.cseId, spId: config.spId, send: (req) => upstream.send(req), logger });
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
   let storeOpen = false;
@@ -148,7 +150,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     logger,
     poaMode: config.poaMode,
     identityTls: config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require'),
-    allowOriginator: new Set(config.allowOriginator),
+    allowOriginator: config.allowOriginator,
+    cse: upstreamCseId,
     downlinkBase: () => downlinkBase,
     // The claim lands before the drain starts, so a request stored meanwhile
     // on another replica is either seen by the drain or kicks it (DESIGN 6).
@@ -198,7 +201,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
   const ws = new WsServer({
-    authorize: handshakeAuthorizer(identityMap, credentials),
+    authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId),
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,

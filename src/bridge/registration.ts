@@ -84,37 +84,6 @@ function lastSegment(id: string): string {
   return i === -1 ? id : id.slice(i + 1);
 }
 
-function withSlash(id: string): string {
-  return id.startsWith('/') ? id : '/' + id;
-}
-
-/**
- * Keys under which a registree naming itself `fr` may be stored: the ID as
- * given, an AE-ID's CSE-relative form (`/id-in/Cabc` → `Cabc`), and a
- * CSE-ID with and without its leading slash (ref A11).
- */
-export function originatorCandidates(fr: string): string[] {
-  const out = [fr];
-  const last = lastSegment(fr);
-  if (last !== fr && /^[CS]/.test(last)) out.push(last);
-  if (fr.includes('/', 1)) return out;
-  if (fr.startsWith('/')) out.push(fr.slice(1));
-  else out.push('/' + fr);
-  return out;
-}
-
-/**
- * DESIGN 3: a bound AE's requests carry its own `fr`; a bound CSE may also
- * relay for entities under its own CSE-ID.
- */
-export function mayActAs(reg: Registration, fr: string): boolean {
-  if (fr === reg.id) return true;
-  if (reg.kind === 'ae') return lastSegment(fr) === lastSegment(reg.id) && /^[CS]/.test(lastSegment(fr));
-  const csi = withSlash(reg.id);
-  const from = withSlash(fr);
-  return from === csi || from.startsWith(csi + '/');
-}
-
 /** Whether `to` addresses the registree's own <AE>/<remoteCSE> resource. */
 export function addressesOwnResource(to: string, reg: Registration): boolean {
   let path = to;

@@ -13,7 +13,9 @@ import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
 import { responseForError } from './error-response.js';
 import { originatorAllowed } from './access.js';
-import { addressesOwnResource, mayActAs, originatorCandidates, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
+import { isCseIdForm, parentCseId } from './canonical-id.js';
+import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
+import type { UpstreamCseId } from './upstream-cse-id.js';
 import type { Registry } from './registry.js';
 
 /** What the uplink needs from the upstream CSE client. */
@@ -29,7 +31,10 @@ export interface UplinkOptions {
   poaMode: PoaMode;
   /** DESIGN 3: with true, a registree is bound only by the client certificate it registered with. */
   identityTls: boolean;
-  allowOriginator: ReadonlySet<string>;
+  /** --allow-originator entries (IDs or `prefix*` patterns). */
+  allowOriginator: readonly string[];
+  /** The upstream CSE's CSE-ID/SP-ID: every ID is compared in canonical form (TS-0001 7.2). */
+  cse: UpstreamCseId;
   /** `<downlink-url>/r/` — the key is appended. */
   downlinkBase(): string;
   /** Observers for metrics; all optional. */
@@ -103,7 +108,7 @@ export class Uplink implements SessionHandler {
     session.ready = this.findRegistration(origin).then(
       (reg) => {
         if (reg === undefined || session.closed) return;
-        if (!this.identityMatches(session, reg)) {
+        if (!this.identityAllows(session, reg)) {
           this.o.logger.warn({ conn: session.id, registree: reg.id, remote: session.remoteAddress }, 'handshake names a registree whose certificate this connection does not present; left unbound');
           return;
         }
@@ -123,16 +128,16 @@ export class Uplink implements SessionHandler {
     if (reg === undefined) {
       // TS-0020 6.4: before registration only registration requests pass,
       // except originators the operator trusts (--allow-originator).
-      if (req.fr !== undefined && this.o.allowOriginator.has(req.fr)) return this.o.upstream.send(req);
-      const known = req.fr === undefined ? undefined : await this.findRegistration(req.fr);
+      if (req.fr !== undefined && req.fr !== '' && originatorAllowed(this.o.allowOriginator, req.fr, this.o.cse)) return this.o.upstream.send(req);
+      const known = req.fr === undefined || req.fr === '' ? undefined : await this.findRegistration(req.fr);
       if (known === undefined) {
         throw bridgeError('BRIDGE_ERR_NOT_REGISTERED', 'connection is not bound to a registree: register first (CREATE <AE> ty=2 or <remoteCSE> ty=16) or send as a registered originator (TS-0020 6.4)',
         );
       }
       if (session.closed) throw bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'connection closed');
-      if (!this.identityMatches(session, known)) {
-        this.o.logger.warn({ conn: session.id, registree: known.id, remote: session.remoteAddress, rqi: req.rqi }, 'request as a registree from a connection without its certificate refused');
-        throw bridgeError('BRIDGE_ERR_IDENTITY', `connection does not present the client certificate ${known.id} registered with (--identity tls)`);
+      if (!this.identityAllows(session, known)) {
+        this.o.logger.warn({ conn: session.id, registree: known.id, remote: session.remoteAddress, rqi: req.rqi }, 'request as a registree from a connection without its identity refused');
+        throw bridgeError('BRIDGE_ERR_IDENTITY', this.identityRefusal(known.id));
       }
       reg = known;
       this.bind(session, reg, 'originator');
@@ -141,7 +146,7 @@ export class Uplink implements SessionHandler {
     if (req.fr === undefined || req.fr === '') {
       // The connection's identity is known: a bound registree may omit fr.
       req = { ...req, fr: reg.id };
-    } else if (!mayActAs(reg, req.fr)) {
+    } else if (!(await this.mayActAs(reg, req.fr))) {
       throw bridgeError('BRIDGE_ERR_FOREIGN_ORIGINATOR', `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4)`,
       );
     }
@@ -163,18 +168,59 @@ export class Uplink implements SessionHandler {
     return rsp;
   }
 
+  /**
+   * DESIGN 3: a bound AE's requests carry its own ID; a bound CSE's may also
+   * come from entities under its own CSE-ID that are not registrees of this
+   * bridge (it relays for them). IDs are compared in canonical form.
+   */
+  private async mayActAs(reg: Registration, fr: string): Promise<boolean> {
+    const id = this.o.cse.canonical(fr);
+    if (id === reg.id) return true;
+    if (reg.kind !== 'cse' || parentCseId(id) !== reg.id) return false;
+    return (await this.o.store.getRegistration(id)) === undefined;
+  }
+
+  /**
+   * The ID a registration claims before the CSE sees it (canonical form), or
+   * undefined when the CSE is to assign it (`C`, `S` or no fr). Refuses what
+   * no connection may claim (DESIGN 3, issue 12).
+   */
+  private claimedId(req: RequestPrimitive, kind: 'ae' | 'cse'): string | undefined {
+    const fr = req.fr ?? '';
+    if (kind === 'ae') return fr === '' || fr === 'C' || fr === 'S' ? undefined : this.o.cse.canonical(fr);
+    // TS-0001 7.2 / TS-0004 7.4.4: a remoteCSE registers with its own CSE-ID as originator and csi.
+    const claimed = this.o.cse.canonical(fr);
+    if (!isCseIdForm(claimed)) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE registers with its own CSE-ID as originator (/<csi>), not ${fr === '' ? 'none' : fr}`);
+    const csr = req.pc?.['m2m:csr'];
+    const csi = typeof csr === 'object' && csr !== null && !Array.isArray(csr) ? csr.csi : undefined;
+    if (typeof csi === 'string' && this.o.cse.canonical(csi) !== claimed) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE may claim only its own CSE-ID: originator ${fr} and csi ${csi} differ`);
+    if (this.o.cse.cseId !== undefined && claimed === this.o.cse.canonical(this.o.cse.cseId)) throw bridgeError('BRIDGE_ERR_ID_HELD', `${claimed} is the upstream CSE's own CSE-ID`);
+    return claimed;
+  }
+
   private async register(session: WsSession, req: RequestPrimitive, kind: 'ae' | 'cse'): Promise<ResponsePrimitive | null> {
+    await this.o.cse.ensure();
     const allowed = session.allowedOriginators;
+    if (this.o.identityTls && session.identity === undefined) {
+      throw bridgeError('BRIDGE_ERR_IDENTITY', 'with --identity tls a registration needs a verified client certificate: the registree is tied to it');
+    }
+    const claimed = this.claimedId(req, kind);
     // With an identity map or credentials the device names who it is up front;
     // a CSE-assigned ID ("C") could not be checked before the CSE creates it.
-    if (allowed !== undefined && (req.fr === undefined || req.fr.length < 2 || !originatorAllowed(allowed, req.fr))) {
+    if (allowed !== undefined && (claimed === undefined || !originatorAllowed(allowed, claimed, this.o.cse))) {
       this.o.logger.warn({ conn: session.id, fr: req.fr, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an originator this connection may not use refused');
-      throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')} (--identity-map / --credentials)`);
+      throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')} (${this.allowedSource()})`);
+    }
+    // A registration never takes what belongs to another identity: refused before the CSE sees it.
+    const previous = claimed === undefined ? undefined : await this.o.store.getRegistration(claimed);
+    if (previous !== undefined && !this.identityAllows(session, previous)) {
+      this.o.logger.warn({ conn: session.id, registree: previous.id, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an ID another identity holds refused');
+      throw bridgeError('BRIDGE_ERR_ID_HELD', `${previous.id} is held by another identity at this bridge: ${this.identityRefusal(previous.id)}`);
     }
     // Without the store the registration could not be kept: refuse before the CSE creates the <AE>.
     if (!this.o.store.available()) throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot register now: ${this.o.store.description} is unreachable`);
-    const previous = req.fr === undefined || req.fr === '' ? undefined : await this.findRegistration(req.fr);
-    const key = previous?.key ?? newRegistreeKey();
+    // A key belongs to one registration for its whole life: never reused, never copied to another ID.
+    const key = newRegistreeKey();
     const prepared = withRewrittenPoa(req, kind, this.o.downlinkBase() + key, this.o.poaMode, false);
     const rsp = await this.o.upstream.send(prepared);
     if (rsp === null || rsp.rsc !== Rsc.CREATED) return rsp;
@@ -183,14 +229,18 @@ export class Uplink implements SessionHandler {
       this.o.logger.warn({ conn: session.id, rqi: req.rqi }, 'registration succeeded but the registree ID could not be read (no aei/csi); connection stays unbound');
       return rsp;
     }
-    if (allowed !== undefined && !originatorAllowed(allowed, who.id)) {
-      this.o.logger.warn({ conn: session.id, registree: who.id }, 'the CSE assigned an ID this connection may not use; connection stays unbound');
+    const id = this.o.cse.canonical(who.id);
+    const unbound = (why: string): ResponsePrimitive => {
+      this.o.logger.warn({ conn: session.id, registree: id, remote: session.remoteAddress, rqi: req.rqi }, `${why}; connection stays unbound`);
       return rsp;
-    }
-    const reg: Registration = { ...who, key, createdAt: Date.now(), identity: session.identity };
-    const isNew = previous?.id !== who.id && (await this.o.store.getRegistration(who.id)) === undefined;
+    };
+    if (allowed !== undefined && !originatorAllowed(allowed, id, this.o.cse)) return unbound('the CSE assigned an ID this connection may not use');
+    if (kind === 'cse' && id !== claimed) return unbound('the CSE registered a remoteCSE under another CSE-ID than the one claimed');
+    const existing = await this.o.store.getRegistration(id);
+    if (existing !== undefined && !this.identityAllows(session, existing)) return unbound('the CSE assigned an ID another identity holds at this bridge');
+    const reg: Registration = { ...who, id, key, createdAt: Date.now(), identity: this.o.identityTls ? session.identity : undefined };
     await this.o.store.putRegistration(reg);
-    this.o.onRegistered?.(reg, isNew);
+    this.o.onRegistered?.(reg, existing === undefined);
     if (!session.closed) this.bind(session, reg, 'registration');
     return rsp;
   }
@@ -205,19 +255,26 @@ export class Uplink implements SessionHandler {
   }
 
   /**
-   * With --identity tls only the certificate a registree registered with may
-   * bind it (DESIGN 3); an identity map or credentials narrow it further.
+   * DESIGN 3: with --identity tls only the certificate a registree registered
+   * with may bind it or register it again; an identity map or credentials
+   * narrow who a connection may be; with neither, anyone may (trusted networks).
    */
-  private identityMatches(session: WsSession, reg: Registration): boolean {
-    if (session.allowedOriginators !== undefined && !originatorAllowed(session.allowedOriginators, reg.id)) return false;
+  private identityAllows(session: WsSession, reg: Registration): boolean {
+    if (session.allowedOriginators !== undefined && !originatorAllowed(session.allowedOriginators, reg.id, this.o.cse)) return false;
     return !this.o.identityTls || (reg.identity !== undefined && reg.identity === session.identity);
   }
 
+  /** What a refused client can do, naming the mode in force. */
+  private identityRefusal(id: string): string {
+    if (this.o.identityTls) return `only the client certificate ${id} registered with may act as it (--identity tls)`;
+    return `this connection may act only as ${this.allowedSource()} allow it`;
+  }
+
+  private allowedSource(): string {
+    return this.o.identityTls ? '--identity tls' : 'the --identity-map / --credentials entries';
+  }
+
   private async findRegistration(fr: string): Promise<Registration | undefined> {
-    for (const candidate of originatorCandidates(fr)) {
-      const reg = await this.o.store.getRegistration(candidate);
-      if (reg !== undefined) return reg;
-    }
-    return undefined;
+    return this.o.store.getRegistration(this.o.cse.canonical(fr));
   }
 }

@@ -20,27 +20,39 @@ test('certificate names come from the subject CN and every SAN entry', () => {
   assert.deepEqual(allowedByCertificate(map, ['CN=nobody']), []);
 });
 
-test('allowed originators match exactly, by prefix with *, and in SP-relative form', () => {
-  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-a'), true);
-  assert.equal(originatorAllowed(['Cdevice-a'], '/id-in/Cdevice-a'), true);
-  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-ab'), false);
-  assert.equal(originatorAllowed(['Cgw-*'], 'Cgw-17'), true);
-  assert.equal(originatorAllowed(['Cgw-*'], 'Cother'), false);
-  assert.equal(originatorAllowed(['/mn-cse'], '/mn-cse'), true);
-  assert.equal(originatorAllowed([], 'C1'), false);
+const self = { cseId: '/id-in', spId: 'sp.example' };
+
+test('allowed originators match as IDs (canonical form), by prefix with *, and never by their last segment', () => {
+  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-a', self), true);
+  assert.equal(originatorAllowed(['Cdevice-a'], '/id-in/Cdevice-a', self), true);
+  assert.equal(originatorAllowed(['Cdevice-a'], '//sp.example/id-in/Cdevice-a', self), true);
+  assert.equal(originatorAllowed(['Cdevice-a'], '/x/Cdevice-a', self), false);
+  assert.equal(originatorAllowed(['Cdevice-a'], '//other.example/id-in/Cdevice-a', self), false);
+  assert.equal(originatorAllowed(['Cdevice-a'], 'Cdevice-ab', self), false);
+  assert.equal(originatorAllowed(['Cgw-*'], 'Cgw-17', self), true);
+  assert.equal(originatorAllowed(['Cgw-*'], '/id-in/Cgw-17', self), true);
+  assert.equal(originatorAllowed(['Cgw-*'], '/mal/Cgw-17', self), false);
+  assert.equal(originatorAllowed(['Cgw-*'], 'Cother', self), false);
+  assert.equal(originatorAllowed(['/mn-cse'], '/mn-cse', self), true);
+  assert.equal(originatorAllowed(['/mn-cse'], 'mn-cse', self), true);
+  assert.equal(originatorAllowed(['/mn-cse'], '/mn-cse/Cdevice', self), false);
+  assert.equal(originatorAllowed([], 'C1', self), false);
 });
 
 test('handshake credentials: Basic and Bearer per originator, nothing else passes', () => {
   const { credentials, problems } = parseCredentials('Cbasic: {basic: "user:pw"}\nCbearer: {bearer: tok}\n', 'c.yaml');
   assert.deepEqual(problems, []);
   const basic = 'Basic ' + Buffer.from('user:pw').toString('base64');
-  assert.equal(credentialsMatch(credentials, 'Cbasic', basic), true);
-  assert.equal(credentialsMatch(credentials, 'Cbasic', 'Basic ' + Buffer.from('user:no').toString('base64')), false);
-  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok'), true);
-  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok2'), false);
-  assert.equal(credentialsMatch(credentials, 'Cbearer', basic), false);
-  assert.equal(credentialsMatch(credentials, 'Cnobody', 'Bearer tok'), false);
-  assert.equal(credentialsMatch(credentials, undefined, 'Bearer tok'), false);
-  assert.equal(credentialsMatch(credentials, 'Cbearer', undefined), false);
+  assert.equal(credentialsMatch(credentials, 'Cbasic', basic, self), true);
+  assert.equal(credentialsMatch(credentials, 'Cbasic', 'Basic ' + Buffer.from('user:no').toString('base64'), self), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok', self), true);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', 'Bearer tok2', self), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', basic, self), false);
+  assert.equal(credentialsMatch(credentials, 'Cnobody', 'Bearer tok', self), false);
+  assert.equal(credentialsMatch(credentials, undefined, 'Bearer tok', self), false);
+  assert.equal(credentialsMatch(credentials, 'Cbearer', undefined, self), false);
+  // The credential of an ID is found in any of its forms, and only there.
+  assert.equal(credentialsMatch(credentials, '/id-in/Cbearer', 'Bearer tok', self), true);
+  assert.equal(credentialsMatch(credentials, '/x/Cbearer', 'Bearer tok', self), false);
   assert.equal(parseCredentials('Cx: {basic: nocolon}\nCy: {}\n', 'c.yaml').problems.length, 2);
 });
