@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -29,6 +29,11 @@ import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
+import { RegistrationExpiry } from './registration-expiry.js';
+import { passthroughGate } from './passthrough-gate.js';
+import { bridgeError } from '../errors.js';
+import { responseForError } from './error-response.js';
+import { toHttpResponse } from '../http/to-http-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
 import { urlHost } from '../http/url-host.js';
@@ -86,6 +91,17 @@ function listen(server: Server, at: HostPort): Promise<HostPort> {
   });
 }
 
+/** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
+function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  const ri = req.headers['x-m2m-ri'];
+  const rqi = typeof ri === 'string' ? ri : '';
+  const answer = toHttpResponse(responseForError({ rqi }, err), contentCodecFor('json'), rqi);
+  const body = answer.body ?? '';
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+  req.resume();
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
@@ -130,11 +146,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   });
   const upstreamTls = upstreamTlsFiles(config);
   const upstream = createUpstreamClient(config, upstreamTls);
+  const identityTls = config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require');
   const upstreamCseId = new UpstreamCseId({ cseId: config.cseId, spId: config.spId, send: (req) => upstream.send(req), logger });
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
   let storeOpen = false;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
 
   const delivery = new QueueDelivery({
     store,
@@ -149,7 +167,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     registry,
     logger,
     poaMode: config.poaMode,
-    identityTls: config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require'),
+    identityTls,
     allowOriginator: config.allowOriginator,
     cse: upstreamCseId,
     downlinkBase: () => downlinkBase,
@@ -165,6 +183,21 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onPrimitive: (op, rsc, seconds) => metrics.primitive('uplink', op, rsc, seconds),
     onUpstreamError: (kind) => metrics.upstreamError(kind),
   });
+  const expiry =
+    config.registrationTtlMs > 0
+      ? new RegistrationExpiry({
+          ttlMs: config.registrationTtlMs,
+          store,
+          bound: async (ids) => {
+            const owners = await cluster.owners(ids);
+            return new Set(ids.filter((id) => registry.sessionForId(id) !== undefined || owners.has(id)));
+          },
+          logger,
+          onExpired: () => {
+            knownRegistrees = Math.max(0, knownRegistrees - 1);
+          },
+        })
+      : undefined;
   const downlink = new Downlink({
     store,
     registry,
@@ -220,6 +253,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onClose: (session, code, reason) => {
       metrics.connectionClosed(session.subprotocol);
       logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
+      if (session.registreeId !== undefined) expiry?.unbound(session.registreeId, Date.now());
       registry.unbind(session);
     },
     onReject: (remote, reason, kind) => {
@@ -234,9 +268,26 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const passthrough = config.passthrough
     ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
+  // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
+  const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
   const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
     if (passthrough !== undefined) {
-      passthrough.handle(req, res);
+      if (gate === undefined) {
+        passthrough.handle(req, res);
+        return;
+      }
+      gate(req).then(
+        (verdict) => {
+          if (verdict.ok) {
+            passthrough.handle(req, res);
+            return;
+          }
+          logger.warn({ remote: req.socket.remoteAddress, origin: req.headers['x-m2m-origin'], reason: verdict.reason }, 'passthrough request refused: identity');
+          metrics.passthroughRequest(403);
+          refuse(req, res, bridgeError('BRIDGE_ERR_PASSTHROUGH_IDENTITY', verdict.reason));
+        },
+        (err: unknown) => refuse(req, res, err),
+      );
       return;
     }
     const body = 'this door serves the oneM2M WebSocket binding (TS-0020) at "/"; HTTP passthrough is off (--no-passthrough)\n';
@@ -377,16 +428,31 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
           },
           (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
         );
+        void upstreamCseId.refresh();
         // The count drifts when other replicas (redis) register or an entry is lost: resync it.
         refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
       }, PURGE_INTERVAL_MS);
       purgeTimer.unref();
+      if (expiry !== undefined) {
+        expiryTimer = setInterval(() => {
+          expiry.sweep(Date.now()).catch((err: unknown) => logger.error({ err: String(err) }, 'forgetting expired registrations failed'));
+        }, expiry.intervalMs);
+        expiryTimer.unref();
+      }
       logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
       for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
         if (!isLoopback(at2.host)) {
           logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
         }
       }
+      if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {
+        logger.warn(
+          { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
+          'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
+        );
+      }
+      // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
+      void upstreamCseId.ensure();
       if (uplinkMode !== undefined) {
         try {
           await uplinkMode.start();
@@ -402,6 +468,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     },
     async stop() {
       if (purgeTimer !== undefined) clearInterval(purgeTimer);
+      if (expiryTimer !== undefined) clearInterval(expiryTimer);
       // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
       await uplinkMode?.stop();
       // 1. Stop accepting: no new connections on any door.

@@ -1,0 +1,66 @@
+// Issue 12 / SECURITY.md "IDs are compared as IDs": a bound registree sends
+// only as itself (any form of its own ID), a remoteCSE only for IDs under its
+// own CSE-ID that are not registrees here, and no remoteCSE may claim a csi
+// that is not its originator or is the upstream's own.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { aeRegistration, cseRegistration, startScene } from './support.js';
+import type { Mode, Scene } from './support.js';
+
+for (const mode of ['none', 'tls', 'identity-map'] as Mode[]) {
+  describe(`identity ${mode}: originators are compared as IDs`, { timeout: 30_000 }, () => {
+    let s: Scene;
+    before(async () => {
+      s = await startScene(mode);
+    });
+    after(() => s.stop());
+
+    test('a bound AE sends as any form of its own ID and never as an ID that only ends like it', async () => {
+      const calice = await s.connect('calice');
+      assert.equal((await calice.request(aeRegistration('Calice'))).rsc, 2001);
+      // The CSE-ID was learned from the CSEBase: /id-in/Calice is Calice.
+      assert.equal((await calice.request({ op: 2, to: 'cse-in', fr: '/id-in/Calice' })).rsc, 2000);
+      const seen = s.cse.seen.length;
+      for (const fr of ['/x/Calice', '/id-mn/Calice', '//other.example/id-in/Calice', 'CALICE', '/Calice']) {
+        assert.equal((await calice.request({ op: 2, to: 'cse-in', fr })).rsc, 4103, fr);
+      }
+      assert.equal(s.cse.seen.length, seen, 'refused requests never reach the CSE');
+      await calice.close();
+    });
+
+    test('a remoteCSE relays for IDs under its CSE-ID only, and claims no csi but its own', async () => {
+      const mallory = await s.connect('mallory');
+      const seen = s.cse.seen.length;
+      // Its originator and csi differ, or it claims the upstream's own CSE-ID: refused before the CSE.
+      assert.equal((await mallory.request(cseRegistration('/mn-cse', '/mal-cse'))).rsc, 4103);
+      assert.equal((await mallory.request(cseRegistration('/id-in', '/id-in'))).rsc, 4103);
+      assert.equal((await mallory.request(cseRegistration('Cmallory', 'Cmallory'))).rsc, 4103);
+      assert.equal(s.cse.seen.length, seen);
+      assert.equal((await mallory.request(cseRegistration('/mn-cse', '/mn-cse'))).rsc, 2001);
+      assert.equal((await mallory.request({ op: 2, to: 'cse-in', fr: '/mn-cse/Cdevice' })).rsc, 2000);
+      for (const fr of ['/id-in/Cdevice', 'Cdevice', '/mn-cse2/Cdevice', '/x/mn-cse/Cdevice']) {
+        assert.equal((await mallory.request({ op: 2, to: 'cse-in', fr })).rsc, 4103, fr);
+      }
+      await mallory.close();
+    });
+  });
+}
+
+describe('a remoteCSE may not relay as a registree of this bridge under its CSE-ID', { timeout: 30_000 }, () => {
+  let s: Scene;
+  before(async () => {
+    s = await startScene('none');
+  });
+  after(() => s.stop());
+
+  test('/mn-cse/Cdev registered here directly is not /mn-cse\'s to use', async () => {
+    const device = await s.connect('calice');
+    assert.equal((await device.request(aeRegistration('/mn-cse/Cdev'))).rsc, 2001);
+    const mn = await s.connect('mallory');
+    assert.equal((await mn.request(cseRegistration('/mn-cse', '/mn-cse'))).rsc, 2001);
+    assert.equal((await mn.request({ op: 2, to: 'cse-in', fr: '/mn-cse/Cdev' })).rsc, 4103);
+    assert.equal((await mn.request({ op: 2, to: 'cse-in', fr: '/mn-cse/Cother' })).rsc, 2000);
+    await device.close();
+    await mn.close();
+  });
+});
