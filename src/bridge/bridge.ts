@@ -303,7 +303,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.info({ registree: id }, 'registree removed by the operator');
       return true;
     },
-  });
+  }, { token: config.adminToken });
   for (const server of [publicServer, downlinkServer, adminServer]) {
     // Slowloris: the request head (and so the handshake) must arrive in time.
     server.headersTimeout = config.handshakeTimeoutMs;
