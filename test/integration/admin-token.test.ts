@@ -1,13 +1,20 @@
 // Issue 12.6: the admin door's /api needs `Authorization: Bearer <token>` when
 // --admin-token is set; /metrics, /healthz and /readyz stay open for probes and
-// Prometheus.
+// Prometheus. And the start-time warning when the admin door leaves loopback
+// without a token.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import request from 'supertest';
 import WebSocket from 'ws';
-import { startBridge } from '../support/harness.js';
+import { createBridge } from '../../src/bridge/bridge.js';
+import type { BridgeConfig } from '../../src/config/config.js';
+import { startFakeCse } from '../support/fake-cse.js';
+import { startBridge, testConfig } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { registerAe } from '../support/register.js';
+import { waitUntil } from '../support/wait.js';
 
 const TOKEN = 'x';
 
@@ -102,5 +109,57 @@ test('without --admin-token the admin API stays open', async () => {
     assert.equal((await ae.closed).code, 4001);
   } finally {
     await run.stop();
+  }
+});
+
+// ------------------------------------------------------- the start warning
+
+type Line = Record<string, unknown>;
+
+/** Starts a bridge whose admin door listens on 0.0.0.0 and returns its log lines up to the end of start(). */
+async function startLines(overrides: Partial<BridgeConfig>): Promise<Line[]> {
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l.length > 0) lines.push(JSON.parse(l) as Line);
+      done();
+    },
+  });
+  const cse = await startFakeCse();
+  const bridge = createBridge(testConfig(cse.url, { logLevel: 'info', adminListen: { host: '0.0.0.0', port: 0 }, ...overrides }), { logger: pino({ level: 'info' }, sink) });
+  try {
+    await bridge.start();
+    // The last line start() writes with the memory store: everything before it is in.
+    await waitUntil(() => lines.some((l) => String(l.msg).startsWith('store is memory')), 2000, 'the end of start()');
+  } finally {
+    await bridge.stop();
+    await cse.close();
+  }
+  return lines;
+}
+
+const WARN = 40;
+
+test('admin door on 0.0.0.0 without a token: one warning that the API is open, naming --admin-token', async () => {
+  const lines = await startLines({});
+  const admin = lines.filter((l) => l.level === WARN && l.door === 'admin');
+  assert.equal(admin.length, 1, JSON.stringify(admin));
+  assert.match(String(admin[0].msg), /--admin-token/);
+  assert.match(String(admin[0].msg), /open to anyone/);
+  assert.match(String(admin[0].listen), /^0\.0\.0\.0:\d+$/);
+});
+
+test('admin door on 0.0.0.0 with a token: no warning about the token', async () => {
+  const secret = 'tok-3f9a6c1e';
+  const lines = await startLines({ adminToken: secret });
+  const admin = lines.filter((l) => l.level === WARN && l.door === 'admin');
+  for (const l of admin) {
+    assert.doesNotMatch(String(l.msg), /admin-token/);
+    assert.doesNotMatch(String(l.msg), /open to anyone/);
+  }
+  // Nor does any other line name it, and the token itself is never logged.
+  for (const l of lines) {
+    assert.doesNotMatch(String(l.msg), /--admin-token/);
+    assert.ok(!JSON.stringify(l).includes(secret), `the token is logged: ${JSON.stringify(l)}`);
   }
 });
