@@ -4,6 +4,7 @@
 // be public. Nothing here needs Docker or a cluster: the files are parsed.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -112,15 +113,29 @@ function isRedisStore(value: string | undefined): boolean {
   return value !== undefined && /^rediss?:\/\//i.test(value);
 }
 
+/** Stands for what a Secret holds: the files here never hold the token itself. */
+const STAND_IN_SECRET = 'stand-in-for-the-secret-value';
+
+/** Reads a file the way the bridge in a container would: only files a Secret provides there exist. */
+function secretReader(provides: (path: string) => boolean): (path: string) => string {
+  return (path) => {
+    if (provides(path)) return STAND_IN_SECRET;
+    throw Object.assign(new Error(`${path}: no Secret provides it`), { code: 'ENOENT' });
+  };
+}
+
+/** A file some Secret provides to some bridge container (Kubernetes or compose). */
+const ANY_SECRET_FILE = secretReader((path) => BRIDGES.some((b) => secretBehind(b, path) !== undefined) || composeSecretBehind(COMPOSE.services.bridge, path) !== undefined);
+
 /**
  * The configuration a container starts with: the image's ENV overlaid by its
  * own. A redis:// store is refused by today's release (checked on its own in
  * the BRIDGE_* test); for the other settings it is replaced by `memory`.
  */
-function effectiveConfig(env: Record<string, string>): BridgeConfig {
+function effectiveConfig(env: Record<string, string>, read: (path: string) => string = ANY_SECRET_FILE): BridgeConfig {
   const merged = { ...bridgeEnv(IMAGE_ENV), ...bridgeEnv(env) };
   if (isRedisStore(merged.BRIDGE_STORE)) merged.BRIDGE_STORE = 'memory';
-  return loadConfig([], merged);
+  return loadConfig([], merged, read);
 }
 
 function isBridgeImage(image: unknown): boolean {
@@ -157,6 +172,41 @@ const BRIDGES: BridgeContainer[] = WORKLOADS.flatMap((m) =>
     .filter((c) => isBridgeImage(c.image))
     .map((container) => ({ m, workload: m.doc, podLabels: m.doc.spec.template.metadata.labels ?? {}, container, env: containerEnv(container) })),
 );
+
+interface SecretFile {
+  /** The Secret (Kubernetes) or top-level secret (compose). */
+  secret: string;
+  /** Its key (Kubernetes); compose secrets have one value. */
+  key: string;
+  mount: Doc;
+  volume: Doc;
+}
+
+/** The Secret volume and key behind a file path in a bridge container, or undefined. */
+function secretBehind(b: BridgeContainer, path: string): SecretFile | undefined {
+  for (const mount of (b.container.volumeMounts ?? []) as Doc[]) {
+    const dir = String(mount.mountPath).replace(/\/+$/, '');
+    // A subPath mount is never updated when the Secret is: not how a token is mounted here.
+    if (mount.subPath !== undefined || !path.startsWith(`${dir}/`)) continue;
+    const volume = ((b.workload.spec.template.spec.volumes ?? []) as Doc[]).find((v) => v.name === mount.name);
+    if (volume?.secret === undefined) continue;
+    const file = path.slice(dir.length + 1);
+    const items = volume.secret.items as Doc[] | undefined;
+    const key = items === undefined ? file : items.find((i) => i.path === file)?.key;
+    if (key !== undefined) return { secret: volume.secret.secretName, key, mount, volume };
+  }
+  return undefined;
+}
+
+/** Compose: the secret a service sees at `path` (/run/secrets/<target>), or undefined. */
+function composeSecretBehind(service: Doc, path: string): string | undefined {
+  for (const ref of (service?.secrets ?? []) as Doc[]) {
+    const source: string = typeof ref === 'string' ? ref : ref.source;
+    const target: string = typeof ref === 'string' ? ref : (ref.target ?? ref.source);
+    if ((target.startsWith('/') ? target : `/run/secrets/${target}`) === path) return source;
+  }
+  return undefined;
+}
 
 function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   if (selector === undefined || Object.keys(selector).length === 0) return false;
@@ -263,7 +313,7 @@ test('every BRIDGE_* variable in the manifests, the compose file and the Dockerf
       // release refuses it at start. Allowed: either it is accepted (once the
       // store is built) or refused with exactly one problem, naming BRIDGE_STORE.
       try {
-        loadConfig([], { [name]: value });
+        loadConfig([], { [name]: value }, ANY_SECRET_FILE);
       } catch (err) {
         assert.ok(err instanceof ConfigError, `${where}: ${name}=${value} fails as a ConfigError`);
         assert.equal(err.problems.length, 1, `${where}: only the store is refused`);
@@ -272,7 +322,7 @@ test('every BRIDGE_* variable in the manifests, the compose file and the Dockerf
       }
       continue;
     }
-    assert.doesNotThrow(() => loadConfig([], { [name]: value }), `${where}: ${name}=${value} is refused by loadConfig`);
+    assert.doesNotThrow(() => loadConfig([], { [name]: value }, ANY_SECRET_FILE), `${where}: ${name}=${value} is refused by loadConfig`);
   }
   // Each shape's full environment, on top of the image's, is one valid configuration.
   for (const b of BRIDGES) assert.doesNotThrow(() => effectiveConfig(b.env), `${b.m.file} ${b.container.name}`);
@@ -512,6 +562,94 @@ test('compose builds the bridge from deploy/Dockerfile at the repository root an
   assert.deepEqual(sources('grafana').sort(), [join('grafana', 'dashboards'), join('grafana', 'provisioning')]);
   assert.ok(COMPOSE.services.cse, 'an upstream CSE service');
   assert.equal(new URL(composeEnv(COMPOSE.services.bridge).BRIDGE_UPSTREAM).hostname, 'cse');
+});
+
+test('every bridge container, in every shape and in compose, reads the admin token from a Secret file, never from a literal', () => {
+  const secrets = new Set<string>();
+  for (const b of BRIDGES) {
+    const where = `${b.m.file} ${b.container.name}`;
+    assert.equal(b.env.BRIDGE_ADMIN_TOKEN, undefined, `${where}: the token itself is not in the manifest`);
+    const path = b.env.BRIDGE_ADMIN_TOKEN_FILE;
+    assert.ok(path, `${where}: sets BRIDGE_ADMIN_TOKEN_FILE (the admin door listens beyond loopback, so /api needs a token)`);
+    const found = secretBehind(b, path);
+    assert.ok(found, `${where}: ${path} is a file of a Secret volume mounted into the bridge container`);
+    assert.equal(found.mount.readOnly, true, `${where}: the Secret is mounted read-only`);
+    // A missing Secret must keep the pod from starting, not start it with an open /api.
+    assert.notEqual(found.volume.secret.optional, true, `${where}: the Secret volume is not optional`);
+    // Secret files belong to root: the bridge (uid 10001) reads them through the world bits or fsGroup.
+    const item = ((found.volume.secret.items ?? []) as Doc[]).find((i) => i.key === found.key);
+    const mode: number = item?.mode ?? found.volume.secret.defaultMode ?? 0o644;
+    const fsGroup: unknown = b.workload.spec.template.spec.securityContext?.fsGroup;
+    assert.ok((mode & 0o004) !== 0 || ((mode & 0o040) !== 0 && fsGroup !== undefined), `${where}: mode ${mode.toString(8)} lets the bridge read the token (group-readable needs an fsGroup)`);
+    // Through the bridge's own loader, with only this container's Secret files present.
+    const config = effectiveConfig(b.env, secretReader((p) => secretBehind(b, p) !== undefined));
+    assert.equal(config.adminToken, STAND_IN_SECRET, `${where}: the bridge loads its admin token from the Secret`);
+    secrets.add(found.secret);
+  }
+  // One Secret name for every shape, created as deploy/README.md says.
+  assert.equal(secrets.size, 1, [...secrets].join(', '));
+  const [secret] = secrets;
+  assert.match(readFileSync(join(DEPLOY, 'README.md'), 'utf8'), new RegExp(`kubectl create secret generic ${secret}\\b`), `deploy/README.md says how to create ${secret}`);
+
+  const bridge = COMPOSE.services.bridge;
+  const env = composeEnv(bridge);
+  assert.equal(env.BRIDGE_ADMIN_TOKEN, undefined, 'compose: the token itself is not in the compose file');
+  const source = composeSecretBehind(bridge, env.BRIDGE_ADMIN_TOKEN_FILE ?? '');
+  assert.ok(source, `compose: BRIDGE_ADMIN_TOKEN_FILE=${env.BRIDGE_ADMIN_TOKEN_FILE} is one of the bridge's secrets`);
+  const file: unknown = COMPOSE.secrets?.[source]?.file;
+  assert.equal(typeof file, 'string', `compose: secret ${source} is read from a file`);
+  const ignored = readFileSync(join(dirname(COMPOSE_FILE), '.gitignore'), 'utf8').split('\n').map((l) => l.trim());
+  assert.ok(ignored.includes(String(file).replace(/^\.\//, '')), `compose: ${String(file)} is git-ignored, so a generated token is not committed`);
+  const config = effectiveConfig(env, secretReader((p) => composeSecretBehind(bridge, p) !== undefined));
+  assert.equal(config.adminToken, STAND_IN_SECRET, 'compose: the bridge loads its admin token from the secret');
+
+  // The image holds no token: ENV and ARG end up in its history for anyone who pulls it.
+  for (const name of ['BRIDGE_ADMIN_TOKEN', 'BRIDGE_ADMIN_TOKEN_FILE']) assert.equal(IMAGE_ENV[name], undefined, `Dockerfile: ENV ${name}`);
+  for (const i of DOCKERFILE.filter((x) => x.op === 'ARG' || x.op === 'ENV')) assert.doesNotMatch(i.args, /TOKEN/i, `Dockerfile: ${i.op} ${i.args}`);
+});
+
+const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8'];
+
+function v4ToInt(address: string): number {
+  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** Whether every address of `cidr` (IPv4) lies in `within`. */
+function v4Inside(cidr: string, within: string): boolean {
+  const [a, p] = cidr.split('/');
+  const [b, q] = within.split('/');
+  const size = (bits: number) => 2 ** (32 - bits);
+  return Number(p) >= Number(q) && Math.floor(v4ToInt(a) / size(Number(q))) === Math.floor(v4ToInt(b) / size(Number(q)));
+}
+
+test('every bridge container sets the downlink allow-list: CIDRs of private ranges, loopback only where the door is on loopback', () => {
+  const containers = [
+    ...BRIDGES.map((b) => ({ where: `${b.m.file} ${b.container.name}`, env: b.env })),
+    { where: 'docker-compose.yaml bridge', env: composeEnv(COMPOSE.services.bridge) },
+  ];
+  for (const { where, env } of containers) {
+    assert.ok(env.BRIDGE_DOWNLINK_ALLOW, `${where}: sets BRIDGE_DOWNLINK_ALLOW (the default admits any source)`);
+    const config = effectiveConfig(env);
+    assert.ok(config.downlinkAllow.length > 0, `${where}: the allow-list is not empty`);
+    const loopback = LOOPBACK.has(config.downlinkListen.host);
+    for (const cidr of config.downlinkAllow) {
+      const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+      assert.ok(m, `${where}: "${cidr}" is address/prefix`);
+      const family = isIP(m[1]);
+      assert.ok(family === 4 || family === 6, `${where}: "${cidr}" has an IP address`);
+      const prefix = Number(m[2]);
+      assert.ok(prefix >= 1 && prefix <= (family === 4 ? 32 : 128), `${where}: "${cidr}" has a prefix that is not "any"`);
+      if (family === 4) {
+        const ranges = loopback ? ['127.0.0.0/8'] : PRIVATE_V4;
+        assert.ok(ranges.some((r) => v4Inside(cidr, r)), `${where}: "${cidr}" lies within ${ranges.join(' or ')}`);
+      } else {
+        const allowed = new BlockList();
+        if (loopback) allowed.addAddress('::1', 'ipv6');
+        else allowed.addSubnet('fc00::', 7, 'ipv6');
+        assert.ok(allowed.check(m[1], 'ipv6') && prefix >= (loopback ? 128 : 7), `${where}: "${cidr}" lies within ${loopback ? '::1' : 'fc00::/7'}`);
+      }
+    }
+  }
 });
 
 function composeEnv(service: Doc): Record<string, string> {

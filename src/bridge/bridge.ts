@@ -357,7 +357,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.info({ registree: id }, 'registree removed by the operator');
       return true;
     },
-  });
+  }, { token: config.adminToken });
   for (const server of [publicServer, downlinkServer, adminServer]) {
     // Slowloris: the request head (and so the handshake) must arrive in time.
     server.headersTimeout = config.handshakeTimeoutMs;
@@ -442,7 +442,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
       for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
         if (!isLoopback(at2.host)) {
-          logger.warn({ door, listen: `${at2.host}:${at2.port}` }, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
+          const where = { door, listen: `${at2.host}:${at2.port}` };
+          if (door === 'admin' && config.adminToken === '') logger.warn(where, 'the admin door listens beyond loopback without --admin-token: its /api (list and remove registrees) is open to anyone who reaches it; set --admin-token or --admin-token-file');
+          else logger.warn(where, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
         }
       }
       if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {

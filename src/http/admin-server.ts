@@ -1,9 +1,10 @@
 // Admin door (DESIGN 1): metrics, health, readiness and the registree API for
 // operators, Prometheus and Kubernetes. Never on the hot path.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import express from 'express';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
 export interface RegistreeView {
   id: string;
@@ -42,10 +43,50 @@ function registreeId(req: Request): string | undefined {
   }
 }
 
-export function createAdminServer(api: AdminApi): Server {
+export interface AdminServerOptions {
+  /** `--admin-token`: when not empty, every request but the open paths needs `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+/** Probes and Prometheus reach these without a token (they cannot be given one easily, and they reveal no registree). */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+
+const BEARER = /^Bearer[ \t]+(.+)$/i;
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * `Authorization: Bearer <token>` (RFC 6750 2.1) on everything but the open
+ * paths: default-deny, so a route added later, or a path spelled differently
+ * (`/API/…`), is not open by accident. The presented and the expected token
+ * are compared as SHA-256 digests with timingSafeEqual: fixed length, so
+ * neither the position of the first wrong byte nor the token's length leaks.
+ */
+function requireToken(token: string): (req: Request, res: Response, next: NextFunction) => void {
+  const expected = sha256(token);
+  return (req, res, next) => {
+    if (OPEN_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+    const m = BEARER.exec(req.headers.authorization ?? '');
+    if (m !== null && timingSafeEqual(sha256(m[1].trim()), expected)) {
+      next();
+      return;
+    }
+    // RFC 6750 3: a challenge always; error="invalid_token" when one was presented.
+    res.setHeader('WWW-Authenticate', m === null ? 'Bearer realm="onem2m-ws-bridge admin"' : 'Bearer realm="onem2m-ws-bridge admin", error="invalid_token"');
+    res.status(401).json({ error: m === null ? 'the admin API needs Authorization: Bearer <token> (--admin-token)' : 'wrong admin token' });
+  };
+}
+
+export function createAdminServer(api: AdminApi, options: AdminServerOptions = {}): Server {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  if (options.token !== undefined && options.token !== '') app.use(requireToken(options.token));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
