@@ -35,6 +35,7 @@ import { bridgeError } from '../errors.js';
 import { responseForError } from './error-response.js';
 import { toHttpResponse } from '../http/to-http-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
+import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
 import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
@@ -60,6 +61,8 @@ export interface Bridge {
   readonly cluster: Cluster;
   /** --uplink: the outbound WebSocket to a registrar and the uplink door (undefined without --uplink). */
   readonly uplinkMode: UplinkMode | undefined;
+  /** The upstream CSE's CSE-ID and SP-ID as known now (DESIGN 3). */
+  readonly upstreamCse: CseIdentity;
   /** Open WebSocket connections, bound or not. */
   connectionCount(): number;
   /** Reads --tls-cert/--tls-key/--tls-ca again (SIGHUP); open connections stay. */
@@ -147,7 +150,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const upstreamTls = upstreamTlsFiles(config);
   const upstream = createUpstreamClient(config, upstreamTls);
   const identityTls = config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require');
-  const upstreamCseId = new UpstreamCseId({ cseId: config.cseId, spId: config.spId, send: (req) => upstream.send(req), logger });
+  const upstreamCseId = new UpstreamCseId({
+    cseId: config.cseId,
+    spId: config.spId,
+    probeOriginator: config.allowOriginator.find((o) => !o.endsWith('*')),
+    send: (req) => upstream.send(req),
+    logger,
+  });
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
   let storeOpen = false;
@@ -343,11 +352,14 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       const owners = await cluster.owners(regs.map((r) => r.id));
       return regs.map((r) => view(r, owners));
     },
-    getRegistree: async (id) => {
+    // Any form of a registree's ID names it (DESIGN 3: canonical IDs).
+    getRegistree: async (given) => {
+      const id = upstreamCseId.canonical(given);
       const reg = await store.getRegistration(id);
       return reg === undefined ? undefined : view(reg, await cluster.owners([id]));
     },
-    deleteRegistree: async (id) => {
+    deleteRegistree: async (given) => {
+      const id = upstreamCseId.canonical(given);
       const reg = await store.getRegistration(id);
       if (reg === undefined) return false;
       if (!closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`)) await cluster.evict(id);
@@ -383,6 +395,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     metrics,
     cluster,
     uplinkMode,
+    upstreamCse: upstreamCseId,
     connectionCount: () => ws.sessions.size,
     reloadTls() {
       if (secureServer === undefined) return;

@@ -240,6 +240,7 @@ export class Uplink implements SessionHandler {
     if (existing !== undefined && !this.identityAllows(session, existing)) return unbound('the CSE assigned an ID another identity holds at this bridge');
     const reg: Registration = { ...who, id, key, createdAt: Date.now(), identity: this.o.identityTls ? session.identity : undefined };
     await this.o.store.putRegistration(reg);
+    void this.o.cse.learnAs(reg.id);
     this.o.onRegistered?.(reg, existing === undefined);
     if (!session.closed) this.bind(session, reg, 'registration');
     return rsp;

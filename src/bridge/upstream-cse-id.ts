@@ -18,6 +18,8 @@ export interface UpstreamCseIdOptions {
   cseId: string;
   /** --sp-id ('' = unknown). */
   spId: string;
+  /** Originator of the CSEBase RETRIEVE: an operator's --allow-originator entry is one the CSE knows. */
+  probeOriginator?: string;
   send(req: RequestPrimitive): Promise<ResponsePrimitive | null>;
   logger: Logger;
 }
@@ -54,6 +56,20 @@ export class UpstreamCseId implements CseIdentity {
     return this.learn(false);
   }
 
+  /**
+   * A registree just registered: CSEs that refuse unknown originators (ACME
+   * answers 4103) let it RETRIEVE their CSEBase. Read-only, once, only while
+   * the CSE-ID is unknown.
+   */
+  learnAs(originator: string): Promise<void> {
+    if (this.cseId !== undefined || this.attempt !== undefined) return Promise.resolve();
+    this.lastAttemptAt = Date.now();
+    this.attempt = this.retrieve(originator).finally(() => {
+      this.attempt = undefined;
+    });
+    return this.attempt;
+  }
+
   /** Asks the CSEBase again (kept fresh unless --cse-id was given). */
   refresh(): Promise<void> {
     if (this.configured) return Promise.resolve();
@@ -64,17 +80,17 @@ export class UpstreamCseId implements CseIdentity {
     if (this.attempt !== undefined) return this.attempt;
     if (!force && Date.now() - this.lastAttemptAt < RETRY_AFTER_MS) return Promise.resolve();
     this.lastAttemptAt = Date.now();
-    this.attempt = this.retrieve().finally(() => {
+    this.attempt = this.retrieve(this.o.probeOriginator ?? CSEBASE_PROBE_ORIGINATOR).finally(() => {
       this.attempt = undefined;
     });
     return this.attempt;
   }
 
-  private async retrieve(): Promise<void> {
+  private async retrieve(originator: string): Promise<void> {
     let found: string | undefined;
     let why = '';
     try {
-      const rsp = await this.o.send({ op: Operation.Retrieve, to: '-', fr: CSEBASE_PROBE_ORIGINATOR, rqi: `bridge-csebase-${++this.probes}`, rvi: '3' });
+      const rsp = await this.o.send({ op: Operation.Retrieve, to: '-', fr: originator, rqi: `bridge-csebase-${++this.probes}`, rvi: '3' });
       const cb = rsp?.pc?.['m2m:cb'];
       const csi = typeof cb === 'object' && cb !== null && !Array.isArray(cb) ? cb.csi : undefined;
       if (rsp?.rsc === Rsc.OK && typeof csi === 'string' && /^\/?[^/\s]+$/.test(csi)) found = csi.startsWith('/') ? csi : '/' + csi;
@@ -83,15 +99,15 @@ export class UpstreamCseId implements CseIdentity {
       why = err instanceof Error ? err.message : String(err);
     }
     if (found !== undefined) {
-      if (found !== this.cseId) this.o.logger.info({ cseId: found }, 'upstream CSE-ID learned from its CSEBase');
+      if (found !== this.cseId) this.o.logger.info({ cseId: found, as: originator }, 'upstream CSE-ID learned from its CSEBase');
       this.cseId = found;
       return;
     }
     if (this.cseId === undefined && !this.warned) {
       this.warned = true;
       this.o.logger.warn(
-        { why },
-        "the upstream CSE's CSE-ID is unknown (RETRIEVE of its CSEBase failed): IDs written with it (/id-in/Cabc) are not taken for their short forms until it is learned; set --cse-id",
+        { why, as: originator },
+        "the upstream CSE's CSE-ID is unknown (RETRIEVE of its CSEBase failed): IDs written with it (/id-in/Cabc) are not taken for their short forms until it is learned (tried again as the next registree and every minute); set --cse-id to be sure",
       );
     }
   }

@@ -139,6 +139,9 @@ describe('admin door', () => {
     assert.equal(one.body.kind, 'ae');
     assert.equal(one.body.subprotocol, 'oneM2M.cbor');
     assert.equal(one.body.queuedMessages, 0);
+    // Any form of the ID names it (canonical IDs): the SP-relative one too.
+    const spRelative = await request(admin).get(`/api/registrees/${encodeURIComponent(`/id-in/${aei}`)}`).expect(200);
+    assert.equal(spRelative.body.id, aei);
     await request(admin).delete(`/api/registrees/${encodeURIComponent(aei)}`).expect(204);
     const closed = await ae.closed;
     assert.equal(closed.code, 4001);

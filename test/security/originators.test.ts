@@ -4,6 +4,9 @@
 // that is not its originator or is the upstream's own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startBridge } from '../support/harness.js';
+import { registerAe } from '../support/register.js';
+import { waitUntil } from '../support/wait.js';
 import { aeRegistration, cseRegistration, startScene } from './support.js';
 import type { Mode, Scene } from './support.js';
 
@@ -62,5 +65,21 @@ describe('a remoteCSE may not relay as a registree of this bridge under its CSE-
     assert.equal((await mn.request({ op: 2, to: 'cse-in', fr: '/mn-cse/Cother' })).rsc, 2000);
     await device.close();
     await mn.close();
+  });
+});
+
+describe('the CSE-ID is learned from a CSE that refuses unknown originators', { timeout: 30_000 }, () => {
+  test('after the first registration, /id-in/<aei> is that registree; /x/<aei> is not', async () => {
+    const run = await startBridge();
+    try {
+      const { ae, aei } = await registerAe(run.wsUrl, 'learner');
+      // The ACME-like fake CSE refused the probe at start (4103); the registree's own RETRIEVE taught it.
+      await waitUntil(() => run.bridge.upstreamCse.cseId === '/id-in', 5000, 'CSE-ID learned');
+      assert.equal((await ae.request({ op: 2, to: 'cse-in', fr: `/id-in/${aei}` })).rsc, 2000);
+      assert.equal((await ae.request({ op: 2, to: 'cse-in', fr: `/x/${aei}` })).rsc, 4103);
+      await ae.close();
+    } finally {
+      await run.stop();
+    }
   });
 });
