@@ -187,7 +187,15 @@ export class Uplink implements SessionHandler {
    */
   private claimedId(req: RequestPrimitive, kind: 'ae' | 'cse'): string | undefined {
     const fr = req.fr ?? '';
-    if (kind === 'ae') return fr === '' || fr === 'C' || fr === 'S' ? undefined : this.o.cse.canonical(fr);
+    if (kind === 'ae') {
+      if (fr === '' || fr === 'C' || fr === 'S') return undefined;
+      const claimed = this.o.cse.canonical(fr);
+      // Fail closed: without the CSE-ID, /id-in/Calice cannot be told apart from Calice.
+      if (this.o.cse.cseId === undefined && parentCseId(claimed) !== undefined) {
+        throw bridgeError('BRIDGE_ERR_ID_HELD', `cannot tell whether ${fr} names a registree here while the upstream's CSE-ID is unknown: register as its short form or set --cse-id`);
+      }
+      return claimed;
+    }
     // TS-0001 7.2 / TS-0004 7.4.4: a remoteCSE registers with its own CSE-ID as originator and csi.
     const claimed = this.o.cse.canonical(fr);
     if (!isCseIdForm(claimed)) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE registers with its own CSE-ID as originator (/<csi>), not ${fr === '' ? 'none' : fr}`);

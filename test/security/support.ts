@@ -45,9 +45,9 @@ export interface Scene {
   stop(): Promise<void>;
 }
 
-export async function startScene(mode: Mode, overrides: Partial<BridgeConfig> = {}): Promise<Scene> {
+export async function startScene(mode: Mode, overrides: Partial<BridgeConfig> = {}, cseOptions: { knowsCseBaseShortcut?: boolean } = {}): Promise<Scene> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-security-'));
-  const cse = await startPermissiveCse('/id-in');
+  const cse = await startPermissiveCse('/id-in', cseOptions);
   const tls = { tlsCert: join(tlsDir, 'server.pem'), tlsKey: join(tlsDir, 'server-key.pem'), tlsCa: join(tlsDir, 'ca.pem'), tlsClientAuth: 'require' as const };
   let modeConfig: Partial<BridgeConfig> = {};
   if (mode === 'tls') modeConfig = tls;

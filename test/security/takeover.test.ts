@@ -136,3 +136,24 @@ describe('identity tls: --registration-ttl forgets a registration that was away 
     await mallory.close();
   });
 });
+
+describe('identity tls: while the CSE-ID is unknown, long forms of an ID fail closed', { timeout: 30_000 }, () => {
+  let s: Scene;
+  before(async () => {
+    s = await startScene('tls', {}, { knowsCseBaseShortcut: false });
+  });
+  after(() => s.stop());
+
+  test('/id-in/Calice is refused before the CSE, not taken for another ID', async () => {
+    const calice = await s.connect('calice');
+    assert.equal((await calice.request(aeRegistration('Calice'))).rsc, 2001);
+    assert.equal(s.bridge.upstreamCse.cseId, undefined);
+    const mallory = await s.connect('mallory');
+    const seen = s.cse.seen.length;
+    assert.equal((await mallory.request(aeRegistration('/id-in/Calice'))).rsc, 4103);
+    assert.equal(s.cse.seen.filter((r) => r.method === 'POST').length, s.cse.seen.slice(0, seen).filter((r) => r.method === 'POST').length);
+    // With --cse-id the same request is judged as Calice's ID: held by another identity.
+    await calice.close();
+    await mallory.close();
+  });
+});

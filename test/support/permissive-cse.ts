@@ -30,7 +30,8 @@ export interface PermissiveCse {
 
 let counter = 0;
 
-export async function startPermissiveCse(cseId = '/id-in'): Promise<PermissiveCse> {
+/** `knowsCseBaseShortcut: false`: RETRIEVE `-` gets 4004, as from a CSE without the shortcut. */
+export async function startPermissiveCse(cseId = '/id-in', options: { knowsCseBaseShortcut?: boolean } = {}): Promise<PermissiveCse> {
   const seen: SeenRequest[] = [];
   const poa = new Map<string, string[]>();
   const server: Server = createServer((req, res) => {
@@ -47,7 +48,10 @@ export async function startPermissiveCse(cseId = '/id-in'): Promise<PermissiveCs
         res.end(text);
       };
       const ty = /;\s*ty=(\d+)/.exec(String(req.headers['content-type'] ?? ''))?.[1];
-      if (req.method === 'GET' && (req.url === '/-' || req.url?.startsWith('/-?'))) return answer(200, 2000, { 'm2m:cb': { rn: 'cse-in', ri: cseId.slice(1), csi: cseId, ty: 5 } });
+      if (req.method === 'GET' && (req.url === '/-' || req.url?.startsWith('/-?'))) {
+        if (options.knowsCseBaseShortcut === false) return answer(404, 4004, { 'm2m:dbg': 'resource not found: -' });
+        return answer(200, 2000, { 'm2m:cb': { rn: 'cse-in', ri: cseId.slice(1), csi: cseId, ty: 5 } });
+      }
       if (req.method === 'POST' && ty === '2') {
         const ae = (JSON.parse(body) as { 'm2m:ae': { rn?: string; poa?: string[] } })['m2m:ae'];
         const aei = origin === undefined || origin === '' || origin === 'C' || origin === 'S' ? `C${++counter}auto` : origin;
