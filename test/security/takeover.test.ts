@@ -152,7 +152,6 @@ describe('identity tls: while the CSE-ID is unknown, long forms of an ID fail cl
     const seen = s.cse.seen.length;
     assert.equal((await mallory.request(aeRegistration('/id-in/Calice'))).rsc, 4103);
     assert.equal(s.cse.seen.filter((r) => r.method === 'POST').length, s.cse.seen.slice(0, seen).filter((r) => r.method === 'POST').length);
-    // With --cse-id the same request is judged as Calice's ID: held by another identity.
     await calice.close();
     await mallory.close();
   });
