@@ -11,20 +11,14 @@ import type { RequestPrimitive } from '../../src/primitive/types.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { EnqueueRequest, QueueLimits, Registration, Store } from '../../src/store/store.js';
 import { storeContract } from '../contract/store.case.js';
-import { startRedis } from '../support/redis-server.js';
+import { redisOrSkip, startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { waitUntil } from '../support/wait.js';
 
 const HOUR = 3_600_000;
 const WIDE: QueueLimits = { maxMessages: 1_000_000, maxBytes: 1_000_000_000, globalMaxBytes: 1_000_000_000 };
 
-let server: RedisServer | undefined;
-let unavailable: string | undefined;
-try {
-  server = await startRedis();
-} catch (err) {
-  unavailable = err instanceof Error ? err.message : String(err);
-}
+const { redis: server, skip: unavailable } = await redisOrSkip();
 
 function freshPrefix(): string {
   return `test-${randomBytes(6).toString('hex')}:`;
@@ -45,7 +39,7 @@ async function opened(url: string, prefix: string): Promise<RedisStore> {
 }
 
 if (server === undefined) {
-  test('RedisStore against a real redis-server', { skip: unavailable }, () => {});
+  test('RedisStore against a real redis-server', { skip: unavailable || undefined }, () => {});
 } else {
   const redis = server;
   after(() => redis.stop());
