@@ -13,7 +13,7 @@ import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
 import { responseForError } from './error-response.js';
 import { originatorAllowed } from './access.js';
-import { isCseIdForm, parentCseId } from './canonical-id.js';
+import { isAeIdForm, isCseIdForm, parentCseId } from './canonical-id.js';
 import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
 import type { UpstreamCseId } from './upstream-cse-id.js';
 import type { Registry } from './registry.js';
@@ -46,6 +46,9 @@ export interface UplinkOptions {
   onUpstreamError?(kind: string): void;
 }
 
+/** 4103 refusals logged at warn with the remote address (the rest of 4xxx is the client's business). */
+const REFUSALS_LOGGED: ReadonlySet<string> = new Set(['BRIDGE_ERR_ID_HELD', 'BRIDGE_ERR_FOREIGN_ORIGINATOR']);
+
 export function newRegistreeKey(): string {
   return randomBytes(12).toString('base64url');
 }
@@ -72,6 +75,9 @@ export class Uplink implements SessionHandler {
       if (err instanceof UpstreamError) this.o.onUpstreamError?.(err.kind);
       if (!(err instanceof BridgeError) || err.rsc >= 5000) {
         this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'uplink request failed');
+      } else if (REFUSALS_LOGGED.has(err.code)) {
+        // Security refusals are worth an operator's eye (issue 12): who tried to be whom.
+        this.o.logger.warn({ conn: session.id, rqi: req.rqi, registree: session.registreeId, fr: req.fr, remote: session.remoteAddress, code: err.code, err: err.message }, 'request refused: originator');
       }
       rsp = responseForError(req, err);
     } finally {
@@ -146,7 +152,7 @@ export class Uplink implements SessionHandler {
     if (req.fr === undefined || req.fr === '') {
       // The connection's identity is known: a bound registree may omit fr.
       req = { ...req, fr: reg.id };
-    } else if (!(await this.mayActAs(reg, req.fr))) {
+    } else if (!this.mayActAs(reg, req.fr)) {
       throw bridgeError('BRIDGE_ERR_FOREIGN_ORIGINATOR', `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4)`,
       );
     }
@@ -170,14 +176,14 @@ export class Uplink implements SessionHandler {
 
   /**
    * DESIGN 3: a bound AE's requests carry its own ID; a bound CSE's may also
-   * come from entities under its own CSE-ID that are not registrees of this
-   * bridge (it relays for them). IDs are compared in canonical form.
+   * come from entities under its own CSE-ID (it relays for them). Those are
+   * never registrees of this bridge: an AE registers here only with an ID of
+   * the upstream CSE or SP (claimedId). IDs are compared in canonical form.
    */
-  private async mayActAs(reg: Registration, fr: string): Promise<boolean> {
+  private mayActAs(reg: Registration, fr: string): boolean {
     const id = this.o.cse.canonical(fr);
     if (id === reg.id) return true;
-    if (reg.kind !== 'cse' || parentCseId(id) !== reg.id) return false;
-    return (await this.o.store.getRegistration(id)) === undefined;
+    return reg.kind === 'cse' && parentCseId(id) === reg.id;
   }
 
   /**
@@ -190,9 +196,13 @@ export class Uplink implements SessionHandler {
     if (kind === 'ae') {
       if (fr === '' || fr === 'C' || fr === 'S') return undefined;
       const claimed = this.o.cse.canonical(fr);
-      // Fail closed: without the CSE-ID, /id-in/Calice cannot be told apart from Calice.
-      if (this.o.cse.cseId === undefined && parentCseId(claimed) !== undefined) {
-        throw bridgeError('BRIDGE_ERR_ID_HELD', `cannot tell whether ${fr} names a registree here while the upstream's CSE-ID is unknown: register as its short form or set --cse-id`);
+      // TS-0001 7.2: an AE registering here gets an AE-ID of this CSE (C…) or of the SP (S…). An ID under
+      // another CSE or SP (/x/Calice) is not one, and a CSE that files it under its last segment (ACME 2026.05.1
+      // makes ri "Calice" of it) would hand Calice's notifications to its sender. Without the CSE-ID,
+      // /id-in/Calice cannot be told apart from Calice either: fail closed.
+      if (!isAeIdForm(claimed) || parentCseId(claimed) !== undefined || claimed.startsWith('//')) {
+        const why = this.o.cse.cseId === undefined ? ` (the upstream's CSE-ID is unknown: set --cse-id${claimed.startsWith('//') ? ' and --sp-id' : ''})` : '';
+        throw bridgeError('BRIDGE_ERR_ID_HELD', `an AE registers as C…, S… or its AE-ID at this CSE, not as ${fr}${why}`);
       }
       return claimed;
     }
@@ -244,6 +254,7 @@ export class Uplink implements SessionHandler {
     };
     if (allowed !== undefined && !originatorAllowed(allowed, id, this.o.cse)) return unbound('the CSE assigned an ID this connection may not use');
     if (kind === 'cse' && id !== claimed) return unbound('the CSE registered a remoteCSE under another CSE-ID than the one claimed');
+    if (kind === 'ae' && parentCseId(id) !== undefined) return unbound('the CSE answered with an AE-ID under another CSE');
     const existing = await this.o.store.getRegistration(id);
     if (existing !== undefined && !this.identityAllows(session, existing)) return unbound('the CSE assigned an ID another identity holds at this bridge');
     const reg: Registration = { ...who, id, key, createdAt: Date.now(), identity: this.o.identityTls ? session.identity : undefined };

@@ -26,8 +26,9 @@ export interface UpstreamCseIdOptions {
 
 export class UpstreamCseId implements CseIdentity {
   cseId: string | undefined;
-  readonly spId: string | undefined;
+  spId: string | undefined;
   private readonly configured: boolean;
+  private readonly spConfigured: boolean;
   private readonly o: UpstreamCseIdOptions;
   private attempt: Promise<void> | undefined;
   private lastAttemptAt = 0;
@@ -38,7 +39,8 @@ export class UpstreamCseId implements CseIdentity {
     this.o = options;
     this.configured = options.cseId !== '';
     this.cseId = this.configured ? options.cseId : undefined;
-    this.spId = options.spId !== '' ? options.spId : undefined;
+    this.spConfigured = options.spId !== '';
+    this.spId = this.spConfigured ? options.spId : undefined;
   }
 
   /** The canonical form of an ID (TS-0001 7.2) with what is known now. */
@@ -94,12 +96,15 @@ export class UpstreamCseId implements CseIdentity {
       const cb = rsp?.pc?.['m2m:cb'];
       const csi = typeof cb === 'object' && cb !== null && !Array.isArray(cb) ? cb.csi : undefined;
       if (rsp?.rsc === Rsc.OK && typeof csi === 'string' && /^\/?[^/\s]+$/.test(csi)) found = csi.startsWith('/') ? csi : '/' + csi;
+      // Release 4 CSEBases carry the SP-ID too (ACME: spi "//acme.example.com").
+      const spi = typeof cb === 'object' && cb !== null && !Array.isArray(cb) ? cb.spi : undefined;
+      if (found !== undefined && !this.spConfigured && typeof spi === 'string' && /^(\/\/)?[^/\s]+$/.test(spi)) this.spId = spi.replace(/^\/\//, '');
       else why = `the CSE answered ${rsp?.rsc ?? 'nothing'}${rsp?.rsc === Rsc.OK ? ' without a csi' : ''}`;
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
     }
     if (found !== undefined) {
-      if (found !== this.cseId) this.o.logger.info({ cseId: found, as: originator }, 'upstream CSE-ID learned from its CSEBase');
+      if (found !== this.cseId) this.o.logger.info({ cseId: found, spId: this.spId, as: originator }, 'upstream CSE-ID learned from its CSEBase');
       this.cseId = found;
       return;
     }

@@ -81,7 +81,8 @@ for (const mode of MODES.filter((m) => m !== 'none')) {
 
       const mallory = await s.connect('mallory', mode === 'credentials' ? {} : { origin: 'Calice' });
       const before = s.cse.seen.length;
-      for (const fr of ['Calice', '/id-in/Calice']) {
+      // Every spelling a CSE might file under "Calice" (ACME 2026.05.1 takes the last segment as ri).
+      for (const fr of ['Calice', '/id-in/Calice', '/x/Calice', '/Calice', '//other.example/id-in/Calice', '//sp.example.com/id-in/Calice']) {
         const rsp = await mallory.request(aeRegistration(fr));
         assert.equal(rsp.rsc, 4103, fr);
       }
