@@ -116,6 +116,8 @@ export interface BridgeConfig {
   maxDownlinkBufferedBytes: number;
   /** Largest message a connection that is not bound to a registree may send. */
   maxUnboundMessageBytes: number;
+  /** Redis store: acknowledge a stored request once it is on Redis's disk (fsync) or once Redis applied it (applied). */
+  redisDurability: 'fsync' | 'applied';
 }
 
 type Kind = 'url' | 'hostport' | 'string' | 'enum' | 'duration' | 'int' | 'count' | 'bytes' | 'list' | 'boolean' | 'store';
@@ -196,6 +198,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
   { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; beyond it a storable NOTIFY is stored, anything else gets 5103' },
   { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send (larger: close 1009)' },
+  { key: 'redisDurability', flag: 'redis-durability', kind: 'enum', values: ['fsync', 'applied'], default: 'fsync', help: 'redis store: acknowledge a stored request once Redis has it on disk (fsync: WAITAOF on Redis >= 7.2, else appendfsync always is checked at start) or once Redis applied it (applied: up to a second of acknowledged requests lost if Redis crashes)' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
