@@ -164,9 +164,14 @@ export class Uplink implements SessionHandler {
     }
     const rsp = await this.o.upstream.send(req);
     if (own && req.op === Operation.Delete && rsp !== null && rsp.rsc === Rsc.DELETED) {
-      // TS-0020 6.4: deleting the <AE>/<remoteCSE> ends the registration.
-      await this.o.store.deleteRegistration(reg.id);
-      await this.o.store.dropQueue(reg.id);
+      // TS-0020 6.4: deleting the <AE>/<remoteCSE> ends the registration. The CSE's
+      // answer stands whatever the store says: the <AE> is gone (issue 14).
+      try {
+        await this.o.store.deleteRegistration(reg.id);
+        await this.o.store.dropQueue(reg.id);
+      } catch (err) {
+        this.o.logger.error({ conn: session.id, registree: reg.id, err: err instanceof Error ? err.message : String(err) }, 'registree deregistered at the CSE, but the store could not forget it (an operator can DELETE /api/registrees/<id>)');
+      }
       this.o.registry.unbind(session);
       this.o.logger.info({ conn: session.id, registree: reg.id }, 'registree deregistered');
       this.o.onDeregistered?.(reg);

@@ -59,4 +59,23 @@ describe('bridge on the redis store', { skip, timeout: 30_000 }, () => {
       await second.stop();
     }
   });
+
+  test('a registree that deletes its own <AE> while the store is down gets the CSE\'s 2002, not a store error', async () => {
+    const { startRedis } = await import('../support/redis-server.js');
+    const own = await startRedis();
+    const bridge = createBridge(testConfig(cse.url, { store: own.url, redisPrefix: `dereg-${process.pid}:` }));
+    const at = await bridge.start();
+    try {
+      const { ae, aei } = await registerAe(`ws://127.0.0.1:${at.public.port}/`, 'deregAE');
+      await own.down();
+      const rsp = await ae.request({ op: 4, to: 'cse-in/deregAE', fr: aei });
+      assert.equal(rsp.rsc, 2002);
+      assert.equal(bridge.registry.sessionForId(aei), undefined);
+      await ae.close();
+    } finally {
+      await own.up();
+      await bridge.stop();
+      await own.stop();
+    }
+  });
 });
