@@ -63,3 +63,21 @@ export class PrimitiveDecodeError extends BridgeError {
     this.response = options?.response === true;
   }
 }
+
+/**
+ * Why `start()` failed; never an answer. `config`: a setting is wrong (the
+ * process exits 2); `environment`: the host refused what the settings ask (a
+ * door's address in use or not on this host, a store that cannot open; exit 1).
+ * The message is one line that begins with the setting, e.g. `--listen 0.0.0.0:8180: …`.
+ */
+export class StartError extends Error {
+  readonly kind: 'config' | 'environment';
+  /** The setting concerned, e.g. `--listen` or `--store`. */
+  readonly setting: string;
+  constructor(kind: 'config' | 'environment', setting: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartError';
+    this.kind = kind;
+    this.setting = setting;
+  }
+}
