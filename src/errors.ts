@@ -14,7 +14,7 @@ export const ERRORS = {
   BRIDGE_ERR_RATE_LIMITED: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'a connection sends more than --rate-limit requests per second' },
   BRIDGE_ERR_UPSTREAM_REFUSED: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the CSE refuses the connection or cannot be resolved' },
   BRIDGE_ERR_UPSTREAM_RESET: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the CSE drops the connection mid-request' },
-  BRIDGE_ERR_UPSTREAM_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the CSE does not answer before rqet or --upstream-timeout (or rqet already passed)' },
+  BRIDGE_ERR_UPSTREAM_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the CSE does not answer before rqet or within --upstream-timeout, whichever comes first (or rqet already passed)' },
   BRIDGE_ERR_UPSTREAM_BAD_RESPONSE: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: "the CSE's successful answer cannot be read" },
   BRIDGE_ERR_UPSTREAM_OTHER: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'any other failure talking to the CSE' },
   BRIDGE_ERR_UNKNOWN_KEY: { rsc: Rsc.NOT_FOUND, when: 'the downlink door gets /r/<key> for a key no registree has' },
