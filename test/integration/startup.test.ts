@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createBridge } from '../../src/bridge/bridge.js';
 import { StartError } from '../../src/errors.js';
+import { spawnBridge } from '../support/bridge-process.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
@@ -138,6 +139,22 @@ describe('a bridge process that cannot start exits', { timeout: 120_000 }, () =>
   test('with 2 and one line naming --max-message-size when it is 0 (it would switch the limit off)', { timeout: 60_000 }, async () => {
     const exit = await runToExit([...base, '--max-message-size', '0']);
     assertOneLine(exit, 2, /^onem2m-ws-bridge: --max-message-size: /);
+  });
+});
+
+describe('a bridge process that can start', { timeout: 60_000 }, () => {
+  test('starts on lmdb:DIR whose name has a dot (lmdb-js would take it for a file) and stops with 0 on SIGTERM', async () => {
+    const cse = await startFakeCse();
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-startup-dot-'));
+    try {
+      const child = await spawnBridge(['--upstream', cse.url, '--store', `lmdb:${join(dir, 'bridge.data')}`, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+      assert.equal(await connectOutcome(child.ports.admin), 'connected');
+      child.proc.kill('SIGTERM');
+      assert.deepEqual(await child.exited, { code: 0, signal: null });
+    } finally {
+      await cse.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
