@@ -16,7 +16,7 @@ export const ERRORS = {
   BRIDGE_ERR_RATE_LIMITED: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: 'a connection sends more than --rate-limit requests per second' },
   BRIDGE_ERR_UPSTREAM_REFUSED: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the CSE refuses the connection or cannot be resolved' },
   BRIDGE_ERR_UPSTREAM_RESET: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the CSE drops the connection mid-request' },
-  BRIDGE_ERR_UPSTREAM_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the CSE does not answer before rqet or --upstream-timeout (or rqet already passed)' },
+  BRIDGE_ERR_UPSTREAM_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the CSE does not answer before rqet or within --upstream-timeout, whichever comes first (or rqet already passed)' },
   BRIDGE_ERR_UPSTREAM_BAD_RESPONSE: { rsc: Rsc.INTERNAL_SERVER_ERROR, when: "the CSE's successful answer cannot be read" },
   BRIDGE_ERR_UPSTREAM_OTHER: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'any other failure talking to the CSE' },
   BRIDGE_ERR_UNKNOWN_KEY: { rsc: Rsc.NOT_FOUND, when: 'the downlink door gets /r/<key> for a key no registree has' },
@@ -63,5 +63,23 @@ export class PrimitiveDecodeError extends BridgeError {
     this.name = 'PrimitiveDecodeError';
     this.rqi = rqi;
     this.response = options?.response === true;
+  }
+}
+
+/**
+ * Why `start()` failed; never an answer. `config`: a setting is wrong (the
+ * process exits 2); `environment`: the host refused what the settings ask (a
+ * door's address in use or not on this host, a store that cannot open; exit 1).
+ * The message is one line that begins with the setting, e.g. `--listen 0.0.0.0:8180: …`.
+ */
+export class StartError extends Error {
+  readonly kind: 'config' | 'environment';
+  /** The setting concerned, e.g. `--listen` or `--store`. */
+  readonly setting: string;
+  constructor(kind: 'config' | 'environment', setting: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartError';
+    this.kind = kind;
+    this.setting = setting;
   }
 }

@@ -14,3 +14,46 @@ export function createLogger(level: LogLevel, pretty = false): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * At most one line per kind of failure and second, each with the `count` of
+ * failures it stands for: the first is logged at once, the ones after it in a
+ * line a second later. A failure that hits every request (the store away)
+ * then costs a few lines, not one per request.
+ */
+export class ThrottledLog {
+  private readonly kinds = new Map<string, { count: number; fields: Record<string, unknown>; msg: string }>();
+  private readonly logger: Logger;
+  private readonly intervalMs: number;
+
+  constructor(logger: Logger, intervalMs = 1000) {
+    this.logger = logger;
+    this.intervalMs = intervalMs;
+  }
+
+  error(kind: string, fields: Record<string, unknown>, msg: string): void {
+    const pending = this.kinds.get(kind);
+    if (pending !== undefined) {
+      pending.count++;
+      pending.fields = fields;
+      return;
+    }
+    this.logger.error({ ...fields, kind, count: 1 }, msg);
+    this.kinds.set(kind, { count: 0, fields, msg });
+    this.later(kind);
+  }
+
+  private later(kind: string): void {
+    setTimeout(() => {
+      const pending = this.kinds.get(kind);
+      if (pending === undefined) return;
+      if (pending.count === 0) {
+        this.kinds.delete(kind);
+        return;
+      }
+      this.logger.error({ ...pending.fields, kind, count: pending.count }, `${pending.msg} (${pending.count} times in the last ${this.intervalMs / 1000} s; the last one here)`);
+      pending.count = 0;
+      this.later(kind);
+    }, this.intervalMs).unref();
+  }
+}

@@ -17,6 +17,7 @@ import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
+import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
@@ -83,14 +84,42 @@ const PURGE_INTERVAL_MS = 60_000;
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
 
-function listen(server: Server, at: HostPort): Promise<HostPort> {
+/** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
+const STORE_OPEN_MS = 15_000;
+
+/** Why a door could not listen, in words, with the errno for searching. */
+const LISTEN_REFUSED: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (EADDRINUSE)',
+  EADDRNOTAVAIL: 'the address is not one of this host (EADDRNOTAVAIL)',
+  EACCES: 'not allowed to listen there (EACCES; ports below 1024 need privileges)',
+  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
+  EAI_AGAIN: 'the host name could not be resolved now (EAI_AGAIN)',
+  EAI_FAIL: 'the host name does not resolve (EAI_FAIL)',
+};
+
+/** Listens on one door; its failure is a StartError naming the door's setting. */
+function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
+  const where = `${flag} ${urlHost(at.host)}:${at.port}`;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(at.port, at.host, () => {
-      server.off('error', reject);
-      const a = server.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    });
+    const fail = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_SOCKET_BAD_PORT') {
+        reject(new StartError('config', flag, `${where}: the port must be 0-65535`, { cause: err }));
+        return;
+      }
+      const why = LISTEN_REFUSED[err.code ?? ''] ?? err.message;
+      reject(new StartError('environment', flag, `${where}: cannot listen: ${why}`, { cause: err }));
+    };
+    server.once('error', fail);
+    try {
+      server.listen(at.port, at.host, () => {
+        server.off('error', fail);
+        const a = server.address() as AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    } catch (err) {
+      server.off('error', fail);
+      fail(err as NodeJS.ErrnoException);
+    }
   });
 }
 
@@ -103,6 +132,12 @@ function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
   res.end(body);
   req.resume();
+}
+
+/** The store's (or the cluster's) failure at start: the environment refused --store. */
+function storeRefused(err: unknown): StartError {
+  if (err instanceof StartError) return err;
+  return new StartError('environment', '--store', `--store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -160,6 +195,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
   let storeOpen = false;
+  /** Every door listens (never ready before that). */
+  let started = false;
+  let stopping: Promise<void> | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
 
@@ -312,10 +350,17 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     ...(config.tlsCa !== '' ? { ca: readFileSync(config.tlsCa) } : {}),
   });
   // wss:// (TS-0020 7): client certificates verified against --tls-ca when requested.
-  const secureServer =
-    config.tlsCert !== ''
-      ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
-      : undefined;
+  let secureServer: ReturnType<typeof createHttpsServer> | undefined;
+  try {
+    secureServer =
+      config.tlsCert !== ''
+        ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
+        : undefined;
+  } catch (err) {
+    // loadConfig() parses the PEM files; this catches what an embedder passes unchecked.
+    const why = err instanceof Error ? err.message : String(err);
+    throw new StartError('config', '--tls-cert', `--tls-cert/--tls-key: ${config.tlsCert}, ${config.tlsKey} cannot be used: ${why}`, { cause: err });
+  }
   const publicServer: Server = secureServer ?? createServer(serverOptions, onPublicRequest);
   publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
@@ -342,6 +387,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       const upstreamOk = await upstream.reachable();
       const storeOk = storeOpen && store.available() && cluster.available();
       const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
+      if (!started) checks.doors = false;
       // Uplink mode: ready only while the WebSocket to the registrar is open.
       if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
       return { ready: Object.values(checks).every(Boolean), checks };
@@ -389,6 +435,126 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     });
   }
 
+  async function startAll(): Promise<BridgeAddresses> {
+    await openStore();
+    storeOpen = true;
+    await cluster
+      .start({
+        deliver: async (id, req) => downlink.deliverRouted(id, req),
+        release: (id, why) => {
+          if (why === 'replaced') closeRegistree(id, CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
+          else closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`);
+        },
+        kick: (id) => {
+          const session = registry.sessionForId(id);
+          if (session !== undefined) delivery.kick(session);
+        },
+      })
+      .catch((err: unknown) => {
+        throw storeRefused(err);
+      });
+    await refreshRegistreeCount().catch((err: unknown) => {
+      throw storeRefused(err);
+    });
+    // Both listens run to their end before a failure is thrown, so a door still
+    // binding is not left open behind it; the admin door (probes) opens last.
+    const doors = await Promise.allSettled([listen(publicServer, config.listen, '--listen'), listen(downlinkServer, config.downlinkListen, '--downlink-listen')]);
+    for (const d of doors) if (d.status === 'rejected') throw d.reason;
+    const [pub, down] = doors.map((d) => (d as PromiseFulfilledResult<HostPort>).value);
+    const admin = await listen(adminServer, config.adminListen, '--admin-listen');
+    const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
+    downlinkBase = `${downlinkUrl}/r/`;
+    if (uplinkMode !== undefined) {
+      await uplinkMode.start().catch((err: unknown) => {
+        throw new StartError('environment', '--uplink-listen', `--uplink-listen ${urlHost(config.uplinkListen.host)}:${config.uplinkListen.port}: cannot listen: ${LISTEN_REFUSED[(err as NodeJS.ErrnoException).code ?? ''] ?? String(err)}`, { cause: err });
+      });
+    }
+    addresses = { public: pub, downlink: down, admin, downlinkUrl };
+    started = true;
+    purgeTimer = setInterval(() => {
+      store.purgeExpired(Date.now()).then(
+        (n) => {
+          if (n > 0) metrics.queueEvent('expired', n);
+        },
+        (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
+      );
+      void upstreamCseId.refresh();
+      // The count drifts when other replicas (redis) register or an entry is lost: resync it.
+      refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
+    }, PURGE_INTERVAL_MS);
+    purgeTimer.unref();
+    if (expiry !== undefined) {
+      expiryTimer = setInterval(() => {
+        expiry.sweep(Date.now()).catch((err: unknown) => logger.error({ err: String(err) }, 'forgetting expired registrations failed'));
+      }, expiry.intervalMs);
+      expiryTimer.unref();
+    }
+    logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
+    for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
+      if (!isLoopback(at2.host)) {
+        const where = { door, listen: `${at2.host}:${at2.port}` };
+        if (door === 'admin' && config.adminToken === '') logger.warn(where, 'the admin door listens beyond loopback without --admin-token: its /api (list and remove registrees) is open to anyone who reaches it; set --admin-token or --admin-token-file');
+        else logger.warn(where, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
+      }
+    }
+    if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {
+      logger.warn(
+        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
+        'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
+      );
+    }
+    // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
+    void upstreamCseId.ensure();
+    if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
+    if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
+    return addresses;
+  }
+
+  /** store.open(), bounded: a store that neither opens nor fails in time fails the start (and is closed if it opens late). */
+  async function openStore(): Promise<void> {
+    const opening = store.open();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StartError('environment', '--store', `--store: ${store.description} did not open within ${STORE_OPEN_MS / 1000} s`)), STORE_OPEN_MS);
+    });
+    try {
+      await Promise.race([opening, late]);
+    } catch (err) {
+      opening.then(() => store.close(), () => undefined).catch(() => undefined);
+      throw storeRefused(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGTERM semantics, once: later calls (and the undoing of a failed start) share it. */
+  async function stopNow(): Promise<void> {
+    started = false;
+    if (purgeTimer !== undefined) clearInterval(purgeTimer);
+    if (expiryTimer !== undefined) clearInterval(expiryTimer);
+    // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
+    await uplinkMode?.stop();
+    // 1. Stop accepting: no new connections on any door.
+    const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
+    // 2. Answer what is in flight.
+    await Promise.race([uplink.idle(), delay(STOP_INFLIGHT_MS)]);
+    // 3. Close WebSockets with 1001; peers get a moment for the closing handshake.
+    ws.closeAll(CloseCode.GoingAway, 'bridge shutting down');
+    const force = setTimeout(() => {
+      ws.terminateAll();
+      for (const server of [publicServer, downlinkServer, adminServer]) server.closeAllConnections();
+    }, STOP_GRACE_MS);
+    await closing;
+    clearTimeout(force);
+    ws.close();
+    await cluster.stop();
+    await passthrough?.close();
+    await upstream.close();
+    // 4. Flush and close the store.
+    storeOpen = false;
+    await store.close();
+  }
+
   return {
     registry,
     store,
@@ -406,105 +572,18 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       return addresses;
     },
     async start() {
-      await store.open();
-      storeOpen = true;
+      // All or nothing: on any failure whatever was opened is closed again and
+      // the error says which setting the host refused (StartError).
       try {
-        await cluster.start({
-          deliver: async (id, req) => downlink.deliverRouted(id, req),
-          release: (id, why) => {
-            if (why === 'replaced') closeRegistree(id, CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
-            else closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`);
-          },
-          kick: (id) => {
-            const session = registry.sessionForId(id);
-            if (session !== undefined) delivery.kick(session);
-          },
-        });
+        return await startAll();
       } catch (err) {
-        storeOpen = false;
-        await store.close();
+        await this.stop().catch(() => undefined);
         throw err;
       }
-      await refreshRegistreeCount();
-      const [pub, down, admin] = await Promise.all([
-        listen(publicServer, config.listen),
-        listen(downlinkServer, config.downlinkListen),
-        listen(adminServer, config.adminListen),
-      ]);
-      const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
-      downlinkBase = `${downlinkUrl}/r/`;
-      addresses = { public: pub, downlink: down, admin, downlinkUrl };
-      purgeTimer = setInterval(() => {
-        store.purgeExpired(Date.now()).then(
-          (n) => {
-            if (n > 0) metrics.queueEvent('expired', n);
-          },
-          (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
-        );
-        void upstreamCseId.refresh();
-        // The count drifts when other replicas (redis) register or an entry is lost: resync it.
-        refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
-      }, PURGE_INTERVAL_MS);
-      purgeTimer.unref();
-      if (expiry !== undefined) {
-        expiryTimer = setInterval(() => {
-          expiry.sweep(Date.now()).catch((err: unknown) => logger.error({ err: String(err) }, 'forgetting expired registrations failed'));
-        }, expiry.intervalMs);
-        expiryTimer.unref();
-      }
-      logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
-      for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
-        if (!isLoopback(at2.host)) {
-          const where = { door, listen: `${at2.host}:${at2.port}` };
-          if (door === 'admin' && config.adminToken === '') logger.warn(where, 'the admin door listens beyond loopback without --admin-token: its /api (list and remove registrees) is open to anyone who reaches it; set --admin-token or --admin-token-file');
-          else logger.warn(where, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
-        }
-      }
-      if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {
-        logger.warn(
-          { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
-          'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
-        );
-      }
-      // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
-      void upstreamCseId.ensure();
-      if (uplinkMode !== undefined) {
-        try {
-          await uplinkMode.start();
-        } catch (err) {
-          // The uplink door could not open: leave no door of this bridge open behind the error.
-          await this.stop().catch(() => undefined);
-          throw err;
-        }
-      }
-      if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
-      if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
-      return addresses;
     },
-    async stop() {
-      if (purgeTimer !== undefined) clearInterval(purgeTimer);
-      if (expiryTimer !== undefined) clearInterval(expiryTimer);
-      // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
-      await uplinkMode?.stop();
-      // 1. Stop accepting: no new connections on any door.
-      const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
-      // 2. Answer what is in flight.
-      await Promise.race([uplink.idle(), delay(STOP_INFLIGHT_MS)]);
-      // 3. Close WebSockets with 1001; peers get a moment for the closing handshake.
-      ws.closeAll(CloseCode.GoingAway, 'bridge shutting down');
-      const force = setTimeout(() => {
-        ws.terminateAll();
-        for (const server of [publicServer, downlinkServer, adminServer]) server.closeAllConnections();
-      }, STOP_GRACE_MS);
-      await closing;
-      clearTimeout(force);
-      ws.close();
-      await cluster.stop();
-      await passthrough?.close();
-      await upstream.close();
-      // 4. Flush and close the store.
-      storeOpen = false;
-      await store.close();
+    stop() {
+      stopping ??= stopNow();
+      return stopping;
     },
   };
 }

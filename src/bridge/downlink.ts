@@ -18,6 +18,7 @@ import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { WsSession } from '../ws/ws-session.js';
+import { ThrottledLog } from '../log.js';
 
 export interface DownlinkOptions {
   store: Store;
@@ -39,11 +40,19 @@ export interface DownlinkOptions {
   onQueueEvent?(event: QueueEvent, n?: number): void;
 }
 
+/** A failure of the store (or of Redis routing) that every request would hit while it lasts. */
+function isStoreFailure(err: unknown): err is BridgeError {
+  return err instanceof BridgeError && (err.code === 'BRIDGE_ERR_STORE_UNAVAILABLE' || err.code === 'BRIDGE_ERR_STORE');
+}
+
 export class Downlink {
   private readonly o: DownlinkOptions;
+  /** Store failures: a line per kind and second with a count, not one per request. */
+  private readonly storeFailures: ThrottledLog;
 
   constructor(options: DownlinkOptions) {
     this.o = options;
+    this.storeFailures = new ThrottledLog(options.logger);
   }
 
   readonly handle = async (key: string, http: DownlinkHttpRequest): Promise<DownlinkHttpResponse> => {
@@ -58,7 +67,7 @@ export class Downlink {
     try {
       reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
     } catch (err) {
-      this.o.logger.error({ rqi, err: err instanceof Error ? err.message : String(err) }, 'store lookup for a downlink request failed');
+      this.storeFailures.error(`lookup ${err instanceof BridgeError ? err.code : 'BRIDGE_ERR_STORE'}`, { rqi, err: err instanceof Error ? err.message : String(err) }, 'store lookup for a downlink request failed');
       const rsp = err instanceof BridgeError ? responseForError({ rqi, rvi }, err) : codedResponse(rqi, 'BRIDGE_ERR_STORE', 'the bridge cannot read its store', rvi);
       return toHttpResponse(rsp, content, rqi);
     }
@@ -75,7 +84,8 @@ export class Downlink {
     try {
       rsp = await this.route(reg, req);
     } catch (err) {
-      if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
+      if (isStoreFailure(err)) this.storeFailures.error(`route ${err.code}`, { rqi: req.rqi, registree: reg.id, err: err.message }, 'routing a downlink request failed');
+      else if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
       rsp = responseForError(req, err);
     }
     this.o.onPrimitive?.(req.op, rsp.rsc, Number(process.hrtime.bigint() - started) / 1e9);
@@ -134,8 +144,12 @@ export class Downlink {
     try {
       result = await this.o.store.enqueue(reg.id, { request: req, bytes, expiresAt, sur: decision.sur, replaceSameSur: decision.latest }, this.o.limits);
     } catch (err) {
-      this.o.logger.error({ registree: reg.id, rqi: req.rqi, err: String(err) }, 'storing a request failed');
-      return codedResponse(req.rqi, 'BRIDGE_ERR_STORE', 'request could not be stored', rvi);
+      // Redis away, also in the middle of this request: 5103 like any unreachable target; else 5000.
+      const unavailable = err instanceof BridgeError && err.code === 'BRIDGE_ERR_STORE_UNAVAILABLE';
+      this.storeFailures.error(`store ${unavailable ? 'BRIDGE_ERR_STORE_UNAVAILABLE' : 'BRIDGE_ERR_STORE'}`, { registree: reg.id, rqi: req.rqi, err: String(err) }, 'storing a request failed');
+      return unavailable
+        ? codedResponse(req.rqi, 'BRIDGE_ERR_STORE_UNAVAILABLE', `registree ${reg.id} is offline and the store is unreachable: request not stored`, rvi)
+        : codedResponse(req.rqi, 'BRIDGE_ERR_STORE', 'request could not be stored', rvi);
     }
     if (!result.stored) {
       this.o.onQueueEvent?.('refused');

@@ -12,6 +12,7 @@ import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js'
 import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
 import { responseForError } from './error-response.js';
+import { ThrottledLog } from '../log.js';
 import { originatorAllowed } from './access.js';
 import { isAeIdForm, isCseIdForm, parentCseId } from './canonical-id.js';
 import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
@@ -55,11 +56,13 @@ export function newRegistreeKey(): string {
 
 export class Uplink implements SessionHandler {
   private readonly o: UplinkOptions;
+  private readonly storeFailures: ThrottledLog;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: UplinkOptions) {
     this.o = options;
+    this.storeFailures = new ThrottledLog(options.logger);
   }
 
   async onRequest(session: WsSession, req: RequestPrimitive): Promise<ResponsePrimitive | null> {
@@ -73,7 +76,10 @@ export class Uplink implements SessionHandler {
       rsp = await this.route(session, req);
     } catch (err) {
       if (err instanceof UpstreamError) this.o.onUpstreamError?.(err.kind);
-      if (!(err instanceof BridgeError) || err.rsc >= 5000) {
+      if (err instanceof BridgeError && (err.code === 'BRIDGE_ERR_STORE' || err.code === 'BRIDGE_ERR_STORE_UNAVAILABLE')) {
+        // A store outage fails every request at once: one line per second with a count (issue 13).
+        this.storeFailures.error(err.code, { rqi: req.rqi, registree: session.registreeId, err: err.message }, 'device request failed: store');
+      } else if (!(err instanceof BridgeError) || err.rsc >= 5000) {
         this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'uplink request failed');
       } else if (REFUSALS_LOGGED.has(err.code)) {
         // Security refusals are worth an operator's eye (issue 12): who tried to be whom.

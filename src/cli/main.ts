@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // onem2m-ws-bridge [settings]: validates the configuration (exit 2 naming
 // every bad setting), starts the bridge, and stops it cleanly on SIGTERM.
+import type { Logger } from 'pino';
 import { createBridge } from '../bridge/bridge.js';
+import type { Bridge } from '../bridge/bridge.js';
 import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
+import { StartError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { processIo, runClientCommand } from './client-command.js';
 
@@ -34,12 +37,14 @@ async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
   });
-  const bridge = createBridge(config, { logger });
+  let bridge: Bridge;
   try {
+    bridge = createBridge(config, { logger });
     await bridge.start();
   } catch (err) {
-    logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'bridge could not start');
-    return 1;
+    // start() closed what it had opened; exit now, so nothing still pending
+    // (a store that never finished opening) keeps a half-started process alive.
+    process.exit(startFailed(err, logger));
   }
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -72,12 +77,28 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * One line, no stack: exit 2 when a setting is wrong (on stderr, like the
+ * problems of loadConfig), exit 1 when the host refused what the settings ask.
+ */
+function startFailed(err: unknown, logger: Logger): number {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof StartError && err.kind === 'config') {
+    process.stderr.write(`onem2m-ws-bridge: ${message}\n`);
+    return 2;
+  }
+  if (logger.isLevelEnabled('fatal')) logger.fatal({ err: message }, 'bridge could not start');
+  else process.stderr.write(`onem2m-ws-bridge: could not start: ${message}\n`);
+  return 1;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`onem2m-ws-bridge: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    // One line, never a stack trace: a bug here is reported by its message.
+    process.stderr.write(`onem2m-ws-bridge: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -8,6 +8,7 @@ import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
 import { redactUrl } from '../redact.js';
 import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
 import { validateStoreSpec } from '../store/open-store.js';
+import { pemProblems } from './pem.js';
 
 export type UpstreamFormat = 'json' | 'cbor' | 'xml';
 export type PoaMode = 'auto' | 'always';
@@ -145,7 +146,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'replicaId', flag: 'replica-id', kind: 'string', default: '', help: 'this replica\'s name in cluster mode (redis store); empty = host name plus a random suffix' },
   { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '30s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
-  { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'time the CSE has to answer when the request carries no rqet' },
+  { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'longest time the CSE has to answer; a request\'s rqet can shorten it, never lengthen it' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
   { key: 'downlinkTimeoutMs', flag: 'downlink-timeout', kind: 'duration', default: '10s', help: 'time a registree has to answer a request from the CSE' },
   { key: 'poaMode', flag: 'poa-mode', kind: 'enum', values: ['auto', 'always'], default: 'auto', help: 'auto: keep http(s) poa entries, replace ws(s)/empty with the downlink URL; always: downlink URL only' },
@@ -287,7 +288,10 @@ function parseValue(s: Setting, raw: string): { value?: unknown; problem?: strin
     case 'bytes': {
       const m = BYTES.exec(raw.trim());
       if (m === null) return { problem: `"${raw}" is not a size (e.g. 65536, 64KiB, 4MiB)` };
-      return { value: Number(m[1]) * BYTES_FACTOR[(m[2] ?? 'b').toLowerCase()] };
+      const bytes = Number(m[1]) * BYTES_FACTOR[(m[2] ?? 'b').toLowerCase()];
+      // Every size is a limit: 0 would refuse everything, or (ws maxPayload) silently switch the limit off.
+      if (bytes < 1) return { problem: `"${raw}" is not a positive size (e.g. 65536, 64KiB, 4MiB)` };
+      return { value: bytes };
     }
     case 'list':
       return { value: raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0) };
@@ -462,6 +466,13 @@ export function loadConfigWithSources(
       problems.push(`--${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
+  // Parsed now: a garbage PEM or a key of another certificate is a setting's problem (exit 2), not a crash at start.
+  const pem = (flag: string, path: string) => (path === '' ? undefined : ([flag, path] as const));
+  problems.push(...pemProblems([
+    { cert: pem('tls-cert', config.tlsCert), key: pem('tls-key', config.tlsKey), ca: pem('tls-ca', config.tlsCa) },
+    { cert: pem('upstream-cert', config.upstreamCert), key: pem('upstream-key', config.upstreamKey), ca: pem('upstream-ca', config.upstreamCa) },
+    { ca: pem('redis-ca', config.redisCa) },
+  ], read));
   if (config.identityMap !== '' && config.tlsClientAuth === 'none') problems.push('--identity-map: needs --tls-client-auth request or require');
   for (const [flag, path, parse] of [
     ['identity-map', config.identityMap, (t: string) => parseIdentityMap(t, config.identityMap).problems],

@@ -66,8 +66,10 @@ export class UpstreamClient {
     let timeoutMs = this.options.timeoutMs;
     if (req.rqet !== undefined) {
       // TS-0004 6.4.1: the request expires at rqet; ACME does the same (ref B9 step 9).
+      // rqet only shortens the wait: --upstream-timeout stays the longest a
+      // registree can hold an upstream request open.
       const expiry = absRelToEpochMs(req.rqet, Date.now());
-      if (expiry !== undefined) timeoutMs = expiry - Date.now();
+      if (expiry !== undefined) timeoutMs = Math.min(timeoutMs, expiry - Date.now());
       if (timeoutMs <= 0) throw new UpstreamError('timeout', Rsc.REQUEST_TIMEOUT, 'request expired (rqet) before it could be forwarded');
     }
     const http = toHttpRequest(req, this.options.content);

@@ -11,6 +11,7 @@
 // Counters, seqs and the sur lookup live in a QueueLedger rebuilt by one scan
 // at open(); nothing else is persisted.
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import { BridgeError, bridgeError } from '../errors.js';
@@ -74,9 +75,11 @@ export class LmdbStore implements Store {
   async open(): Promise<void> {
     if (this.db !== undefined) return;
     try {
-      await mkdir(this.dir, { recursive: true });
+      await makeDirectory(this.dir);
       // Default sync mode (no noSync): a commit reported flushed survives power loss.
-      const root = open({ path: this.dir, maxDbs: 8 });
+      // noSubdir false: DIR is the environment's directory even when its name has a
+      // dot (lmdb-js takes `bridge.data` for a file name unless told otherwise).
+      const root = open({ path: this.dir, maxDbs: 8, noSubdir: false });
       this.db = {
         root,
         registrations: root.openDB<Registration, string>({ name: 'registrations' }),
@@ -267,6 +270,29 @@ export class LmdbStore implements Store {
     await write;
     const db = this.db;
     if (db !== undefined) await db.root.flushed;
+  }
+}
+
+/**
+ * mkdir -p. Not mkdir({ recursive: true }): Node's loops forever, at 100% CPU
+ * and without an answer, where mkdir says ENOENT under a parent that exists
+ * (/proc/nope). Here each level is tried at most twice.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // a file in the way fails at open, with ENOTDIR
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    await makeDirectory(parent);
+  }
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

@@ -557,13 +557,28 @@ export class RedisStore implements Store {
       return await op;
     } catch (err) {
       // Redis away (connection lost, reconnecting): the request cannot reach its target now.
-      if (!(err instanceof BridgeError) && this.redis?.status !== 'ready') {
+      if (!(err instanceof BridgeError) && (this.redis?.status !== 'ready' || unreachable(err))) {
         const detail = err instanceof Error ? err.message : String(err);
         throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `${what}: ${this.description} is unreachable (${detail})`, { cause: err });
       }
       throw storeError(`${what} (${this.description})`, err);
     }
   }
+}
+
+/** Redis replies that mean "not now" rather than "this write is wrong". */
+const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY) /;
+
+/**
+ * True when the command failed because Redis could not be reached (socket
+ * ended, closed, timed out, retries used up) rather than with Redis's own
+ * error reply. The status alone is not enough: a socket Redis just closed
+ * refuses commands before ioredis leaves 'ready'.
+ */
+function unreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name !== 'ReplyError') return true;
+  return UNAVAILABLE_REPLY.test(err.message);
 }
 
 function parseRegistration(json: string): Registration {

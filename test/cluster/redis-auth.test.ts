@@ -1,5 +1,6 @@
 // Cluster mode against a Redis that requires a password (redis://:pw@host:port).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { createBridge } from '../../src/bridge/bridge.js';
@@ -46,6 +47,22 @@ describe('cluster on a password-protected Redis', { skip }, () => {
     } finally {
       await ae.close();
     }
+  });
+
+  test('the process given a wrong password exits 1 with one line, without the password in it', { timeout: 60_000 }, async () => {
+    const wrong = redis!.url.replace(encodeURIComponent('s3cr:t/pw'), 'nope');
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--upstream', cse.url, '--store', wrong, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    proc.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    // The test's timeout bounds a process that never exits.
+    const code = await new Promise<number | null>((resolve) => proc.once('close', (c) => resolve(c)));
+    const lines = output.split('\n').filter((l) => l.trim() !== '');
+    assert.equal(code, 1, output);
+    assert.equal(lines.length, 1, output);
+    assert.match(lines[0], /bridge could not start/);
+    assert.match(lines[0], /--store: .*(WRONGPASS|invalid username-password)/);
+    assert.doesNotMatch(output, /nope/);
   });
 
   test('a wrong password fails the start with a reason and without the password in it', async () => {

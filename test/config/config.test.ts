@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, SETTINGS, envName, helpText, loadConfig, loadConfigWithSources, parseDuration, parseHostPort, printConfig } from '../../src/config/config.js';
 
@@ -162,4 +163,48 @@ test('TLS settings are checked together and their files must be readable', () =>
   const ok = loadConfig(['--tls-cert', 'test/fixtures/tls/server.pem', '--tls-key', 'test/fixtures/tls/server-key.pem', '--tls-ca', 'test/fixtures/tls/ca.pem', '--tls-client-auth', 'require'], {});
   assert.equal(ok.tlsClientAuth, 'require');
   assert.equal(ok.identity, 'auto');
+});
+
+test('PEM files are parsed at load: garbage, a key of another certificate, a broken CA bundle each name their setting', () => {
+  const fixture = (name: string) => readFileSync(`test/fixtures/tls/${name}`, 'utf8');
+  const read = files({
+    'server.pem': fixture('server.pem'),
+    'server-key.pem': fixture('server-key.pem'),
+    'other-key.pem': fixture('client-a-key.pem'),
+    'ca.pem': fixture('ca.pem'),
+    'bundle.pem': fixture('ca.pem') + fixture('other-ca.pem'),
+    'garbage.pem': 'not a certificate\n',
+    'broken.pem': '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
+    'half-bundle.pem': fixture('ca.pem') + '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+  });
+  const found = (argv: string[]): readonly string[] => {
+    try {
+      loadConfig(argv, {}, read);
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+  };
+  // the fixtures load as they are, a chain of CAs included
+  assert.deepEqual(found(['--tls-cert', 'server.pem', '--tls-key', 'server-key.pem', '--tls-ca', 'bundle.pem', '--tls-client-auth', 'require']), []);
+  const one = (argv: string[], pattern: RegExp) => {
+    const p = found(argv);
+    assert.equal(p.length, 1, p.join('\n'));
+    assert.match(p[0], pattern);
+  };
+  one(['--tls-cert', 'garbage.pem', '--tls-key', 'server-key.pem'], /^--tls-cert: garbage\.pem holds no PEM certificate/);
+  one(['--tls-cert', 'broken.pem', '--tls-key', 'server-key.pem'], /^--tls-cert: broken\.pem certificate 1 of 1 cannot be read/);
+  one(['--tls-cert', 'server.pem', '--tls-key', 'garbage.pem'], /^--tls-key: garbage\.pem is not a readable PEM private key/);
+  one(['--tls-cert', 'server.pem', '--tls-key', 'other-key.pem'], /^--tls-key: other-key\.pem does not match the certificate in --tls-cert \(server\.pem\)$/);
+  one(['--tls-cert', 'server.pem', '--tls-key', 'server-key.pem', '--tls-ca', 'half-bundle.pem', '--tls-client-auth', 'require'], /^--tls-ca: half-bundle\.pem certificate 2 of 2 cannot be read/);
+  one(['--upstream-cert', 'server.pem', '--upstream-key', 'other-key.pem'], /^--upstream-key: other-key\.pem does not match the certificate in --upstream-cert/);
+  one(['--upstream-ca', 'garbage.pem'], /^--upstream-ca: garbage\.pem holds no PEM certificate/);
+  one(['--redis-ca', 'server-key.pem'], /^--redis-ca: server-key\.pem holds no PEM certificate/);
+});
+
+test('sizes are positive: 0 would switch --max-message-size off (ws reads 0 as no limit)', () => {
+  assert.deepEqual(problems(['--max-message-size', '0']), ['--max-message-size: "0" is not a positive size (e.g. 65536, 64KiB, 4MiB)']);
+  assert.deepEqual(problems([], { BRIDGE_MAX_MESSAGE_SIZE: '0KiB' }), ['BRIDGE_MAX_MESSAGE_SIZE: "0KiB" is not a positive size (e.g. 65536, 64KiB, 4MiB)']);
+  assert.equal(loadConfig(['--max-message-size', '1'], {}).maxMessageBytes, 1);
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createBridge } from '../../src/bridge/bridge.js';
-import { BridgeError } from '../../src/errors.js';
+import { BridgeError, StartError } from '../../src/errors.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
@@ -33,6 +33,16 @@ async function notify(downlinkUrl: string, key: string, aei: string, ri: string)
     signal: AbortSignal.timeout(10_000),
   });
   return { status: res.status, rsc: res.headers.get('x-m2m-rsc'), body: await res.text() };
+}
+
+/** start() names --store as what the environment refused (exit 1 in the CLI); the cause is the store's BRIDGE_ERR_STORE. */
+function assertStoreRefused(err: unknown): void {
+  assert.ok(err instanceof StartError, String(err));
+  assert.equal(err.kind, 'environment');
+  assert.equal(err.setting, '--store');
+  assert.match(err.message, /^--store: cannot open lmdb:/);
+  assert.ok(err.cause instanceof BridgeError, String(err.cause));
+  assert.equal(err.cause.code, 'BRIDGE_ERR_STORE');
 }
 
 describe('fault: the store cannot write', () => {
@@ -67,9 +77,8 @@ describe('fault: the store cannot write', () => {
     const dir = join(parent, 'data');
     const bridge = createBridge(testConfig(cse.url, { store: `lmdb:${dir}` }));
     await assert.rejects(bridge.start(), (err: unknown) => {
-      assert.ok(err instanceof BridgeError, String(err));
-      assert.equal(err.code, 'BRIDGE_ERR_STORE');
-      assert.match(err.message, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assertStoreRefused(err);
+      assert.match((err as Error).message, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
       return true;
     });
     await bridge.stop();
@@ -81,9 +90,8 @@ describe('fault: the store cannot write', () => {
     const dir = join(file, 'data');
     const bridge = createBridge(testConfig(cse.url, { store: `lmdb:${dir}` }));
     await assert.rejects(bridge.start(), (err: unknown) => {
-      assert.ok(err instanceof BridgeError, String(err));
-      assert.equal(err.code, 'BRIDGE_ERR_STORE');
-      assert.ok(err.message.includes(dir), `message names ${dir}: ${err.message}`);
+      assertStoreRefused(err);
+      assert.ok((err as Error).message.includes(dir), `message names ${dir}: ${(err as Error).message}`);
       return true;
     });
     // a failed start leaves nothing behind that stop() trips over

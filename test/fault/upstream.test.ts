@@ -148,6 +148,27 @@ describe('fault: the upstream CSE misbehaves', () => {
     await withBridge(upstream, async (wsUrl) => assertAll(await answersFor(wsUrl), [4008]));
   });
 
+  // Issue 13.5: rqet may shorten the wait for the CSE, never lengthen it past
+  // --upstream-timeout (300 ms here); without that a registree could hold
+  // upstream requests open as long as it likes. The test's timeout bounds a hang.
+  test('a request whose rqet is later than --upstream-timeout still gets 4008 at the upstream timeout', { timeout: 20_000 }, async () => {
+    const upstream = await netServer((s) => s.resume());
+    await withBridge(upstream, async (wsUrl) => {
+      const c = await WsRegistree.connect(wsUrl, 'oneM2M.json');
+      try {
+        const [relative, absolute] = await Promise.all([
+          c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'rqet-1h', rqet: 3_600_000 }, 60_000),
+          c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'rqet-2099', rqet: '20990101T000000' }, 60_000),
+        ]);
+        assert.equal(relative.rsc, 4008, JSON.stringify(relative));
+        assert.equal(absolute.rsc, 4008, JSON.stringify(absolute));
+        assert.match(String(relative.pc?.['m2m:dbg']), /within 300 ms/);
+      } finally {
+        await c.close();
+      }
+    });
+  });
+
   test('every request gets 5000 or 5103 when the CSE answers bytes that are not HTTP', async () => {
     const upstream = await netServer((s) => s.once('data', () => s.end(Buffer.from('SSH-2.0-OpenSSH\r\n\x00\xff\xfe garbage \r\n\r\n'))));
     await withBridge(upstream, async (wsUrl) => assertAll(await answersFor(wsUrl), [5000, 5103]));

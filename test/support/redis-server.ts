@@ -19,8 +19,10 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** Stops the server, keeping its directory and port, until up(): Redis is away. */
   down(): Promise<void>;
-  /** Starts it again after down(), on the same port and data. */
+  /** Starts it again after down() or crash(), on the same port and data. */
   up(): Promise<void>;
+  /** SIGKILL, keeping its directory and port, until up(): Redis dies with commands in flight. */
+  crash(): Promise<void>;
 }
 
 const BINARY = 'redis-server';
@@ -116,11 +118,11 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     }
   }
 
-  async function halt(): Promise<void> {
+  async function halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const c = child;
     child = undefined;
     if (c === undefined) return;
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    if (c.exitCode === null && c.signalCode === null) c.kill(signal);
     await exited(c);
   }
 
@@ -136,8 +138,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       await halt();
       await launch();
     },
-    down: halt,
+    down: () => halt(),
     up: launch,
+    crash: () => halt('SIGKILL'),
   };
 }
 
