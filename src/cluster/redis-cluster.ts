@@ -113,7 +113,8 @@ export class RedisCluster implements Cluster {
   private readonly calls = new Map<number, PendingCall>();
   private nextCall = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing = false;
+  /** The refresh round under way, if any. */
+  private refreshRound: Promise<void> | undefined;
   private subscribedOnce = false;
 
   constructor(options: RedisClusterOptions) {
@@ -171,7 +172,9 @@ export class RedisCluster implements Cluster {
     }
     this.cmd = cmd;
     this.sub = sub;
-    this.refreshTimer = setInterval(() => void this.refresh(), Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
+    this.refreshTimer = setInterval(() => {
+      if (this.refreshRound === undefined) void this.refresh();
+    }, Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
     this.refreshTimer.unref();
   }
 
@@ -387,11 +390,28 @@ export class RedisCluster implements Cluster {
     this.handlers?.release(id, 'replaced');
   }
 
+  /**
+   * One refresh round now, after the one under way (the timer runs a round
+   * every third of the TTL). Resolves when it is done: what it found lost
+   * has been handed to `release` by then.
+   */
+  async refreshOwnership(): Promise<void> {
+    while (this.refreshRound !== undefined) await this.refreshRound;
+    await this.refresh();
+  }
+
+  private refresh(): Promise<void> {
+    const round: Promise<void> = this.refreshOnce().finally(() => {
+      if (this.refreshRound === round) this.refreshRound = undefined;
+    });
+    this.refreshRound = round;
+    return round;
+  }
+
   /** Extends this replica's records; closes connections whose registree another replica took. */
-  private async refresh(): Promise<void> {
+  private async refreshOnce(): Promise<void> {
     const cmd = this.cmd;
-    if (cmd === undefined || this.refreshing || cmd.status !== 'ready') return;
-    this.refreshing = true;
+    if (cmd === undefined || cmd.status !== 'ready') return;
     try {
       const ids = [...this.owned].filter((id) => !this.claiming.has(id));
       for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
@@ -406,8 +426,6 @@ export class RedisCluster implements Cluster {
       }
     } catch (err) {
       this.o.logger.warn({ err: errText(err) }, 'cluster: refreshing ownership failed; next round');
-    } finally {
-      this.refreshing = false;
     }
   }
 }
