@@ -2,7 +2,8 @@
 // to subscriber connections (those that sent SUBSCRIBE): pub/sub messages to
 // a replica arrive late, while its command connection goes on working. Lets
 // a test put a replica's refresh between another replica's claim and the
-// moment the "release" message reaches it, without timing.
+// moment the "release" message reaches it, without timing. It can also cut
+// the clients behind it off Redis (and let them back) while others stay.
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 
@@ -15,6 +16,9 @@ export interface RedisGate {
   readonly heldBytes: number;
   /** Lets the kept bytes through, in order, and stops holding. */
   open(): void;
+  /** Cuts every connection and refuses new ones until mend(): Redis is away for the clients behind the gate. */
+  cut(): void;
+  mend(): void;
   close(): Promise<void>;
 }
 
@@ -23,10 +27,15 @@ const SUBSCRIBE = /\$9\r\nsubscribe\r\n/i;
 
 export async function startRedisGate(redisPort: number): Promise<RedisGate> {
   let holding = false;
+  let refusing = false;
   let heldBytes = 0;
   const held: Array<{ to: Socket; bytes: Buffer }> = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect({ host: '127.0.0.1', port: redisPort });
     let subscriber = false;
     for (const s of [client, upstream]) {
@@ -67,6 +76,13 @@ export async function startRedisGate(redisPort: number): Promise<RedisGate> {
       holding = false;
       for (const { to, bytes } of held.splice(0)) if (!to.destroyed) to.write(bytes);
       heldBytes = 0;
+    },
+    cut() {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    mend() {
+      refusing = false;
     },
     close: () =>
       new Promise((resolve) => {
