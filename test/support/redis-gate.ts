@@ -2,20 +2,27 @@
 // to subscriber connections (those that sent SUBSCRIBE): pub/sub messages to
 // a replica arrive late, while its command connection goes on working. Lets
 // a test put a replica's refresh between another replica's claim and the
-// moment the "release" message reaches it, without timing. It can also cut
-// the clients behind it off Redis (and let them back) while others stay.
+// moment the "release" message reaches it, without timing. It can also hold
+// back the commands of the other connections (nothing the replica sends runs
+// in Redis until let through), and cut the clients behind it off Redis (and
+// let them back) while others stay.
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+
+type Held = 'messages' | 'commands';
 
 export interface RedisGate {
   /** redis://127.0.0.1:<port of the gate> */
   readonly url: string;
-  /** From now on, bytes from Redis to subscriber connections are kept here. */
-  hold(): void;
-  /** Bytes kept back so far (a published message waiting to be let through). */
+  /**
+   * From now on keeps back 'messages' (bytes from Redis to subscriber
+   * connections; the default) or 'commands' (bytes to Redis from the others).
+   */
+  hold(what?: Held): void;
+  /** Message bytes kept back so far (a published message waiting to be let through). */
   readonly heldBytes: number;
-  /** Lets the kept bytes through, in order, and stops holding. */
-  open(): void;
+  /** Lets the kept bytes of that kind (default: both) through, in order, and stops holding them. */
+  open(what?: Held): void;
   /** Cuts every connection and refuses new ones until mend(): Redis is away for the clients behind the gate. */
   cut(): void;
   mend(): void;
@@ -26,10 +33,10 @@ export interface RedisGate {
 const SUBSCRIBE = /\$9\r\nsubscribe\r\n/i;
 
 export async function startRedisGate(redisPort: number): Promise<RedisGate> {
-  let holding = false;
+  const holding = { messages: false, commands: false };
   let refusing = false;
   let heldBytes = 0;
-  const held: Array<{ to: Socket; bytes: Buffer }> = [];
+  const held = { messages: [] as Array<{ to: Socket; bytes: Buffer }>, commands: [] as Array<{ to: Socket; bytes: Buffer }> };
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     if (refusing) {
@@ -50,11 +57,12 @@ export async function startRedisGate(redisPort: number): Promise<RedisGate> {
     upstream.on('error', drop).on('close', drop);
     client.on('data', (bytes: Buffer) => {
       if (!subscriber && SUBSCRIBE.test(bytes.toString('latin1'))) subscriber = true;
-      upstream.write(bytes);
+      if (holding.commands && !subscriber) held.commands.push({ to: upstream, bytes });
+      else upstream.write(bytes);
     });
     upstream.on('data', (bytes: Buffer) => {
-      if (holding && subscriber) {
-        held.push({ to: client, bytes });
+      if (holding.messages && subscriber) {
+        held.messages.push({ to: client, bytes });
         heldBytes += bytes.length;
       } else {
         client.write(bytes);
@@ -66,16 +74,18 @@ export async function startRedisGate(redisPort: number): Promise<RedisGate> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     url: `redis://127.0.0.1:${port}`,
-    hold() {
-      holding = true;
+    hold(what = 'messages') {
+      holding[what] = true;
     },
     get heldBytes() {
       return heldBytes;
     },
-    open() {
-      holding = false;
-      for (const { to, bytes } of held.splice(0)) if (!to.destroyed) to.write(bytes);
-      heldBytes = 0;
+    open(what?: Held) {
+      for (const kind of what === undefined ? (['commands', 'messages'] as const) : [what]) {
+        holding[kind] = false;
+        for (const { to, bytes } of held[kind].splice(0)) if (!to.destroyed) to.write(bytes);
+        if (kind === 'messages') heldBytes = 0;
+      }
     },
     cut() {
       refusing = true;
