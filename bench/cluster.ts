@@ -91,7 +91,7 @@ try {
   const t0 = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const perSecond = ((await commands()) - c0) / ((Date.now() - t0) / 1000);
-  console.log(`cluster Redis: ${((usedAfter - usedBefore) / IDLE).toFixed(0)} bytes per registree (registration, key index, owner record)  idle: ${perSecond.toFixed(1)} commands/s for ${IDLE} bound registrees on 2 replicas (owner refresh, queue stats)`);
+  console.log(`cluster Redis: ${((usedAfter - usedBefore) / IDLE).toFixed(0)} bytes per registree (registration, key index, owner record, epoch counter)  idle: ${perSecond.toFixed(1)} commands/s for ${IDLE} bound registrees on 2 replicas (owner refresh, queue stats)`);
   idle.stop();
 } finally {
   registrees.stop();

@@ -3,13 +3,28 @@
 // Keys and channels (under the same prefix as the store's keys):
 //   owner:<id>        string  replica holding the registree's socket, with a
 //                             TTL (--owner-ttl) the owner refreshes every third of it
+//   epoch:<id>        integer the fencing token: incremented by every claim, so
+//                             each claim has its own number; TTL EPOCH_TTL_MS
+//                             after the last claim (a holder restores it)
 //   replica:<name>    channel what other replicas send this replica (cluster-message.ts)
 //
-// Ownership: binding a registree SETs owner:<id> and reads the previous value
-// in one script; a previous owner elsewhere gets `release` and closes its
-// socket, so the last binding in Redis's order wins cluster-wide (TS-0020 5.2).
+// Ownership: binding a registree SETs owner:<id>, increments epoch:<id> and
+// reads the previous owner in one script; a previous owner elsewhere gets
+// `release` and closes its socket, so the last binding in Redis's order wins
+// cluster-wide (TS-0020 5.2). The replica remembers the epoch of each claim.
 // A closing socket deletes the record only if it still names this replica
-// (compare-and-delete), so a faster reconnect elsewhere is not undone.
+// with that epoch (compare-and-delete), so a faster reconnect elsewhere is
+// not undone.
+//
+// Fencing (issue 14 4b): the refresh extends a record only while it names
+// this replica with this replica's epoch, and puts back a missing record only
+// while epoch:<id> still holds that epoch (Redis lost the record, or
+// everything: no claim came since). Otherwise another replica claimed the
+// registree after us, even if it has released it again since: the refresh
+// reports it lost and the socket here closes. Without the epoch a refresh
+// between another replica's claim and quick release put the record back,
+// and the late release message then found this replica named in it: two
+// connections for one registree.
 //
 // Routing: a downlink request for a registree bound elsewhere is PUBLISHed on
 // its owner's channel; the owner delivers it (or applies the offline rules)
@@ -48,34 +63,66 @@ const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 5000;
 /** Ownership records refreshed per script call. */
 const REFRESH_BATCH = 500;
+/**
+ * Lifetime of epoch:<id> after the last claim (a holder's refresh restores
+ * it): longer than any stale holder can go without refreshing, short enough
+ * that IDs which never bind again do not stay in Redis for ever.
+ */
+const EPOCH_TTL_MS = 24 * 3600_000;
 /** Time a routed request may take beyond the owner's own --downlink-timeout. */
 const ROUTE_MARGIN_MS = 1000;
 
-// KEYS[1] owner:<id>; ARGV me, ttl → previous owner or nil
+// Epochs travel as decimal strings; '0' is "this replica's claim was never
+// answered" (Redis away): the record is compared by name only.
+
+// KEYS[1] owner:<id>, KEYS[2] epoch:<id>; ARGV[1] me, ARGV[2] owner TTL ms,
+// ARGV[3] epoch TTL ms → {previous owner or nil, this claim's epoch}
 const LUA_CLAIM = `
 local prev = redis.call('GET', KEYS[1])
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return prev
+return {prev, epoch}
 `;
-// compare-and-delete
+// Compare-and-delete. KEYS[1] owner:<id>, KEYS[2] epoch:<id>; ARGV[1] me,
+// ARGV[2] my epoch → 1 deleted, 0 the record is not mine (anymore). A missing
+// counter means no claim came since mine: the record is mine.
 const LUA_RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+local v = redis.call('MGET', KEYS[1], KEYS[2])
+if v[1] == ARGV[1] and (ARGV[2] == '0' or not v[2] or v[2] == ARGV[2]) then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
-// KEYS owner:<id>...; ARGV me, ttl → 1-based indexes of records another replica holds now
+// One call per batch, two commands per idle registree (MGET, PEXPIRE).
+// KEYS[2i-1] owner:<id i>, KEYS[2i] epoch:<id i>; ARGV[1] me, ARGV[2] owner
+// TTL ms, ARGV[3] epoch TTL ms, ARGV[3+i] my epoch for id i
+// → {lost: indexes i another claim superseded, claimed: {i, epoch, ...} for
+// the '0's claimed now}
 const LUA_REFRESH = `
-local lost = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
-  if v == ARGV[1] then
-    redis.call('PEXPIRE', key, ARGV[2])
-  elseif not v then
-    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+local me, lost, claimed = ARGV[1], {}, {}
+for i = 1, #KEYS / 2 do
+  local okey, ekey, mine = KEYS[2 * i - 1], KEYS[2 * i], ARGV[3 + i]
+  local v = redis.call('MGET', okey, ekey)
+  local owner, epoch = v[1], v[2]
+  if mine == '0' then
+    if owner and owner ~= me then
+      lost[#lost + 1] = i
+    else
+      local e = redis.call('INCR', ekey)
+      redis.call('PEXPIRE', ekey, ARGV[3])
+      redis.call('SET', okey, me, 'PX', ARGV[2])
+      claimed[#claimed + 1] = i
+      claimed[#claimed + 1] = e
+    end
+  elseif owner == me and epoch == mine then
+    redis.call('PEXPIRE', okey, ARGV[2])
+  elseif (owner == me or not owner) and (not epoch or epoch == mine) then
+    redis.call('SET', okey, me, 'PX', ARGV[2])
+    redis.call('SET', ekey, mine, 'PX', ARGV[3])
   else
     lost[#lost + 1] = i
   end
 end
-return lost
+return {lost, claimed}
 `;
 
 // One round trip per routed request: read the owner and, when it is another
@@ -88,9 +135,9 @@ return {owner, redis.call('PUBLISH', ARGV[2] .. owner, ARGV[3])}
 `;
 
 interface ScriptCommands {
-  bridgeClaim(key: string, me: string, ttl: number): Promise<string | null>;
-  bridgeRelease(key: string, me: string): Promise<number>;
-  bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
+  bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number): Promise<[string | null, number]>;
+  bridgeRelease(ownerKey: string, epochKey: string, me: string, epoch: number): Promise<number>;
+  bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<[number[], number[]]>;
   bridgeRoute(key: string, me: string, channelPrefix: string, message: Buffer): Promise<[string, number]>;
 }
 type Connection = Redis & ScriptCommands;
@@ -106,14 +153,17 @@ export class RedisCluster implements Cluster {
   private cmd: Connection | undefined;
   private sub: Redis | undefined;
   private handlers: ClusterHandlers | undefined;
-  /** Registrees this replica has claimed (and refreshes). */
-  private readonly owned = new Set<string>();
+  /** Registrees this replica has claimed (and refreshes), with the epoch of the claim (0: not answered yet, or never). */
+  private readonly owned = new Map<string, number>();
   /** Claims on their way to Redis: a refresh must not mistake the old owner's record for a loss. */
   private readonly claiming = new Map<string, number>();
+  /** Release messages that arrived while a claim of ours was on its way: decided once it is answered. */
+  private readonly recheck = new Map<string, string>();
   private readonly calls = new Map<number, PendingCall>();
   private nextCall = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing = false;
+  /** The refresh round under way, if any. */
+  private refreshRound: Promise<void> | undefined;
   private subscribedOnce = false;
 
   constructor(options: RedisClusterOptions) {
@@ -123,6 +173,14 @@ export class RedisCluster implements Cluster {
 
   private k(suffix: string): string {
     return this.o.prefix + suffix;
+  }
+
+  private ownerKey(id: string): string {
+    return this.o.prefix + 'owner:' + id;
+  }
+
+  private epochKey(id: string): string {
+    return this.o.prefix + 'epoch:' + id;
   }
 
   private channelOf(replica: string): string {
@@ -150,14 +208,14 @@ export class RedisCluster implements Cluster {
         lastError = err;
       });
     }
-    cmd.defineCommand('bridgeClaim', { numberOfKeys: 1, lua: LUA_CLAIM });
-    cmd.defineCommand('bridgeRelease', { numberOfKeys: 1, lua: LUA_RELEASE });
+    cmd.defineCommand('bridgeClaim', { numberOfKeys: 2, lua: LUA_CLAIM });
+    cmd.defineCommand('bridgeRelease', { numberOfKeys: 2, lua: LUA_RELEASE });
     cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
     cmd.defineCommand('bridgeRoute', { numberOfKeys: 1, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
     sub.on('ready', () => {
       // Back after an outage: requests stored meanwhile could not kick us.
-      if (this.subscribedOnce) for (const id of this.owned) this.handlers?.kick(id);
+      if (this.subscribedOnce) for (const id of this.owned.keys()) this.handlers?.kick(id);
     });
     try {
       await Promise.all([cmd.connect(), sub.connect()]);
@@ -171,7 +229,9 @@ export class RedisCluster implements Cluster {
     }
     this.cmd = cmd;
     this.sub = sub;
-    this.refreshTimer = setInterval(() => void this.refresh(), Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
+    this.refreshTimer = setInterval(() => {
+      if (this.refreshRound === undefined) void this.refresh();
+    }, Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
     this.refreshTimer.unref();
   }
 
@@ -181,7 +241,7 @@ export class RedisCluster implements Cluster {
     const cmd = this.cmd;
     // Records of registrees still bound here go now, not at their TTL.
     if (cmd !== undefined && cmd.status === 'ready') {
-      await Promise.all([...this.owned].map((id) => cmd.bridgeRelease(this.k(`owner:${id}`), this.replicaId).catch(() => 0)));
+      await Promise.all([...this.owned].map(([id, epoch]) => cmd.bridgeRelease(this.ownerKey(id), this.epochKey(id), this.replicaId, epoch).catch(() => 0)));
     }
     this.owned.clear();
     for (const [c, call] of this.calls) {
@@ -204,29 +264,42 @@ export class RedisCluster implements Cluster {
   async claim(id: string): Promise<void> {
     const cmd = this.cmd;
     if (cmd === undefined) return;
-    this.owned.add(id);
+    this.owned.set(id, 0);
     this.claiming.set(id, (this.claiming.get(id) ?? 0) + 1);
     try {
-      const previous = await cmd.bridgeClaim(this.k(`owner:${id}`), this.replicaId, this.o.ownerTtlMs);
+      const [previous, epoch] = await cmd.bridgeClaim(this.ownerKey(id), this.epochKey(id), this.replicaId, this.o.ownerTtlMs, EPOCH_TTL_MS);
+      // Released meanwhile: that compare-and-delete came after this claim in Redis.
+      if (this.owned.has(id)) this.owned.set(id, epoch);
       if (previous !== null && previous !== this.replicaId) {
         await cmd.publish(this.channelOf(previous), encodeMessage({ t: 'release', id, by: this.replicaId }));
       }
     } catch (err) {
-      // Redis away: the refresh records the ownership once it is back.
+      // Redis away: the refresh claims once it is back (epoch 0).
+      if (this.owned.has(id)) this.owned.set(id, 0);
       this.o.logger.warn({ registree: id, err: errText(err) }, 'cluster: could not record ownership');
     } finally {
       const n = (this.claiming.get(id) ?? 1) - 1;
-      if (n <= 0) this.claiming.delete(id);
-      else this.claiming.set(id, n);
+      if (n > 0) this.claiming.set(id, n);
+      else {
+        this.claiming.delete(id);
+        const by = this.recheck.get(id);
+        if (by !== undefined) {
+          this.recheck.delete(id);
+          void this.released(id, by);
+        }
+      }
     }
   }
 
   async release(id: string): Promise<void> {
+    const epoch = this.owned.get(id);
+    // Not held any more: the refresh or a release message found a newer claim; the record is not ours.
+    if (epoch === undefined) return;
     this.owned.delete(id);
     const cmd = this.cmd;
     if (cmd === undefined) return;
     try {
-      await cmd.bridgeRelease(this.k(`owner:${id}`), this.replicaId);
+      await cmd.bridgeRelease(this.ownerKey(id), this.epochKey(id), this.replicaId, epoch);
     } catch (err) {
       // The record expires with its TTL; until then routed requests find no subscriber here.
       this.o.logger.warn({ registree: id, err: errText(err) }, 'cluster: could not remove ownership record');
@@ -376,38 +449,81 @@ export class RedisCluster implements Cluster {
   /** Another replica claimed `id`; close ours unless we claimed it again since. */
   private async released(id: string, by: string): Promise<void> {
     if (by === this.replicaId || !this.owned.has(id)) return;
-    // Our own claim may have landed after theirs: the record decides.
+    if (this.claiming.has(id)) {
+      // Ours may land before or after theirs: decide once it is answered.
+      this.recheck.set(id, by);
+      return;
+    }
+    // Our own claim may have landed after theirs: the record decides, with
+    // the epoch, so a record our refresh put back does not count (TS-0020 5.2).
+    const before = this.owned.get(id);
+    let mine = false;
     try {
-      const owner = await this.cmd?.get(this.k(`owner:${id}`));
-      if (owner === this.replicaId) return;
+      const cmd = this.cmd;
+      if (cmd !== undefined) {
+        const [owner, epoch] = await cmd.mget(this.ownerKey(id), this.epochKey(id));
+        const held = this.owned.get(id);
+        if (held === undefined) return;
+        if (this.claiming.has(id) || held !== before) {
+          // A claim of ours started while we read: read again after it.
+          if (this.claiming.has(id)) this.recheck.set(id, by);
+          else void this.released(id, by);
+          return;
+        }
+        mine = owner === this.replicaId && (held === 0 || epoch === String(held));
+      }
     } catch {
       // cannot check: the release message is the newer word
     }
+    if (mine || !this.owned.has(id)) return;
     this.owned.delete(id);
     this.handlers?.release(id, 'replaced');
   }
 
+  /**
+   * One refresh round now, after the one under way (the timer runs a round
+   * every third of the TTL). Resolves when it is done: what it found lost
+   * has been handed to `release` by then.
+   */
+  async refreshOwnership(): Promise<void> {
+    while (this.refreshRound !== undefined) await this.refreshRound;
+    await this.refresh();
+  }
+
+  private refresh(): Promise<void> {
+    const round: Promise<void> = this.refreshOnce().finally(() => {
+      if (this.refreshRound === round) this.refreshRound = undefined;
+    });
+    this.refreshRound = round;
+    return round;
+  }
+
   /** Extends this replica's records; closes connections whose registree another replica took. */
-  private async refresh(): Promise<void> {
+  private async refreshOnce(): Promise<void> {
     const cmd = this.cmd;
-    if (cmd === undefined || this.refreshing || cmd.status !== 'ready') return;
-    this.refreshing = true;
+    if (cmd === undefined || cmd.status !== 'ready') return;
     try {
-      const ids = [...this.owned].filter((id) => !this.claiming.has(id));
+      const ids = [...this.owned.keys()].filter((id) => !this.claiming.has(id));
       for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
         const batch = ids.slice(i, i + REFRESH_BATCH);
-        const lost = await cmd.bridgeRefresh(batch.length, ...batch.map((id) => this.k(`owner:${id}`)), this.replicaId, this.o.ownerTtlMs);
+        const epochs = batch.map((id) => this.owned.get(id) ?? 0);
+        const keys: string[] = [];
+        for (const id of batch) keys.push(this.ownerKey(id), this.epochKey(id));
+        const [lost, claimed] = await cmd.bridgeRefresh(keys.length, ...keys, this.replicaId, this.o.ownerTtlMs, EPOCH_TTL_MS, ...epochs);
         for (const index of lost) {
           const id = batch[index - 1];
-          if (id === undefined || this.claiming.has(id) || !this.owned.has(id)) continue;
+          // A claim of ours since then decides anew.
+          if (id === undefined || this.claiming.has(id) || this.owned.get(id) !== epochs[index - 1]) continue;
           this.owned.delete(id);
           this.handlers?.release(id, 'replaced');
+        }
+        for (let j = 0; j + 1 < claimed.length; j += 2) {
+          const id = batch[claimed[j] - 1];
+          if (id !== undefined && !this.claiming.has(id) && this.owned.get(id) === 0) this.owned.set(id, claimed[j + 1]);
         }
       }
     } catch (err) {
       this.o.logger.warn({ err: errText(err) }, 'cluster: refreshing ownership failed; next round');
-    } finally {
-      this.refreshing = false;
     }
   }
 }

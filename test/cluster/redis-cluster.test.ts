@@ -9,6 +9,7 @@ import { RedisCluster } from '../../src/cluster/redis-cluster.js';
 import { silentLogger } from '../../src/log.js';
 import type { RouteOutcome } from '../../src/metrics/metrics.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { startRedisGate } from '../support/redis-gate.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -36,9 +37,14 @@ describe('RedisCluster', { skip }, () => {
     await redis?.stop();
   });
 
-  async function replica(name: string, prefix: string, answer?: (req: RequestPrimitive) => Promise<ResponsePrimitive>): Promise<Replica> {
+  async function replica(
+    name: string,
+    prefix: string,
+    answer?: (req: RequestPrimitive) => Promise<ResponsePrimitive>,
+    options: { url?: string; ownerTtlMs?: number } = {},
+  ): Promise<Replica> {
     const r: Replica = { cluster: undefined as unknown as RedisCluster, released: [], kicked: [], delivered: [], routes: [] };
-    r.cluster = new RedisCluster({ url: redis!.url, prefix, replicaId: name, ownerTtlMs: 1500, logger: silentLogger(), onRoute: (o) => r.routes.push(o) });
+    r.cluster = new RedisCluster({ url: options.url ?? redis!.url, prefix, replicaId: name, ownerTtlMs: options.ownerTtlMs ?? 1500, logger: silentLogger(), onRoute: (o) => r.routes.push(o) });
     const handlers: ClusterHandlers = {
       deliver: async (id, req) => {
         r.delivered.push([id, req]);
@@ -109,6 +115,108 @@ describe('RedisCluster', { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.deepEqual(a.released, []);
+  });
+
+  test('a claim and a quick release on another replica are not undone by this replica\'s refresh: the connection here closes (issue 14 4b)', async () => {
+    const p = fresh();
+    const gate = await startRedisGate(redis!.port);
+    try {
+      // A long TTL: only the rounds this test runs refresh anything.
+      const a = await replica('A', p, undefined, { url: gate.url, ownerTtlMs: 60_000 });
+      const b = await replica('B', p, undefined, { ownerTtlMs: 60_000 });
+      await a.cluster.claim('Crace');
+      // B's "release" message to A waits at the gate: A's refresh comes first.
+      gate.hold();
+      await b.cluster.claim('Crace');
+      await waitUntil(() => gate.heldBytes > 0, 3000, 'the release message for A');
+      await b.cluster.release('Crace');
+      await a.cluster.refreshOwnership();
+      assert.deepEqual(a.released, [['Crace', 'replaced']]);
+      assert.equal(await raw.get(`${p}owner:Crace`), null);
+      gate.open();
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a release message that arrives after this replica claimed the registree again does not close the newer connection', async () => {
+    const p = fresh();
+    const gate = await startRedisGate(redis!.port);
+    try {
+      const a = await replica('A', p, undefined, { url: gate.url, ownerTtlMs: 60_000 });
+      const b = await replica('B', p, undefined, { ownerTtlMs: 60_000 });
+      await a.cluster.claim('Cback');
+      gate.hold();
+      await b.cluster.claim('Cback');
+      await waitUntil(() => gate.heldBytes > 0, 3000, 'the release message for A');
+      // The registree comes back to A before A hears of B's claim.
+      await a.cluster.claim('Cback');
+      await waitUntil(() => b.released.length === 1, 3000, 'B told to release');
+      // A kick from B travels behind the old release message on A's channel.
+      b.cluster.stored('Cback');
+      gate.open();
+      await waitUntil(() => a.kicked.length === 1, 3000, 'the kick behind the release message');
+      // A's check of the record (on its command connection) is answered before this round.
+      await a.cluster.refreshOwnership();
+      assert.deepEqual(a.released, []);
+      assert.equal(await raw.get(`${p}owner:Cback`), 'A');
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a refresh puts back what Redis lost entirely, counter included (restart without data)', async () => {
+    const p = fresh();
+    const gate = await startRedisGate(redis!.port);
+    try {
+      const a = await replica('A', p, undefined, { url: gate.url, ownerTtlMs: 60_000 });
+      await a.cluster.claim('Cwiped');
+      const keys = await raw.keys(`${p}*`);
+      assert.ok(keys.length > 0);
+      await raw.del(...keys);
+      await a.cluster.refreshOwnership();
+      assert.equal(await raw.get(`${p}owner:Cwiped`), 'A');
+      assert.deepEqual(a.released, []);
+      // What was put back fences as the claim did: B's claim and quick release close A's connection.
+      const b = await replica('B', p, undefined, { ownerTtlMs: 60_000 });
+      gate.hold();
+      await b.cluster.claim('Cwiped');
+      await waitUntil(() => gate.heldBytes > 0, 3000, 'the release message for A');
+      await b.cluster.release('Cwiped');
+      await a.cluster.refreshOwnership();
+      assert.deepEqual(a.released, [['Cwiped', 'replaced']]);
+      gate.open();
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a claim made while Redis was away is recorded by the refresh once it is back, and fences from then on', async () => {
+    const p = fresh();
+    const gate = await startRedisGate(redis!.port);
+    try {
+      const a = await replica('A', p, undefined, { url: gate.url, ownerTtlMs: 60_000 });
+      gate.cut();
+      await waitUntil(() => !a.cluster.available(), 3000, 'A cut off Redis');
+      await a.cluster.claim('Clate');
+      assert.equal(await raw.get(`${p}owner:Clate`), null);
+      gate.mend();
+      await waitUntil(() => a.cluster.available(), 10_000, 'A back on Redis');
+      await a.cluster.refreshOwnership();
+      assert.equal(await raw.get(`${p}owner:Clate`), 'A');
+      // The refresh's claim has its epoch: B's claim and release are not undone either.
+      const b = await replica('B', p, undefined, { ownerTtlMs: 60_000 });
+      gate.hold();
+      await b.cluster.claim('Clate');
+      await waitUntil(() => gate.heldBytes > 0, 3000, 'the release message for A');
+      await b.cluster.release('Clate');
+      await a.cluster.refreshOwnership();
+      assert.deepEqual(a.released, [['Clate', 'replaced']]);
+      assert.equal(await raw.get(`${p}owner:Clate`), null);
+      gate.open();
+    } finally {
+      await gate.close();
+    }
   });
 
   test('a request for a registree owned by another replica is delivered there and its answer comes back', async () => {

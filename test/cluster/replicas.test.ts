@@ -4,16 +4,20 @@
 // registrees connect to whichever replica they like.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
 import type { JsonObject, RequestPrimitive } from '../../src/primitive/types.js';
 import { spawnBridge } from '../support/bridge-process.js';
 import type { BridgeProcess } from '../support/bridge-process.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
+import { startRedisGate } from '../support/redis-gate.js';
+import type { RedisGate } from '../support/redis-gate.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { startTcpBalancer } from '../support/tcp-balancer.js';
 import type { TcpBalancer } from '../support/tcp-balancer.js';
+import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
 const { redis, skip } = await redisOrSkip();
@@ -33,6 +37,10 @@ async function metric(replica: BridgeProcess, line: string): Promise<number> {
 describe('three replicas on one Redis', { skip }, () => {
   let cse: FakeCse;
   let balancer: TcpBalancer;
+  /** Between replica A and Redis: holds back what A's connections send or receive, on demand. */
+  let gate: RedisGate;
+  let raw: Redis;
+  const prefix = `cluster-${process.pid}:`;
   const replicas = new Map<string, BridgeProcess>();
   const ws = (name: string) => `ws://127.0.0.1:${replicas.get(name)!.ports.public}/`;
   const downlinkPort = (name: string) => replicas.get(name)!.ports.downlink;
@@ -40,12 +48,13 @@ describe('three replicas on one Redis', { skip }, () => {
   before(async () => {
     cse = await startFakeCse();
     balancer = await startTcpBalancer();
-    const prefix = `cluster-${process.pid}:`;
+    gate = await startRedisGate(redis!.port);
+    raw = new Redis(redis!.url);
     const started = await Promise.all(
       ['A', 'B', 'C'].map((name) =>
         spawnBridge([
           '--upstream', cse.url,
-          '--store', redis!.url, '--redis-prefix', prefix,
+          '--store', name === 'A' ? gate.url : redis!.url, '--redis-prefix', prefix,
           '--replica-id', name, '--owner-ttl', '3s',
           '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
           // Every replica puts the balancer into poa: the CSE's requests land anywhere.
@@ -59,6 +68,8 @@ describe('three replicas on one Redis', { skip }, () => {
   after(async () => {
     for (const r of replicas.values()) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGTERM');
     await Promise.all([...replicas.values()].map((r) => r.exited));
+    raw?.disconnect();
+    await gate?.close();
     await balancer?.close();
     await cse?.close();
     await redis?.stop();
@@ -101,6 +112,40 @@ describe('three replicas on one Redis', { skip }, () => {
     } finally {
       await second.close();
     }
+  });
+
+  test('a binding on another replica that ends at once does not leave the older connection open: the owner\'s refresh closes it (issue 14 4b)', { timeout: 20_000 }, async () => {
+    const { ae: first, aei } = await registerAe(ws('A'), 'fenced');
+    const owner = async () => raw.get(`${prefix}owner:${aei}`);
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await until('A recorded as owner', async () => (await owner()) === 'A');
+    // Nothing A sends runs in Redis, and B's "release" message to A waits at
+    // the gate, until B's binding has come and gone.
+    gate.hold('commands');
+    gate.hold('messages');
+    const second = await WsRegistree.connect(ws('B'), 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
+    await waitUntil(() => gate.heldBytes > 0, 10_000, 'the release message for A');
+    await second.close();
+    await until('B gone from the record', async () => (await owner()) !== 'B');
+    // A's next refresh runs now, before A hears of B's claim.
+    gate.open('commands');
+    let closed = false;
+    const outcome = await Promise.race([
+      first.closed.then((c) => {
+        closed = true;
+        return c.code;
+      }),
+      until('the record naming A again', async () => closed || (await owner()) === 'A').then(() => 'the refresh put A back in the record: the old connection stays'),
+    ]);
+    assert.equal(outcome, 4000);
+    assert.equal(await owner(), null);
+    gate.open();
   });
 
   test('after the owning replica is killed, notifications are stored and the replica the registree reconnects to delivers them in order', { timeout: 20_000 }, async () => {
