@@ -15,6 +15,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
+import { applyDoorLimits } from '../http/door-limits.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { silentLogger } from '../log.js';
@@ -241,8 +242,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     res.end(body);
     req.resume();
   };
-  // Head timeouts are only checked every connectionsCheckingInterval (30 s by default).
-  const serverOptions = { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.handshakeTimeoutMs)) };
+  // Slowloris inside TLS: the TLS handshake has --handshake-timeout too; the request head's follows it (door limits).
+  const serverOptions = { handshakeTimeout: config.handshakeTimeoutMs };
   const tlsFiles = () => ({
     cert: readFileSync(config.tlsCert),
     key: readFileSync(config.tlsKey),
@@ -253,8 +254,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     config.tlsCert !== ''
       ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
       : undefined;
-  const publicServer: Server = secureServer ?? createServer(serverOptions, onPublicRequest);
-  publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  const publicServer: Server = secureServer ?? createServer(onPublicRequest);
   const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
 
   /** owners: cluster mode, which replica holds each registree. */
@@ -304,24 +304,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       return true;
     },
   });
-  for (const server of [publicServer, downlinkServer, adminServer]) {
-    // Slowloris: the request head (and so the handshake) must arrive in time.
-    server.headersTimeout = config.handshakeTimeoutMs;
-    // HTTP that Node's parser refuses (unknown method, broken head) still gets
-    // an answer a oneM2M peer can read: 400 with X-M2M-RSC 4000 and a reason.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
-      const body = JSON.stringify({ 'm2m:dbg': timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${err.code ?? err.message}` });
-      socket.end(
-        `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `X-M2M-RSC: ${timeout ? 4008 : 4000}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-  }
+  // Slowloris: request head and body in time, on every door, per connection.
+  const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs };
+  applyDoorLimits(publicServer, { ...doorLimits, onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
+  applyDoorLimits(downlinkServer, doorLimits);
+  applyDoorLimits(adminServer, doorLimits);
 
   return {
     registry,

@@ -5,6 +5,7 @@
 // Built on an undici Pool rather than http-proxy: on bench/passthrough.ts it
 // forwards ~1.5x the requests per second (0.34 vs 0.23 of direct HTTP).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
@@ -38,6 +39,8 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
   const root = options.upstream.pathname.replace(/\/+$/, '');
 
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    // Already answered at the door (408 at --body-timeout): the upstream request was aborted on purpose.
+    if (res.writableEnded) return;
     const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
     const status = timeout ? 504 : 502;
     options.onResponse?.(status);
@@ -73,6 +76,8 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
           bodyTimeout: options.timeoutMs,
         },
         ({ statusCode, headers }) => {
+          // The door answered already (408 at --body-timeout): the CSE's answer goes nowhere.
+          if (res.headersSent) return new Writable({ write: (_chunk, _encoding, done) => done() });
           options.onResponse?.(statusCode);
           res.writeHead(statusCode, endToEnd(headers));
           return res;
