@@ -230,7 +230,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger, upstream }) : undefined;
 
   const passthrough = config.passthrough
-    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
+    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, maxBodyBytes: config.maxPassthroughBodyBytes, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
   const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
     if (passthrough !== undefined) {
@@ -255,7 +255,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
       : undefined;
   const publicServer: Server = secureServer ?? createServer(onPublicRequest);
-  const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
+  const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes });
 
   /** owners: cluster mode, which replica holds each registree. */
   function view(reg: Registration, owners: Map<string, string>): RegistreeView {

@@ -13,6 +13,9 @@
 //   keepAliveTimeout (no 408 racing a request the client may be sending).
 // - request body: a body must arrive completely within `bodyTimeoutMs` of its
 //   head → else 408 (4008) and the connection is closed.
+// - body size: `collectBody`/`refuseTooLarge` answer 413 (RFC 9110 15.5.14)
+//   as soon as a body passes its limit, by Content-Length before reading or
+//   while it streams, and close the connection (the rest is not read).
 //
 // Bad HTTP (what Node's parser refuses) gets 400 with X-M2M-RSC 4000.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -98,6 +101,46 @@ export function refuse(req: IncomingMessage, res: ServerResponse, status: number
     ...(typeof ri === 'string' && HEADER_SAFE_RE.test(ri) ? { 'x-m2m-ri': ri } : {}),
   });
   res.end(body);
+}
+
+/** 413 for a body past `maxBytes`: X-M2M-RSC 4000, then the connection closes. */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number, setting: string): void {
+  refuse(req, res, 413, Rsc.BAD_REQUEST, `request body larger than ${maxBytes} bytes (${setting})`);
+}
+
+/** The Content-Length a request declares already passes `maxBytes`. */
+export function declaresTooLarge(req: IncomingMessage, maxBytes: number): boolean {
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > maxBytes;
+}
+
+/**
+ * Reads a request body of at most `maxBytes`. Larger: 413 at once — before
+ * reading when Content-Length says so, else as soon as the limit is passed,
+ * chunked or not — and `onBody` is never called.
+ */
+export function collectBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, setting: string, onBody: (body: Buffer | undefined) => void): void {
+  if (declaresTooLarge(req, maxBytes)) {
+    refuseTooLarge(req, res, maxBytes, setting);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxBytes) {
+      chunks.push(chunk);
+      return;
+    }
+    req.off('data', onData);
+    req.off('end', onEnd);
+    chunks.length = 0;
+    refuseTooLarge(req, res, maxBytes, setting);
+  };
+  const onEnd = () => onBody(chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', () => res.destroy());
 }
 
 /** The raw answer for a request Node's parser refused or a head that did not arrive in time; then the socket closes. */

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
+import { request } from 'undici';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { TestRegistrar } from '../support/ws-registrar.js';
@@ -42,6 +43,44 @@ function assertTimedOut(answer: string, setting: string): void {
   assert.ok(answer.includes(setting), `the answer names ${setting}`);
 }
 
+/**
+ * Sends `head` and then body chunks for as long as the connection takes them,
+ * never the end of the body; resolves with the answer once the door closed.
+ */
+function endlessBody(port: number, head: string, chunk: string): Promise<{ answer: string; sentBytes: number }> {
+  return new Promise((resolve) => {
+    let answer = '';
+    let sentBytes = 0;
+    let stopped = false;
+    const socket = connect(port, '127.0.0.1');
+    const pump = () => {
+      while (!stopped && socket.writable) {
+        sentBytes += chunk.length;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    socket.once('connect', () => {
+      socket.write(head);
+      pump();
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      answer += d;
+      stopped = true;
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ answer, sentBytes }));
+  });
+}
+
+/** One chunk of a chunked body (RFC 9112 7.1). */
+function chunked(data: string): string {
+  return `${data.length.toString(16)}\r\n${data}\r\n`;
+}
+
 describe('door limits: a lone stalled client on every door', { timeout: 30_000 }, () => {
   let run: Running;
   let registrar: TestRegistrar;
@@ -50,6 +89,8 @@ describe('door limits: a lone stalled client on every door', { timeout: 30_000 }
     run = await startBridge({
       handshakeTimeoutMs: 300,
       bodyTimeoutMs: 400,
+      maxDownlinkBodyBytes: 1024,
+      maxPassthroughBodyBytes: 1024,
       uplink: registrar.url,
       uplinkListen: LOOPBACK_0,
     });
@@ -108,6 +149,38 @@ describe('door limits: a lone stalled client on every door', { timeout: 30_000 }
   test('a body that stops after one byte gets 408 on the uplink door (--body-timeout)', async () => {
     const head = 'POST /~/id-in/cse-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n';
     assertTimedOut(await sendAndWaitForClose(tcp(run.bridge.uplinkMode!.addresses!.door.port), head + '{'), '--body-timeout');
+  });
+
+  test('an endless chunked body on the downlink door gets 413 as soon as it passes --max-downlink-body', async () => {
+    const head = 'POST /r/somekey HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-M2M-RI: big-1\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const { answer, sentBytes } = await endlessBody(run.addresses.downlink.port, head, chunked('x'.repeat(256)));
+    assert.match(answer, /^HTTP\/1\.1 413 /, JSON.stringify(answer.slice(0, 80)));
+    assert.match(answer, /\r\nX-M2M-RSC: 4000\r\n/i);
+    assert.match(answer, /\r\nX-M2M-RI: big-1\r\n/i);
+    assert.ok(answer.includes('--max-downlink-body'));
+    assert.ok(sentBytes > 1024);
+  });
+
+  test('an endless chunked passthrough body gets 413 as soon as it passes --max-passthrough-body', async () => {
+    const head = 'POST /cse-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json;ty=4\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: big-pt\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const { answer } = await endlessBody(run.addresses.public.port, head, chunked('x'.repeat(256)));
+    assert.match(answer, /^HTTP\/1\.1 413 /, JSON.stringify(answer.slice(0, 80)));
+    assert.match(answer, /\r\nX-M2M-RSC: 4000\r\n/i);
+    assert.ok(answer.includes('--max-passthrough-body'));
+    assert.equal(run.cse.requests.filter((r) => r.headers['x-m2m-ri'] === 'big-pt').length, 0);
+  });
+
+  test('a passthrough body whose Content-Length passes --max-passthrough-body gets 413 and never reaches the CSE', async () => {
+    const res = await request(`http://127.0.0.1:${run.addresses.public.port}/cse-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json;ty=2', 'x-m2m-origin': 'Cbig', 'x-m2m-ri': 'big-cl', 'x-m2m-rvi': '3' },
+      body: JSON.stringify({ 'm2m:ae': { rn: 'bigAE', api: 'Nbig', rr: false, srv: ['3'], lbl: ['x'.repeat(2000)] } }),
+    });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.headers['x-m2m-rsc'], '4000');
+    assert.equal(res.headers['x-m2m-ri'], 'big-cl');
+    await res.body.dump();
+    assert.equal(run.cse.requests.filter((r) => r.headers['x-m2m-ri'] === 'big-cl').length, 0);
   });
 });
 
