@@ -255,7 +255,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
       : undefined;
   const publicServer: Server = secureServer ?? createServer(onPublicRequest);
-  const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes });
+  const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
   /** owners: cluster mode, which replica holds each registree. */
   function view(reg: Registration, owners: Map<string, string>): RegistreeView {

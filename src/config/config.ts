@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
+import { parseSourceAllowList } from '../http/source-allow.js';
 import { redactUrl } from '../redact.js';
 import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
 import { validateStoreSpec } from '../store/open-store.js';
@@ -483,6 +484,7 @@ export function loadConfigWithSources(
   if (config.cseId !== '' && !/^\/[^/\s]+$/.test(config.cseId)) problems.push(`--cse-id: "${config.cseId}" is not an SP-relative CSE-ID such as /id-in`);
   if (config.spId !== '' && !/^[^/\s]+$/.test(config.spId)) problems.push(`--sp-id: "${config.spId}" is not an M2M-SP-ID such as acme.example.com (no slashes)`);
   problems.push(...uplinkProblems(config, read));
+  for (const p of parseSourceAllowList(config.downlinkAllow).problems) problems.push(`--downlink-allow: ${p}`);
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);

@@ -2,7 +2,9 @@
 // CSE and writes back what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { collectBody } from './door-limits.js';
+import { Rsc } from '../primitive/types.js';
+import { collectBody, refuse } from './door-limits.js';
+import { parseSourceAllowList } from './source-allow.js';
 
 export interface DownlinkHttpRequest {
   method: string;
@@ -29,11 +31,21 @@ function plain(status: number, message: string): DownlinkHttpResponse {
 export interface DownlinkServerOptions {
   /** Largest request body (--max-downlink-body); larger: 413 as soon as it is passed. */
   maxBodyBytes: number;
+  /** Source ranges (CIDR) that may send (--downlink-allow); empty = any. */
+  allow?: readonly string[];
 }
 
 export function createDownlinkServer(handler: DownlinkRequestHandler, options: DownlinkServerOptions): Server {
   const { maxBodyBytes } = options;
+  const allowed = parseSourceAllowList(options.allow ?? []);
+  if (allowed.problems.length > 0) throw new Error(`--downlink-allow: ${allowed.problems.join('; ')}`);
+  const allow = allowed.list;
   return createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Only the upstream CSE knocks here (DESIGN 1); anyone else never reaches the handler.
+    if (allow !== undefined && !allow.allows(req.socket.remoteAddress)) {
+      refuse(req, res, 403, Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, 'source address not allowed on the downlink door (--downlink-allow)');
+      return;
+    }
     const url = req.url ?? '/';
     if (!url.startsWith(PREFIX)) {
       write(res, plain(404, 'the downlink door serves /r/<key>[/<target>] only'));

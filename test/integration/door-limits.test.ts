@@ -12,6 +12,7 @@ import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { request } from 'undici';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
+import { registerAe, subscribe } from '../support/register.js';
 import { TestRegistrar } from '../support/ws-registrar.js';
 
 const LOOPBACK_0 = { host: '127.0.0.1', port: 0 };
@@ -200,5 +201,44 @@ describe('door limits on wss://', { timeout: 30_000 }, () => {
 
   test('a lone connection that never starts its TLS handshake is closed', async () => {
     assert.equal(await sendAndWaitForClose(tcp(run.addresses.public.port), ''), '');
+  });
+});
+
+describe('downlink door source allow-list (--downlink-allow)', { timeout: 30_000 }, () => {
+  let elsewhere: Running;
+  let loopback: Running;
+  before(async () => {
+    elsewhere = await startBridge({ downlinkAllow: ['10.0.0.0/8', 'fd00::/8'] });
+    loopback = await startBridge({ downlinkAllow: ['10.0.0.0/8', '127.0.0.0/8'] });
+  });
+  after(async () => {
+    await elsewhere.stop();
+    await loopback.stop();
+  });
+
+  test("a CSE outside the ranges gets 403 with X-M2M-RSC 4103 and its request never reaches the registree", async () => {
+    const { ae, aei } = await registerAe(elsewhere.wsUrl, 'fenced');
+    await subscribe(ae, aei, 'fenced');
+    await elsewhere.cse.createContentInstance('cse-in/fenced/data', 'v1');
+    const [notification] = await elsewhere.cse.waitForNotifications(1);
+    assert.equal(notification.kind, 'notification');
+    assert.equal(notification.status, 403);
+    assert.equal(notification.rsc, 4103);
+    assert.match(String(notification.responseBody), /--downlink-allow/);
+    // The connection is ordered: anything sent down before this answer would have arrived first.
+    assert.equal((await ae.request({ op: 2, to: 'cse-in/fenced', fr: aei })).rsc, 2000);
+    assert.deepEqual(ae.received, []);
+    await ae.close();
+  });
+
+  test('a CSE inside the ranges reaches the registree', async () => {
+    const { ae, aei } = await registerAe(loopback.wsUrl, 'open');
+    await subscribe(ae, aei, 'open');
+    await loopback.cse.createContentInstance('cse-in/open/data', 'v1');
+    const [notification] = await ae.waitForReceived(1);
+    assert.equal(notification.op, 5);
+    assert.ok((notification.pc?.['m2m:sgn'] as { nev?: unknown } | undefined)?.nev !== undefined, JSON.stringify(notification.pc));
+    assert.deepEqual((await loopback.cse.waitForNotifications(1)).map((n) => [n.status, n.rsc]), [[200, 2000]]);
+    await ae.close();
   });
 });
