@@ -15,6 +15,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
+import { applyDoorLimits } from '../http/door-limits.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
@@ -313,7 +314,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger, upstream }) : undefined;
 
   const passthrough = config.passthrough
-    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, onResponse: (status) => metrics.passthroughRequest(status) })
+    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, maxBodyBytes: config.maxPassthroughBodyBytes, onResponse: (status) => metrics.passthroughRequest(status) })
     : undefined;
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
@@ -342,8 +343,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     res.end(body);
     req.resume();
   };
-  // Head timeouts are only checked every connectionsCheckingInterval (30 s by default).
-  const serverOptions = { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.handshakeTimeoutMs)) };
+  // Slowloris inside TLS: the TLS handshake has --handshake-timeout too; the request head's follows it (door limits).
+  const serverOptions = { handshakeTimeout: config.handshakeTimeoutMs };
   const tlsFiles = () => ({
     cert: readFileSync(config.tlsCert),
     key: readFileSync(config.tlsKey),
@@ -361,9 +362,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     const why = err instanceof Error ? err.message : String(err);
     throw new StartError('config', '--tls-cert', `--tls-cert/--tls-key: ${config.tlsCert}, ${config.tlsKey} cannot be used: ${why}`, { cause: err });
   }
-  const publicServer: Server = secureServer ?? createServer(serverOptions, onPublicRequest);
-  publicServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
-  const downlinkServer = createDownlinkServer(downlink.handle, config.maxDownlinkBodyBytes);
+  const publicServer: Server = secureServer ?? createServer(onPublicRequest);
+  const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
   /** owners: cluster mode, which replica holds each registree. */
   function view(reg: Registration, owners: Map<string, string>): RegistreeView {
@@ -416,24 +416,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       return true;
     },
   }, { token: config.adminToken });
-  for (const server of [publicServer, downlinkServer, adminServer]) {
-    // Slowloris: the request head (and so the handshake) must arrive in time.
-    server.headersTimeout = config.handshakeTimeoutMs;
-    // HTTP that Node's parser refuses (unknown method, broken head) still gets
-    // an answer a oneM2M peer can read: 400 with X-M2M-RSC 4000 and a reason.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
-      const body = JSON.stringify({ 'm2m:dbg': timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${err.code ?? err.message}` });
-      socket.end(
-        `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `X-M2M-RSC: ${timeout ? 4008 : 4000}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-  }
+  // Slowloris: request head and body in time, on every door, per connection.
+  const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs };
+  applyDoorLimits(publicServer, { ...doorLimits, onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
+  applyDoorLimits(downlinkServer, doorLimits);
+  applyDoorLimits(adminServer, doorLimits);
 
   async function startAll(): Promise<BridgeAddresses> {
     await openStore();

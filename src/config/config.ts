@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
+import { parseSourceAllowList } from '../http/source-allow.js';
 import { redactUrl } from '../redact.js';
 import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
 import { validateStoreSpec } from '../store/open-store.js';
@@ -164,9 +165,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'count', default: '0', help: 'WebSocket connections from one remote address; beyond it handshakes get HTTP 503 (0 = no limit: behind a load balancer or NAT many devices share one address)' },
   { key: 'maxInFlight', flag: 'max-inflight', kind: 'int', default: '256', help: 'uplink requests one connection may have waiting for the CSE; more are answered 5000 at once' },
   { key: 'rateLimit', flag: 'rate-limit', kind: 'count', default: '0', help: 'requests per second one connection may send (burst of one second); more are answered 5000; 0 = no limit' },
-  { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', kind: 'duration', default: '10s', help: 'time a client has to send the complete handshake / request head (slowloris)' },
+  { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', kind: 'duration', default: '10s', help: 'time a client has to send the complete handshake / request head, on every door and per connection (slowloris); beyond it HTTP 408 and close' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout', kind: 'duration', default: '0', help: 'close a WebSocket that sent nothing for this long (0 = never; keepalive pings still drop dead peers)' },
-  { key: 'maxDownlinkBodyBytes', flag: 'max-downlink-body', kind: 'bytes', default: '4MiB', help: 'largest request body the downlink door accepts (larger: HTTP 413)' },
+  { key: 'maxDownlinkBodyBytes', flag: 'max-downlink-body', kind: 'bytes', default: '4MiB', help: 'largest request body the downlink and uplink doors accept (larger: HTTP 413 as soon as it is passed)' },
   { key: 'tlsCert', flag: 'tls-cert', kind: 'string', default: '', help: 'PEM certificate (chain) for wss:// on the public door; reloaded on SIGHUP' },
   { key: 'tlsKey', flag: 'tls-key', kind: 'string', default: '', help: 'PEM private key for --tls-cert' },
   { key: 'tlsCa', flag: 'tls-ca', kind: 'string', default: '', help: 'PEM CA bundle that client certificates must chain to' },
@@ -193,8 +194,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'registrationTtlMs', flag: 'registration-ttl', kind: 'duration', default: '0', help: 'forget a registration (identity, key and queue) whose registree has not been bound for this long (0 = keep until the registree or an operator deletes it)' },
   { key: 'adminToken', flag: 'admin-token', kind: 'string', default: '', help: 'every /api/* request on the admin door needs Authorization: Bearer <token> (/metrics, /healthz, /readyz stay open)' },
   { key: 'adminTokenFile', flag: 'admin-token-file', kind: 'string', default: '', help: 'read --admin-token from this file (e.g. a mounted Secret)' },
-  { key: 'downlinkAllow', flag: 'downlink-allow', kind: 'list', default: '', help: 'source address ranges (CIDR, comma-separated) the downlink door accepts; others get 403 (default: any)' },
-  { key: 'bodyTimeoutMs', flag: 'body-timeout', kind: 'duration', default: '30s', help: 'time a request body has to arrive on the passthrough, downlink and uplink doors (slow bodies get 408)' },
+  { key: 'downlinkAllow', flag: 'downlink-allow', kind: 'list', default: '', help: 'source address ranges (IPv4/IPv6 CIDR or single addresses, comma-separated) the downlink door accepts; others get HTTP 403 with X-M2M-RSC 4103 (default: any)' },
+  { key: 'bodyTimeoutMs', flag: 'body-timeout', kind: 'duration', default: '30s', help: 'time a whole request body has to arrive, from its head, on every door (passthrough, downlink, uplink, admin); beyond it HTTP 408 and close' },
   { key: 'maxPassthroughBodyBytes', flag: 'max-passthrough-body', kind: 'bytes', default: '16MiB', help: 'largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed)' },
   { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
   { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; beyond it a storable NOTIFY is stored, anything else gets 5103' },
@@ -497,6 +498,7 @@ export function loadConfigWithSources(
   if (config.cseId !== '' && !/^\/[^/\s]+$/.test(config.cseId)) problems.push(`--cse-id: "${config.cseId}" is not an SP-relative CSE-ID such as /id-in`);
   if (config.spId !== '' && !/^[^/\s]+$/.test(config.spId)) problems.push(`--sp-id: "${config.spId}" is not an M2M-SP-ID such as acme.example.com (no slashes)`);
   problems.push(...uplinkProblems(config, read));
+  for (const p of parseSourceAllowList(config.downlinkAllow).problems) problems.push(`--downlink-allow: ${p}`);
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);

@@ -2,6 +2,9 @@
 // CSE and writes back what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Rsc } from '../primitive/types.js';
+import { collectBody, refuse } from './door-limits.js';
+import { parseSourceAllowList } from './source-allow.js';
 
 export interface DownlinkHttpRequest {
   method: string;
@@ -25,8 +28,24 @@ function plain(status: number, message: string): DownlinkHttpResponse {
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
 }
 
-export function createDownlinkServer(handler: DownlinkRequestHandler, maxBodyBytes: number): Server {
+export interface DownlinkServerOptions {
+  /** Largest request body (--max-downlink-body); larger: 413 as soon as it is passed. */
+  maxBodyBytes: number;
+  /** Source ranges (CIDR) that may send (--downlink-allow); empty = any. */
+  allow?: readonly string[];
+}
+
+export function createDownlinkServer(handler: DownlinkRequestHandler, options: DownlinkServerOptions): Server {
+  const { maxBodyBytes } = options;
+  const allowed = parseSourceAllowList(options.allow ?? []);
+  if (allowed.problems.length > 0) throw new Error(`--downlink-allow: ${allowed.problems.join('; ')}`);
+  const allow = allowed.list;
   return createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Only the upstream CSE knocks here (DESIGN 1); anyone else never reaches the handler.
+    if (allow !== undefined && !allow.allows(req.socket.remoteAddress)) {
+      refuse(req, res, 403, Rsc.ORIGINATOR_HAS_NO_PRIVILEGE, 'source address not allowed on the downlink door (--downlink-allow)');
+      return;
+    }
     const url = req.url ?? '/';
     if (!url.startsWith(PREFIX)) {
       write(res, plain(404, 'the downlink door serves /r/<key>[/<target>] only'));
@@ -43,29 +62,12 @@ export function createDownlinkServer(handler: DownlinkRequestHandler, maxBodyByt
     }
     const key = url.slice(PREFIX.length, end);
     const path = url.slice(end);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        tooLarge = true;
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) {
-        write(res, plain(413, `request body larger than ${maxBodyBytes} bytes`));
-        return;
-      }
-      const body = chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    collectBody(req, res, maxBodyBytes, '--max-downlink-body', (body) => {
       handler(key, { method: req.method ?? 'GET', path, headers: req.headers, body }).then(
         (answer) => write(res, answer),
         (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
       );
     });
-    req.on('error', () => res.destroy());
   });
 }
 

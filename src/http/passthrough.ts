@@ -5,7 +5,10 @@
 // Built on an undici Pool rather than http-proxy: on bench/passthrough.ts it
 // forwards ~1.5x the requests per second (0.34 vs 0.23 of direct HTTP).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, Writable } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
+import { declaresTooLarge, refuseTooLarge } from './door-limits.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
 import type { UpstreamTls } from './upstream-client.js';
@@ -15,6 +18,8 @@ export interface PassthroughOptions {
   timeoutMs: number;
   connections?: number;
   tls?: UpstreamTls;
+  /** Largest request body forwarded (--max-passthrough-body); larger: 413 as soon as it is passed. Default: no limit. */
+  maxBodyBytes?: number;
   onResponse?(status: number): void;
 }
 
@@ -32,12 +37,52 @@ function endToEnd(headers: IncomingHttpHeaders | Record<string, string | string[
   return out;
 }
 
+/** Passes a chunked body on until it grows past its limit, then fails it (the upstream request is aborted). */
+class BodyLimit extends Transform {
+  private seen = 0;
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onTooLarge: () => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen <= this.maxBytes) {
+      callback(null, chunk);
+      return;
+    }
+    this.onTooLarge();
+    callback(new Error(`request body larger than ${this.maxBytes} bytes`));
+  }
+}
+
 export function createPassthrough(options: PassthroughOptions): { handle: PassthroughHandler; close(): Promise<void> } {
   const pool = new Pool(options.upstream.origin, { connections: options.connections ?? 256, pipelining: 1, keepAliveTimeout: 10_000, connect: { ...options.tls } });
   // A base path of --upstream (e.g. /onem2m) is put in front, as for the uplink.
   const root = options.upstream.pathname.replace(/\/+$/, '');
 
+  const maxBodyBytes = options.maxBodyBytes ?? Infinity;
+
+  function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    options.onResponse?.(413);
+    refuseTooLarge(req, res, maxBodyBytes, '--max-passthrough-body');
+  }
+
+  /** A chunked body through its counter; a client gone before the end aborts the upstream request too. */
+  function limited(req: IncomingMessage, res: ServerResponse): BodyLimit {
+    const limit = new BodyLimit(maxBodyBytes, () => tooLarge(req, res));
+    req.pipe(limit);
+    req.once('close', () => {
+      if (!req.complete) limit.destroy(new Error('request body not complete'));
+    });
+    return limit;
+  }
+
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    // Already answered (413 here, 408 at --body-timeout): the upstream request was aborted on purpose.
+    if (res.writableEnded) return;
     const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
     const status = timeout ? 504 : 502;
     options.onResponse?.(status);
@@ -61,18 +106,28 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
 
   const handle: PassthroughHandler = (req, res) => {
     const method = req.method ?? 'GET';
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    const length = req.headers['content-length'];
+    const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
+    // RFC 9110 15.5.14: a body past the limit is refused; when its length says so up front, nothing reaches the CSE.
+    if (hasBody && declaresTooLarge(req, maxBodyBytes)) {
+      tooLarge(req, res);
+      return;
+    }
+    // A Content-Length body cannot grow past what it declared (node:http stops there); a chunked one is counted.
+    const body = !hasBody ? undefined : length !== undefined || maxBodyBytes === Infinity ? req : limited(req, res);
     pool
       .stream(
         {
           method: method as 'GET',
           path: root + (req.url ?? '/'),
           headers: endToEnd(req.headers),
-          body: hasBody ? req : undefined,
+          body,
           headersTimeout: options.timeoutMs,
           bodyTimeout: options.timeoutMs,
         },
         ({ statusCode, headers }) => {
+          // Already answered (413 here, 408 at --body-timeout): the CSE's answer goes nowhere.
+          if (res.headersSent) return new Writable({ write: (_chunk, _encoding, done) => done() });
           options.onResponse?.(statusCode);
           res.writeHead(statusCode, endToEnd(headers));
           return res;

@@ -3,6 +3,7 @@
 // registrar) and gets what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { collectBody } from '../http/door-limits.js';
 import type { HttpResponseParts } from '../http/to-http-response.js';
 
 export interface UplinkHttpRequest {
@@ -21,26 +22,12 @@ function plain(status: number, message: string): HttpResponseParts {
 
 export function createUplinkDoorServer(handler: UplinkRequestHandler, maxBodyBytes: number): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) {
-        write(res, plain(413, `request body larger than ${maxBodyBytes} bytes`));
-        return;
-      }
-      const body = chunks.length === 0 ? undefined : Buffer.concat(chunks);
+    collectBody(req, res, maxBodyBytes, '--max-downlink-body', (body) => {
       handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body }).then(
         (answer) => write(res, answer),
         (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
       );
     });
-    req.on('error', () => res.destroy());
   });
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Onem2mWsClient } from '../client/onem2m-ws-client.js';
 import type { ClientTls } from '../client/onem2m-ws-client.js';
 import type { BridgeConfig, HostPort } from '../config/config.js';
+import { applyDoorLimits } from '../http/door-limits.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import { urlHost } from '../http/url-host.js';
 import { createUpstreamClient } from '../bridge/upstream-from-config.js';
@@ -83,7 +84,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
     toRegistrarHandler({ client, logger, timeoutMs: config.uplinkTimeoutMs, defaultSerialization: config.upstreamFormat, uplinkUrl, registreePoa: config.uplinkPoa }),
     config.maxDownlinkBodyBytes,
   );
-  door.headersTimeout = config.handshakeTimeoutMs;
+  applyDoorLimits(door, { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs });
   let connecting: Promise<void> | undefined;
 
   return {

@@ -208,3 +208,16 @@ test('sizes are positive: 0 would switch --max-message-size off (ws reads 0 as n
   assert.deepEqual(problems([], { BRIDGE_MAX_MESSAGE_SIZE: '0KiB' }), ['BRIDGE_MAX_MESSAGE_SIZE: "0KiB" is not a positive size (e.g. 65536, 64KiB, 4MiB)']);
   assert.equal(loadConfig(['--max-message-size', '1'], {}).maxMessageBytes, 1);
 });
+
+test('--downlink-allow takes IPv4 and IPv6 CIDR ranges or single addresses; a bad entry is named', () => {
+  assert.deepEqual(loadConfig(['--downlink-allow', '10.0.0.0/8, fd00::/8,192.0.2.7'], {}).downlinkAllow, ['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+  const found = problems(['--downlink-allow', '10.0.0.0/33,cse.local,fd00::/129,10.0.0.0/8']);
+  assert.deepEqual(found, [
+    '--downlink-allow: "10.0.0.0/33": the prefix length must be 0 to 32',
+    '--downlink-allow: "cse.local" is not an IPv4 or IPv6 address or CIDR range',
+    '--downlink-allow: "fd00::/129": the prefix length must be 0 to 128',
+  ]);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--downlink-allow', '10.0.0.0/40'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'onem2m-ws-bridge: --downlink-allow: "10.0.0.0/40": the prefix length must be 0 to 32\n');
+});

@@ -1,0 +1,251 @@
+// Time and size limits of an HTTP door (public, downlink, admin, uplink
+// door), the same for one connection as for many: every connection gets its
+// own timers, so a lone stalled client is cut exactly when its time is up
+// (Node's headersTimeout is only checked every connectionsCheckingInterval,
+// 30 s by default: with a 2 s limit a lone stalled head on the downlink or
+// admin door stayed open 28 s, and longer in the issue's runs).
+//
+// - request head: a connection must deliver a complete request head within
+//   `headTimeoutMs` of opening (after its TLS handshake) → else 408 with
+//   X-M2M-RSC 4008 (RFC 9110 15.5.9) and the connection is closed. On a kept-alive connection
+//   the next head has the same time from the end of the previous response;
+//   beyond it the connection is closed without an answer, as at Node's
+//   keepAliveTimeout (no 408 racing a request the client may be sending).
+// - request body: a body must arrive completely within `bodyTimeoutMs` of its
+//   head → else 408 (4008) and the connection is closed.
+// - body size: `collectBody`/`refuseTooLarge` answer 413 (RFC 9110 15.5.14)
+//   as soon as a body passes its limit, by Content-Length before reading or
+//   while it streams, and close the connection (the rest is not read).
+//
+// Bad HTTP (what Node's parser refuses) gets 400 with X-M2M-RSC 4000.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
+import { Rsc } from '../primitive/types.js';
+
+export interface DoorLimits {
+  /** Time a connection has to send a complete request head (--handshake-timeout). */
+  headTimeoutMs: number;
+  /** Time a request body has to arrive completely, counted from its head (--body-timeout); 0 = no limit. */
+  bodyTimeoutMs: number;
+  /**
+   * The door speaks WebSocket: requests with `Upgrade` go here (the head was
+   * in time; the socket leaves HTTP and these limits).
+   */
+  onUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** Where a connection is; the timers act only in the phases they were armed for. */
+const Phase = {
+  /** Waiting for the first request head. */
+  FirstHead: 0,
+  /** A request is being handled. */
+  Busy: 1,
+  /** Kept alive after a response: waiting for the next head. */
+  NextHead: 2,
+  /** Closed, answered for good, or upgraded: no timer acts any more. */
+  Gone: 3,
+} as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** One per connection: its timers are made once and refreshed, not made per request. */
+class Conn {
+  phase: Phase = Phase.FirstHead;
+  /** Requests whose responses have not finished (HTTP/1.1 pipelining). */
+  pending = 0;
+  readonly head: NodeJS.Timeout;
+  body: NodeJS.Timeout | undefined;
+  /** The latest request (only it can still be receiving its body); judged when the body timer fires. */
+  req: IncomingMessage | undefined;
+  res: ServerResponse | undefined;
+  constructor(
+    readonly socket: Duplex,
+    headTimeoutMs: number,
+  ) {
+    this.head = setTimeout(headExpired, headTimeoutMs, this).unref();
+  }
+}
+
+const kConn = Symbol('door-limits connection');
+type Tracked = Duplex & { [kConn]?: Conn };
+
+/** RFC 9110 5.5 field-value characters: a value node:http will write. */
+const HEADER_SAFE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function dbg(message: string): string {
+  return JSON.stringify({ 'm2m:dbg': message });
+}
+
+/**
+ * Answers on `res` and closes the connection afterwards (the rest of the
+ * request is not read). X-M2M-RI is echoed when the request carried one.
+ */
+export function refuse(req: IncomingMessage, res: ServerResponse, status: number, rsc: number, message: string): void {
+  // Node no longer ends a request whose response finished first: whoever reads
+  // its body (passthrough's upstream request) learns from its 'close' that no more comes.
+  if (res.headersSent) {
+    req.destroy();
+    res.destroy();
+    return;
+  }
+  res.once('finish', () => {
+    if (!req.complete) req.destroy();
+  });
+  const body = dbg(message);
+  const ri = req.headers['x-m2m-ri'];
+  res.writeHead(status, {
+    connection: 'close',
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-m2m-rsc': String(rsc),
+    ...(typeof ri === 'string' && HEADER_SAFE_RE.test(ri) ? { 'x-m2m-ri': ri } : {}),
+  });
+  res.end(body);
+}
+
+/** 413 for a body past `maxBytes`: X-M2M-RSC 4000, then the connection closes. */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number, setting: string): void {
+  refuse(req, res, 413, Rsc.BAD_REQUEST, `request body larger than ${maxBytes} bytes (${setting})`);
+}
+
+/** The Content-Length a request declares already passes `maxBytes`. */
+export function declaresTooLarge(req: IncomingMessage, maxBytes: number): boolean {
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > maxBytes;
+}
+
+/**
+ * Reads a request body of at most `maxBytes`. Larger: 413 at once — before
+ * reading when Content-Length says so, else as soon as the limit is passed,
+ * chunked or not — and `onBody` is never called.
+ */
+export function collectBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, setting: string, onBody: (body: Buffer | undefined) => void): void {
+  if (declaresTooLarge(req, maxBytes)) {
+    refuseTooLarge(req, res, maxBytes, setting);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxBytes) {
+      chunks.push(chunk);
+      return;
+    }
+    req.off('data', onData);
+    req.off('end', onEnd);
+    chunks.length = 0;
+    refuseTooLarge(req, res, maxBytes, setting);
+  };
+  const onEnd = () => onBody(chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', () => res.destroy());
+}
+
+/** The raw answer for a request Node's parser refused or a head that did not arrive in time; then the socket closes. */
+function answerRaw(socket: Duplex, timeout: boolean, detail: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = dbg(timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${detail}`);
+  socket.end(
+    `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `X-M2M-RSC: ${timeout ? Rsc.REQUEST_TIMEOUT : Rsc.BAD_REQUEST}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    // A client holding its side open must not keep the socket: gone once the answer is out.
+    () => socket.destroy(),
+  );
+}
+
+function headExpired(conn: Conn): void {
+  if (conn.phase === Phase.FirstHead) {
+    conn.phase = Phase.Gone;
+    answerRaw(conn.socket, true, '');
+  } else if (conn.phase === Phase.NextHead) {
+    conn.phase = Phase.Gone;
+    conn.socket.destroy();
+  }
+}
+
+function bodyExpired(conn: Conn): void {
+  const req = conn.req;
+  if (conn.phase === Phase.Gone || req === undefined || req.complete || conn.res === undefined) return;
+  conn.phase = Phase.Gone;
+  refuse(req, conn.res, 408, Rsc.REQUEST_TIMEOUT, 'request body not complete in time (--body-timeout)');
+}
+
+function onSocketClose(this: Tracked): void {
+  const conn = this[kConn];
+  if (conn === undefined) return;
+  conn.phase = Phase.Gone;
+  clearTimeout(conn.head);
+  if (conn.body !== undefined) clearTimeout(conn.body);
+  conn.req = undefined;
+  conn.res = undefined;
+}
+
+function onResponseFinish(this: ServerResponse): void {
+  const conn = (this.req.socket as Tracked | null)?.[kConn];
+  if (conn === undefined || --conn.pending > 0 || conn.phase !== Phase.Busy) return;
+  conn.phase = Phase.NextHead;
+  conn.head.refresh();
+}
+
+/**
+ * Puts the limits on `server`: per-connection head and body timers, and the
+ * 400/408 answers for bad or late heads. Node's own interval-checked
+ * headersTimeout/requestTimeout are switched off: these timers replace them.
+ */
+export function applyDoorLimits(server: Server, limits: DoorLimits): void {
+  const { headTimeoutMs, bodyTimeoutMs } = limits;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
+  const track = (socket: Tracked) => {
+    socket[kConn] = new Conn(socket, headTimeoutMs);
+    socket.on('close', onSocketClose);
+  };
+  // https: HTTP starts after the TLS handshake, which has its own limit (the server's handshakeTimeout).
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', track);
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const conn = (req.socket as Tracked)[kConn];
+    if (conn === undefined || conn.phase === Phase.Gone) return;
+    conn.phase = Phase.Busy;
+    conn.pending++;
+    res.on('finish', onResponseFinish);
+    // At this event even a bodiless request is not yet complete: the timer is refreshed, not made, and checks at its end.
+    if (bodyTimeoutMs > 0 && !req.complete) {
+      conn.req = req;
+      conn.res = res;
+      if (conn.body === undefined) conn.body = setTimeout(bodyExpired, bodyTimeoutMs, conn).unref();
+      else conn.body.refresh();
+    }
+  });
+  const onUpgrade = limits.onUpgrade;
+  if (onUpgrade !== undefined) {
+    server.on('upgrade', (req: IncomingMessage, socket: Tracked, head: Buffer) => {
+      const conn = socket[kConn];
+      if (conn !== undefined) {
+        conn.phase = Phase.Gone;
+        clearTimeout(conn.head);
+        if (conn.body !== undefined) clearTimeout(conn.body);
+        socket.off('close', onSocketClose);
+        socket[kConn] = undefined;
+      }
+      onUpgrade(req, socket, head);
+    });
+  }
+  // HTTP that Node's parser refuses (unknown method, broken head) still gets
+  // an answer a oneM2M peer can read: 400 with X-M2M-RSC 4000 and a reason.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Tracked) => {
+    const conn = socket[kConn];
+    // Not tracked: a TLS handshake that failed or timed out; there is no channel to answer on.
+    if (conn === undefined) {
+      socket.destroy();
+      return;
+    }
+    conn.phase = Phase.Gone;
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+    answerRaw(socket, timeout, err.code ?? err.message);
+  });
+}
