@@ -110,7 +110,7 @@ export function durabilityPlan(f: DurabilityFacts): DurabilityPlan {
     return { waitAof: false, level: 'warn', message: `cannot tell whether redis at ${f.redis} writes to disk before it answers (${why}): acknowledged requests may not be on disk; ${remedy}` };
   }
   if (aof.appendonly !== 'yes') {
-    return { waitAof: false, level: 'warn', message: `redis at ${f.redis} runs appendonly ${aof.appendonly} (${aof.via}): acknowledged requests are not on disk and a Redis restart loses them; ${remedy}` };
+    return { waitAof: false, level: 'warn', message: `redis at ${f.redis} runs appendonly ${aof.appendonly} (${aof.via}): acknowledged requests are not on disk and a Redis crash loses them; ${remedy}` };
   }
   if (aof.via === 'INFO persistence') {
     return {
