@@ -72,7 +72,7 @@ export function hasWaitAof(version: string | undefined): boolean {
   return v[0] > WAITAOF_SINCE[0] || (v[0] === WAITAOF_SINCE[0] && v[1] >= WAITAOF_SINCE[1]);
 }
 
-/** `redis_version` out of an INFO reply, or undefined. */
+/** One field (`redis_version`, `aof_enabled`) out of an INFO reply, or undefined. */
 export function infoField(info: string, field: string): string | undefined {
   const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
   return m === null ? undefined : m[1].trim();
