@@ -551,6 +551,37 @@ test('the cluster shape runs 3 spread replicas on the shared store, rolling, wit
   }
 });
 
+/** The last value given to `--<name>` in a redis-server command line, or undefined (Redis's default then). */
+function redisServerOption(argv: string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length - 1; i++) if (argv[i] === `--${name}`) value = argv[i + 1];
+  return value;
+}
+
+test('the Redis of the cluster shape runs appendonly yes + appendfsync always, unless its bridges set BRIDGE_REDIS_DURABILITY=applied', () => {
+  const bridges = BRIDGES.filter((b) => b.m.shape === 'cluster');
+  assert.ok(bridges.length > 0);
+  for (const b of bridges) {
+    const where = `${b.m.file} ${b.container.name}`;
+    const redisService = ofKind('cluster', 'Service').find((s) => s.doc.metadata.name === new URL(b.env.BRIDGE_STORE).hostname);
+    assert.ok(redisService, `${where}: BRIDGE_STORE names a Service of the shape`);
+    const redis = ofKind('cluster', 'StatefulSet').find((s) => selects(redisService.doc.spec.selector, s.doc.spec.template.metadata.labels));
+    assert.ok(redis, `${where}: the Redis Service selects a StatefulSet`);
+    const container = redis.doc.spec.template.spec.containers[0];
+    const argv = [...((container.command ?? []) as string[]), ...((container.args ?? []) as string[])].map(String);
+    assert.ok(argv.includes('redis-server'), `${redis.file}: runs redis-server with its options on the command line`);
+    // Redis's defaults are appendonly no and appendfsync everysec.
+    const appendonly = redisServerOption(argv, 'appendonly') ?? 'no';
+    const appendfsync = redisServerOption(argv, 'appendfsync') ?? 'everysec';
+    assert.equal(appendonly, 'yes', `${redis.file}: stored requests survive a Redis restart only with appendonly yes`);
+    // The bridge's own default decides, as it would in the container.
+    const durability = effectiveConfig(b.env).redisDurability;
+    if (durability === 'fsync') {
+      assert.equal(appendfsync, 'always', `${redis.file}: ${where} acknowledges only what is on disk (--redis-durability fsync), so Redis must fsync every write; or set BRIDGE_REDIS_DURABILITY=applied`);
+    }
+  }
+});
+
 test('compose builds the bridge from deploy/Dockerfile at the repository root and mounts the grafana/ files', () => {
   const build = COMPOSE.services.bridge.build;
   const composeDir = dirname(COMPOSE_FILE);

@@ -160,7 +160,7 @@ function delay(ms: number): Promise<void> {
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const logger = deps.logger ?? silentLogger();
   const redisTls = config.redisCa !== '' ? { ca: readFileSync(config.redisCa) } : undefined;
-  const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls });
+  const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls, redisDurability: config.redisDurability, logger });
   // DESIGN 6: replicas sharing a redis store share ownership and route to each other.
   const cluster: Cluster = /^rediss?:\/\//i.test(config.store) && store.shared
     ? new RedisCluster({

@@ -1,8 +1,10 @@
 // Picks the store implementation named by --store (DESIGN 5).
+import type { Logger } from 'pino';
 import { bridgeError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { LmdbStore } from './lmdb-store.js';
 import { MemoryStore } from './memory-store.js';
+import type { RedisDurability } from './redis-durability.js';
 import { RedisStore } from './redis-store.js';
 import type { Store } from './store.js';
 
@@ -26,10 +28,21 @@ export function validateStoreSpec(spec: string): string | undefined {
   return `store "${spec}" is not a known store; ${ACCEPTED}`;
 }
 
-export function createStore(spec: string, options: { redisPrefix?: string; redisTls?: { ca?: Buffer } } = {}): Store {
+export interface StoreOptions {
+  redisPrefix?: string;
+  redisTls?: { ca?: Buffer };
+  /** --redis-durability (redis store only). */
+  redisDurability?: RedisDurability;
+  /** Gets what a store says once at open (the redis store's durability line). */
+  logger?: Logger;
+}
+
+export function createStore(spec: string, options: StoreOptions = {}): Store {
   const problem = validateStoreSpec(spec);
   if (problem !== undefined) throw bridgeError('BRIDGE_ERR_CONFIG', problem);
   if (spec === 'memory') return new MemoryStore();
-  if (/^rediss?:\/\//i.test(spec)) return new RedisStore(spec, { prefix: options.redisPrefix, tls: options.redisTls });
+  if (/^rediss?:\/\//i.test(spec)) {
+    return new RedisStore(spec, { prefix: options.redisPrefix, tls: options.redisTls, durability: options.redisDurability, logger: options.logger });
+  }
   return new LmdbStore(spec.slice('lmdb:'.length));
 }

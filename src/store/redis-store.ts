@@ -23,19 +23,29 @@
 // seen at the next refresh (one snapshot script every second, and at open()).
 // Across replicas they are therefore approximate; the caps are exact.
 //
-// Durability is Redis's: an operation resolves once Redis replied, i.e. the
-// change is applied and in its AOF buffer; whether it survives a Redis crash
-// depends on its persistence settings (appendonly yes, appendfsync everysec
-// loses at most about one second; always loses nothing). A reply lost to a
-// dropped connection is ambiguous: ioredis resends unanswered commands after
-// reconnecting (at-least-once), and a command timing out (10 s) may still
-// have been applied; the stats cache is put right by the next refresh.
+// Durability is chosen by --redis-durability (issue 14, redis-durability.ts).
+// `applied`: an operation resolves once Redis replied, i.e. the change is
+// applied and in its AOF buffer; whether it survives a Redis crash depends on
+// its persistence settings (appendfsync everysec loses up to about a second).
+// `fsync` (default): on Redis >= 7.2 each write that acknowledges something
+// (enqueue, registration put/delete) is followed, in the same round trip, by
+// `WAITAOF 1 0`, and a reply of 0 local fsyncs fails the operation, so the
+// CSE is never told "stored" for a request that is not on Redis's disk; an
+// older Redis gets no WAITAOF, and open() checks that it runs appendonly yes +
+// appendfsync always (Redis fsyncs before it replies) and warns once if not.
+// A reply lost to a dropped connection is ambiguous: ioredis resends
+// unanswered commands after reconnecting (at-least-once), and a command timing
+// out (10 s) may still have been applied; the stats cache is put right by the
+// next refresh. Likewise a write whose WAITAOF fails was applied: it is not
+// acknowledged, and stays stored (the CSE may send it again: at-least-once).
 //
 // The scripts touch keys they compute from the prefix (the old key index
 // entry, the per-registree keys in the snapshot). That is fine on a single
 // Redis; on Redis Cluster the prefix must carry a hash tag, e.g.
 // `{onem2m-bridge}:`, so all keys live in one slot.
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { RequestPrimitive } from '../primitive/types.js';
@@ -48,6 +58,8 @@ import type {
   Registration,
   Store,
 } from './store.js';
+import { durabilityPlan, hasWaitAof, infoField } from './redis-durability.js';
+import type { AofFacts, DurabilityFacts, DurabilityPlan, RedisDurability } from './redis-durability.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default `onem2m-bridge:`). */
@@ -56,6 +68,10 @@ export interface RedisStoreOptions {
   now?: () => number;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
   tls?: { ca?: Buffer };
+  /** --redis-durability: acknowledge once Redis has the write on disk (fsync, default) or once it applied it. */
+  durability?: RedisDurability;
+  /** Gets the one line open() says about durability (info, or warn when fsync cannot hold). */
+  logger?: Logger;
 }
 
 export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
@@ -64,6 +80,12 @@ export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 const REFRESH_MS = 1000;
 const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 10_000;
+/**
+ * How long WAITAOF may wait for Redis's fsync before the write counts as
+ * failed (below the command timeout, so the answer is a clear store error).
+ * With appendfsync always it returns at once; with everysec within about 1 s.
+ */
+const WAITAOF_TIMEOUT_MS = 5000;
 
 // Shared Lua helpers. KEYS of every queue script:
 //   1 q:<id>  2 qm:<id>  3 qb:<id>  4 sur:<id>  5 qm  6 qb  7 queues  (8 seq, enqueue only)
@@ -271,6 +293,22 @@ return redis.call('GET', ARGV[1] .. id)
 
 type Reply = Array<string | number>;
 
+/** A script sent by hand (EVALSHA, EVAL when Redis does not know it) where WAITAOF must follow it. */
+interface LuaScript {
+  lua: string;
+  keys: number;
+  sha: string;
+}
+
+function luaScript(lua: string, keys: number): LuaScript {
+  return { lua, keys, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+// The writes whose success the bridge passes on as an acknowledgement.
+const ENQUEUE = luaScript(LUA_ENQUEUE, 8);
+const PUT_REG = luaScript(LUA_PUT_REG, 2);
+const DELETE_REG = luaScript(LUA_DELETE_REG, 1);
+
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
 interface ScriptCommands {
   bridgeEnqueue(...args: Array<string | number>): Promise<Reply>;
@@ -292,6 +330,10 @@ export class RedisStore implements Store {
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly tls: { ca?: Buffer } | undefined;
+  private readonly mode: RedisDurability;
+  private readonly logger: Logger | undefined;
+  /** What open() found and decided about durability (see redis-durability.ts). */
+  private plan: DurabilityPlan | undefined;
   private redis: Connection | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -305,6 +347,13 @@ export class RedisStore implements Store {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.now = options.now ?? Date.now;
     this.tls = options.tls;
+    this.mode = options.durability ?? 'fsync';
+    this.logger = options.logger;
+  }
+
+  /** After open(): whether writes wait for WAITAOF, and the line open() logged. */
+  get durability(): DurabilityPlan | undefined {
+    return this.plan;
   }
 
   async open(): Promise<void> {
@@ -334,23 +383,26 @@ export class RedisStore implements Store {
     redis.on('error', (err: unknown) => {
       lastError = err;
     });
-    redis.defineCommand('bridgeEnqueue', { numberOfKeys: 8, lua: LUA_ENQUEUE });
+    redis.defineCommand('bridgeEnqueue', { numberOfKeys: ENQUEUE.keys, lua: ENQUEUE.lua });
     redis.defineCommand('bridgeAck', { numberOfKeys: 7, lua: LUA_ACK });
     redis.defineCommand('bridgePurge', { numberOfKeys: 7, lua: LUA_PURGE });
     redis.defineCommand('bridgeDrop', { numberOfKeys: 7, lua: LUA_DROP });
     redis.defineCommand('bridgeSnapshot', { numberOfKeys: 3, lua: LUA_SNAPSHOT });
-    redis.defineCommand('bridgePutReg', { numberOfKeys: 2, lua: LUA_PUT_REG });
-    redis.defineCommand('bridgeDeleteReg', { numberOfKeys: 1, lua: LUA_DELETE_REG });
+    redis.defineCommand('bridgePutReg', { numberOfKeys: PUT_REG.keys, lua: PUT_REG.lua });
+    redis.defineCommand('bridgeDeleteReg', { numberOfKeys: DELETE_REG.keys, lua: DELETE_REG.lua });
     redis.defineCommand('bridgeRegByKey', { numberOfKeys: 1, lua: LUA_REG_BY_KEY });
     try {
       await redis.connect();
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
+      this.plan = durabilityPlan(await this.durabilityFacts(redis));
     } catch (err) {
       redis.disconnect();
       // connect() only says "Connection is closed"; the 'error' event had the reason
       throw storeError(`cannot open ${this.description}`, lastError ?? err);
     }
     this.redis = redis;
+    // Once per start: a warn line when fsync cannot hold with what Redis runs (issue 14).
+    this.logger?.[this.plan.level]({ store: this.description, redisDurability: this.mode }, this.plan.message);
     this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
     this.refreshTimer.unref();
   }
@@ -388,16 +440,25 @@ export class RedisStore implements Store {
   }
 
   async putRegistration(reg: Registration): Promise<void> {
-    const redis = this.conn();
-    await this.run(
-      `cannot store the registration of ${reg.id}`,
-      redis.bridgePutReg(this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), reg.id, JSON.stringify(reg), reg.key, this.k('key:')),
-    );
+    const what = `cannot store the registration of ${reg.id}`;
+    const args = [this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), reg.id, JSON.stringify(reg), reg.key, this.k('key:')];
+    if (this.plan?.waitAof === true) {
+      const [, fsynced] = await this.run(what, this.writeThenWaitAof(PUT_REG, args));
+      this.mustBeOnDisk(what, fsynced);
+      return;
+    }
+    await this.run(what, this.conn().bridgePutReg(...args));
   }
 
   async deleteRegistration(id: string): Promise<void> {
-    const redis = this.conn();
-    await this.run(`cannot delete the registration of ${id}`, redis.bridgeDeleteReg(this.k(`reg:${id}`), id, this.k('key:')));
+    const what = `cannot delete the registration of ${id}`;
+    const args = [this.k(`reg:${id}`), id, this.k('key:')];
+    if (this.plan?.waitAof === true) {
+      const [, fsynced] = await this.run(what, this.writeThenWaitAof(DELETE_REG, args));
+      this.mustBeOnDisk(what, fsynced);
+      return;
+    }
+    await this.run(what, this.conn().bridgeDeleteReg(...args));
   }
 
   async listRegistrations(): Promise<Registration[]> {
@@ -412,26 +473,29 @@ export class RedisStore implements Store {
   }
 
   async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
-    const redis = this.conn();
-    const reply = await this.run(
-      `cannot store a request for ${id}`,
-      redis.bridgeEnqueue(
-        ...this.queueKeys(id),
-        this.k('seq'),
-        id,
-        item.bytes,
-        item.expiresAt,
-        this.now(),
-        item.sur ?? '',
-        item.replaceSameSur ? '1' : '0',
-        JSON.stringify(item.request),
-        limits.maxMessages,
-        limits.maxBytes,
-        limits.globalMaxBytes,
-      ),
-    );
+    const what = `cannot store a request for ${id}`;
+    const args = [
+      ...this.queueKeys(id),
+      this.k('seq'),
+      id,
+      item.bytes,
+      item.expiresAt,
+      this.now(),
+      item.sur ?? '',
+      item.replaceSameSur ? '1' : '0',
+      JSON.stringify(item.request),
+      limits.maxMessages,
+      limits.maxBytes,
+      limits.globalMaxBytes,
+    ];
+    let reply: Reply;
+    let fsynced: number | undefined;
+    if (this.plan?.waitAof === true) [reply, fsynced] = await this.run(what, this.writeThenWaitAof(ENQUEUE, args));
+    else reply = await this.run(what, this.conn().bridgeEnqueue(...args));
     if (Number(reply[0]) === 1) {
       this.apply(id, reply.slice(3));
+      // Stored, but only acknowledged once it is on Redis's disk (a refusal wrote nothing to wait for).
+      if (fsynced !== undefined) this.mustBeOnDisk(what, fsynced);
       return { stored: true, seq: Number(reply[1]), replaced: Number(reply[2]) };
     }
     this.apply(id, reply.slice(2));
@@ -491,6 +555,80 @@ export class RedisStore implements Store {
 
   totals(): QueueTotals {
     return { ...this.global };
+  }
+
+  /**
+   * A write script and `WAITAOF 1 0` in one round trip: both are written
+   * before either reply is read, and Redis runs them in order on this
+   * connection, so WAITAOF covers the script's write. The script goes as
+   * EVALSHA; when Redis does not know it (NOSCRIPT: restarted, SCRIPT FLUSH)
+   * as EVAL, followed by WAITAOF again: the first one ran before the write.
+   * → [the script's reply, local fsyncs WAITAOF confirmed (0 or 1)]
+   */
+  private async writeThenWaitAof<T>(script: LuaScript, args: Array<string | number>): Promise<[T, number]> {
+    const redis = this.conn();
+    const waitAof = (): Promise<unknown> => redis.call('WAITAOF', 1, 0, WAITAOF_TIMEOUT_MS);
+    let replies: [unknown, unknown];
+    try {
+      replies = await Promise.all([redis.evalsha(script.sha, script.keys, ...args), waitAof()]);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      replies = await Promise.all([redis.eval(script.lua, script.keys, ...args), waitAof()]);
+    }
+    const [reply, aof] = replies;
+    return [reply as T, Array.isArray(aof) ? Number(aof[0]) : 0];
+  }
+
+  /** fsync mode: a write Redis did not confirm on disk is a store failure, never an acknowledgement. */
+  private mustBeOnDisk(what: string, fsynced: number): void {
+    if (fsynced >= 1) return;
+    throw bridgeError(
+      'BRIDGE_ERR_STORE',
+      `${what} (${this.description}): Redis did not confirm within ${WAITAOF_TIMEOUT_MS} ms that the write reached its disk (WAITAOF: 0 local fsyncs); not acknowledged, see --redis-durability`,
+    );
+  }
+
+  /** INFO server, a WAITAOF probe, the AOF settings: what durabilityPlan() decides on. Never throws. */
+  private async durabilityFacts(redis: Connection): Promise<DurabilityFacts> {
+    const facts: DurabilityFacts = { mode: this.mode, redis: this.description };
+    if (this.mode === 'applied') return facts; // nothing to check: the operator accepted Redis's own policy
+    try {
+      facts.version = infoField(await redis.info('server'), 'redis_version');
+    } catch (err) {
+      facts.versionRefused = errorText(err);
+    }
+    if (hasWaitAof(facts.version)) {
+      try {
+        // A fresh connection has written nothing: this answers at once, or says why WAITAOF cannot be used here
+        // (appendonly no, a replica, an ACL without it).
+        const reply = await redis.call('WAITAOF', 1, 0, WAITAOF_TIMEOUT_MS);
+        facts.waitAof = Array.isArray(reply) && Number(reply[0]) >= 1 ? 'ok' : { refused: `answered ${JSON.stringify(reply)}` };
+      } catch (err) {
+        facts.waitAof = { refused: errorText(err) };
+      }
+      if (facts.waitAof === 'ok') return facts;
+    }
+    facts.aof = await this.aofFacts(redis);
+    return facts;
+  }
+
+  /** appendonly / appendfsync by CONFIG GET; where CONFIG is disabled (managed Redis), INFO persistence aof_enabled. */
+  private async aofFacts(redis: Connection): Promise<AofFacts> {
+    let configRefused: string;
+    try {
+      const [appendonly, appendfsync] = await Promise.all([redis.config('GET', 'appendonly'), redis.config('GET', 'appendfsync')]);
+      if (appendonly.length >= 2 && appendfsync.length >= 2) return { via: 'CONFIG GET', appendonly: String(appendonly[1]), appendfsync: String(appendfsync[1]) };
+      configRefused = 'no such setting';
+    } catch (err) {
+      configRefused = errorText(err);
+    }
+    try {
+      const enabled = infoField(await redis.info('persistence'), 'aof_enabled');
+      if (enabled === undefined) return { via: 'none', configRefused, infoRefused: 'no aof_enabled field' };
+      return { via: 'INFO persistence', appendonly: enabled === '1' ? 'yes' : 'no', configRefused };
+    } catch (err) {
+      return { via: 'none', configRefused, infoRefused: errorText(err) };
+    }
   }
 
   private k(suffix: string): string {
@@ -603,6 +741,10 @@ function queuedRequest(streamId: string, flat: string[]): QueuedRequest {
 /** Escapes SCAN MATCH glob characters. */
 function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function storeError(message: string, cause: unknown): BridgeError {

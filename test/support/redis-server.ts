@@ -77,6 +77,8 @@ export interface RedisOptions {
   password?: string;
   /** TLS only (no plain port): PEM files of the server; the url is rediss://. */
   tls?: { cert: string; key: string };
+  /** More redis-server arguments, after the defaults (a later option wins), e.g. ['--appendfsync', 'always']. */
+  serverArgs?: string[];
 }
 
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
@@ -96,6 +98,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
           ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-auth-clients', 'no']
           : ['--port', String(port)]),
         ...(options.password !== undefined ? ['--requirepass', options.password] : []),
+        ...(options.serverArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
