@@ -9,9 +9,10 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import type { Serialization } from '../primitive/types.js';
+import { framedSocket } from './framed-socket.js';
 import { negotiateSubprotocol } from './subprotocol.js';
 import { CloseCode, WsSession } from './ws-session.js';
-import type { SessionHandler, SessionLimits, WebSocketLike } from './ws-session.js';
+import type { SessionHandler, SessionLimits } from './ws-session.js';
 
 export interface WsServerOptions {
   /** Negotiate permessage-deflate when the client offers it (TS-0020 6.2.3.6). */
@@ -55,73 +56,6 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
 }
 
 export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections' | 'unauthorized';
-
-/** The parts of a `ws` WebSocket the direct frame path looks at (ws 8). */
-interface WsInternals {
-  _socket?: Duplex;
-  _sender?: { _state?: number; _queue?: unknown[] };
-  _extensions?: Record<string, unknown>;
-}
-
-/**
- * A WebSocketLike over a `ws` WebSocket that writes small uncompressed
- * messages as one pre-framed buffer (RFC 6455 5.2, server frames are not
- * masked) instead of ws's corked header + payload writev: on the hot path
- * that write was the largest single cost. Anything unusual — an extension,
- * a busy sender, a callback — goes through ws.send().
- */
-export function framedSocket(ws: WebSocket): WebSocketLike {
-  return new FramedSocket(ws);
-}
-
-// A class, not a closure per connection: idle connections stay small.
-class FramedSocket implements WebSocketLike {
-  private readonly ws: WebSocket;
-  private readonly socket: Duplex | undefined;
-  private readonly sender: WsInternals['_sender'];
-
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    const internals = ws as unknown as WsInternals;
-    const sender = internals._sender;
-    const direct = internals._socket !== undefined && sender !== undefined && Array.isArray(sender._queue) && typeof sender._state === 'number' && Object.keys(internals._extensions ?? {}).length === 0;
-    this.socket = direct ? internals._socket : undefined;
-    this.sender = direct ? sender : undefined;
-  }
-
-  send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
-    const socket = this.socket;
-    const sender = this.sender;
-    if (socket === undefined || sender === undefined || cb !== undefined || this.ws.readyState !== 1 || sender._state !== 0 || sender._queue!.length !== 0) {
-      this.ws.send(data, options, cb);
-      return;
-    }
-    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    const frame = Buffer.allocUnsafe(head + length);
-    frame[0] = 0x80 | (options.binary ? 0x2 : 0x1);
-    if (head === 2) frame[1] = length;
-    else if (head === 4) {
-      frame[1] = 126;
-      frame.writeUInt16BE(length, 2);
-    } else {
-      frame[1] = 127;
-      frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-      frame.writeUInt32BE(length >>> 0, 6);
-    }
-    if (typeof data === 'string') frame.write(data, head, 'utf8');
-    else data.copy(frame, head);
-    socket.write(frame);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.ws.close(code, reason);
-  }
-
-  terminate(): void {
-    this.ws.terminate();
-  }
-}
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
