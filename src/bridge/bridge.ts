@@ -204,7 +204,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     maxPayload: config.maxMessageBytes,
     maxConnections: config.maxConnections,
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    limits: { maxInFlight: config.maxInFlight, rateLimit: config.rateLimit },
+    limits: {
+      maxInFlight: config.maxInFlight,
+      rateLimit: config.rateLimit,
+      maxDownlinkInflight: config.maxDownlinkInflight,
+      maxDownlinkBufferedBytes: config.maxDownlinkBufferedBytes,
+    },
+    drainTimeoutMs: config.downlinkTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
     handler: uplink,
@@ -217,6 +223,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onClose: (session, code, reason) => {
       metrics.connectionClosed(session.subprotocol);
       logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
+      registry.unbind(session);
+    },
+    onStall: (session, reason) => {
+      // Offline from now on: what the CSE sends next follows the offline rules (DESIGN 4).
+      logger.warn({ conn: session.id, registree: session.registreeId, remote: session.remoteAddress, reason }, 'registree stopped reading: closing with 1008');
       registry.unbind(session);
     },
     onReject: (remote, reason, kind) => {

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import type { Serialization } from '../primitive/types.js';
 import { framedSocket } from './framed-socket.js';
+import type { DrainWatch } from './framed-socket.js';
 import { negotiateSubprotocol } from './subprotocol.js';
 import { CloseCode, WsSession } from './ws-session.js';
 import type { SessionHandler, SessionLimits } from './ws-session.js';
@@ -26,6 +27,8 @@ export interface WsServerOptions {
   maxConnectionsPerAddress: number;
   /** Per-connection admission limits. */
   limits: SessionLimits;
+  /** A peer that leaves written bytes unread for this long is closed with 1008; 0 = never. */
+  drainTimeoutMs: number;
   /** Close a connection silent for this long; 0 = never. */
   idleTimeoutMs: number;
   codecFor(serialization: Serialization): PrimitiveCodec;
@@ -39,6 +42,8 @@ export interface WsServerOptions {
   onOpen(session: WsSession): void;
   /** A connection is gone. */
   onClose(session: WsSession, code: number, reason: string): void;
+  /** A peer stopped reading and is being closed with 1008 (its socket goes when the close completes or times out). */
+  onStall?(session: WsSession, reason: string): void;
   /** A handshake was refused; reason is what the client was told, kind a bounded label. */
   onReject(remoteAddress: string, reason: string, kind: HandshakeRejection): void;
 }
@@ -86,9 +91,11 @@ export class WsServer {
   private readonly sweep: NodeJS.Timeout | undefined;
   private readonly sockets = new WeakMap<WsSession, WebSocket>();
   private readonly perAddress = new Map<string, number>();
+  private readonly drainWatch: DrainWatch | undefined;
 
   constructor(options: WsServerOptions) {
     this.options = options;
+    this.drainWatch = options.drainTimeoutMs > 0 ? { timeoutMs: options.drainTimeoutMs, onStall: (ws) => this.stalled(ws) } : undefined;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -152,7 +159,7 @@ export class WsServer {
       const tls = req.socket as Partial<TLSSocket>;
       const identity = tls.authorized === true ? tls.getPeerCertificate?.()?.fingerprint256 : undefined;
       const session = new WsSession(
-        framedSocket(ws),
+        framedSocket(ws, this.drainWatch),
         {
           subprotocol: negotiation.token,
           serialization: negotiation.serialization,
@@ -198,6 +205,19 @@ export class WsServer {
     else this.perAddress.set(session.remoteAddress, left);
     session.handleClose();
     this.options.onClose(session, code, reason.toString());
+  }
+
+  /**
+   * Backpressure (issue 13): a peer that does not take what was written to it
+   * within --downlink-timeout is closed (RFC 6455 7.4.1: 1008), so the bridge
+   * stops holding its bytes and its requests follow the offline rules.
+   */
+  private stalled(ws: WebSocket): void {
+    const session = sessionOf(ws);
+    if (session === undefined || session.closed) return;
+    const reason = `did not read what was sent to it within ${this.options.drainTimeoutMs} ms (--downlink-timeout)`;
+    session.abandon(CloseCode.PolicyViolation, reason);
+    this.options.onStall?.(session, reason);
   }
 
   private attach(ws: WebSocket, session: WsSession): void {

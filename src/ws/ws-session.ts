@@ -10,6 +10,8 @@ import type { Registration } from '../store/store.js';
 
 /** What a session needs from a `ws` WebSocket. */
 export interface WebSocketLike {
+  /** Bytes written but not yet handed to the kernel (ws's bufferedAmount). */
+  readonly bufferedAmount: number;
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -42,9 +44,18 @@ export interface SessionLimits {
   maxInFlight: number;
   /** Requests per second (token bucket with a one-second burst); 0 = unlimited. */
   rateLimit: number;
+  /** Requests sent down and not yet answered before the next one is refused (--max-downlink-inflight). */
+  maxDownlinkInflight: number;
+  /** Bytes written and not yet sent before the next request sent down is refused (--max-downlink-buffered). */
+  maxDownlinkBufferedBytes: number;
 }
 
-const UNLIMITED: SessionLimits = { maxInFlight: Number.POSITIVE_INFINITY, rateLimit: 0 };
+const UNLIMITED: SessionLimits = {
+  maxInFlight: Number.POSITIVE_INFINITY,
+  rateLimit: 0,
+  maxDownlinkInflight: Number.POSITIVE_INFINITY,
+  maxDownlinkBufferedBytes: Number.POSITIVE_INFINITY,
+};
 
 interface PendingRequest {
   resolve(rsp: ResponsePrimitive): void;
@@ -96,6 +107,8 @@ export class WsSession {
   private inFlight = 0;
   private tokens: number;
   private tokensAt = 0;
+  /** Waiting for the next downlink request to settle (queue delivery under backpressure); created on first use. */
+  private settleWaiters: Array<() => void> | undefined;
 
   constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler, limits: SessionLimits = UNLIMITED) {
     this.socket = socket;
@@ -117,6 +130,37 @@ export class WsSession {
 
   get inFlightDownlink(): number {
     return this.pending?.size ?? 0;
+  }
+
+  /** Bytes written to the peer and not yet sent. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /**
+   * Backpressure (issue 13): why no further request may be sent down now, or
+   * undefined. At most --max-downlink-inflight requests wait for answers, and
+   * none is written while more than --max-downlink-buffered bytes are unsent.
+   */
+  downlinkRefusal(): string | undefined {
+    const waiting = this.pending?.size ?? 0;
+    if (waiting >= this.limits.maxDownlinkInflight) return `${waiting} requests already wait for its answers (--max-downlink-inflight)`;
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.limits.maxDownlinkBufferedBytes) return `${buffered} bytes written to its connection are not yet read (--max-downlink-buffered ${this.limits.maxDownlinkBufferedBytes})`;
+    return undefined;
+  }
+
+  /** Resolves when a request sent down is answered or times out, or the session closes. */
+  nextSettlement(): Promise<void> {
+    if (this.closed) return SETTLED;
+    return new Promise((resolve) => (this.settleWaiters ??= []).push(resolve));
+  }
+
+  private wakeSettled(): void {
+    const waiters = this.settleWaiters;
+    if (waiters === undefined) return;
+    this.settleWaiters = undefined;
+    for (const w of waiters) w();
   }
 
   /** One WebSocket message (all its frames). */
@@ -214,6 +258,7 @@ export class WsSession {
       const timer = setTimeout(() => {
         pending.delete(wireRqi);
         reject(bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
+        this.wakeSettled();
       }, timeoutMs);
       pending.set(wireRqi, {
         resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
@@ -238,13 +283,31 @@ export class WsSession {
   handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.failPending('registree disconnected before answering');
+  }
+
+  /**
+   * Gives the connection up before its socket is gone (a peer that stopped
+   * reading): nothing more is written or sent down, what waits fails now,
+   * and the socket is closed with `code`.
+   */
+  abandon(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(`registree connection closed (${reason}) before answering`);
+    this.socket.close(code, reason);
+  }
+
+  private failPending(why: string): void {
     const pending = this.pending;
-    if (pending === undefined) return;
-    for (const [rqi, entry] of pending) {
-      clearTimeout(entry.timer);
-      entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `registree disconnected before answering ${rqi}`));
+    if (pending !== undefined) {
+      for (const [rqi, entry] of pending) {
+        clearTimeout(entry.timer);
+        entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `${why} ${rqi}`));
+      }
+      pending.clear();
     }
-    pending.clear();
+    this.wakeSettled();
   }
 
   private settle(rsp: ResponsePrimitive): void {
@@ -256,5 +319,6 @@ export class WsSession {
     clearTimeout(entry.timer);
     this.pending!.delete(rsp.rqi);
     entry.resolve(rsp);
+    if (this.settleWaiters !== undefined) this.wakeSettled();
   }
 }

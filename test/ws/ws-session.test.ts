@@ -7,6 +7,7 @@ import type { SessionHandler, WebSocketLike } from '../../src/ws/ws-session.js';
 
 class FakeSocket implements WebSocketLike {
   sent: Array<{ data: Buffer | string; binary: boolean }> = [];
+  bufferedAmount = 0;
   closedWith: [number | undefined, string | undefined] | undefined;
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
     this.sent.push({ data, binary: options.binary });
