@@ -209,6 +209,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       rateLimit: config.rateLimit,
       maxDownlinkInflight: config.maxDownlinkInflight,
       maxDownlinkBufferedBytes: config.maxDownlinkBufferedBytes,
+      maxUnboundMessageBytes: config.maxUnboundMessageBytes,
     },
     drainTimeoutMs: config.downlinkTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,

@@ -195,7 +195,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxPassthroughBodyBytes', flag: 'max-passthrough-body', kind: 'bytes', default: '16MiB', help: 'largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed)' },
   { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE (live or stored) waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
   { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; while more wait, a storable NOTIFY is stored, anything else gets 5103' },
-  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send (larger: close 1009)' },
+  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send, --allow-originator traffic included (larger: close 1009, not decoded)' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 

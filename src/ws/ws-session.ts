@@ -48,6 +48,8 @@ export interface SessionLimits {
   maxDownlinkInflight: number;
   /** Bytes written and not yet sent before the next request sent down is refused (--max-downlink-buffered). */
   maxDownlinkBufferedBytes: number;
+  /** Largest message from a connection not bound to a registree (--max-unbound-message-size). */
+  maxUnboundMessageBytes: number;
 }
 
 const UNLIMITED: SessionLimits = {
@@ -55,6 +57,7 @@ const UNLIMITED: SessionLimits = {
   rateLimit: 0,
   maxDownlinkInflight: Number.POSITIVE_INFINITY,
   maxDownlinkBufferedBytes: Number.POSITIVE_INFINITY,
+  maxUnboundMessageBytes: Number.POSITIVE_INFINITY,
 };
 
 interface PendingRequest {
@@ -69,6 +72,7 @@ export const CloseCode = {
   GoingAway: 1001,
   UnsupportedData: 1003,
   PolicyViolation: 1008,
+  MessageTooBig: 1009,
   Replaced: 4000,
   Deregistered: 4001,
   Idle: 4002,
@@ -173,6 +177,12 @@ export class WsSession {
       this.socket.close(CloseCode.UnsupportedData, 'oneM2M.cbor requires binary frames (TS-0020 6.2.2.9)');
       return;
     }
+    // Parse budget (issue 13): before registration (TS-0020 6.4) only a small
+    // message is decoded at all. Too big: close 1009, as for --max-message-size (RFC 6455 7.4.1).
+    if (data.length > this.limits.maxUnboundMessageBytes && this.registration === undefined) {
+      this.handleUnboundLarge(data, isBinary);
+      return;
+    }
     let decoded;
     try {
       decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
@@ -208,6 +218,23 @@ export class WsSession {
         this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } });
       },
     );
+  }
+
+  /**
+   * A large message on a connection not bound (yet): the handshake's
+   * X-M2M-Origin may still be binding it, so decide once that lookup is done.
+   */
+  private handleUnboundLarge(data: Buffer, isBinary: boolean): void {
+    const decide = (): void => {
+      if (this.closed) return;
+      if (this.registration !== undefined) {
+        this.handleMessage(data, isBinary);
+        return;
+      }
+      this.socket.close(CloseCode.MessageTooBig, `a message of ${data.length} bytes before registration; at most ${this.limits.maxUnboundMessageBytes} (--max-unbound-message-size)`);
+    };
+    if (this.ready === SETTLED) decide();
+    else void this.ready.then(decide, decide);
   }
 
   /** The limit a new request would break, if any. */
