@@ -5,7 +5,7 @@ import { BridgeError, ERRORS, PrimitiveDecodeError, bridgeError } from '../error
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
-import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
+import type { Primitive, RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
 
 /** What a session needs from a `ws` WebSocket. */
@@ -78,6 +78,28 @@ export const CloseCode = {
   Idle: 4002,
 } as const;
 
+/**
+ * Messages from this size on are received, decoded and acted on in three
+ * event-loop turns (parse budget, issue 13): a 4 MiB message costs some tens
+ * of milliseconds, mostly in copies of fresh memory.
+ */
+const LARGE_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * setImmediate callbacks shared by every session: no closure per message. A
+ * message arrives in the poll phase, and an immediate set there runs right
+ * after it; one more hop lets timers and I/O run before the decode.
+ */
+function hopToDecode(session: WsSession, data: Buffer): void {
+  setImmediate(decodeLarge, session, data);
+}
+function decodeLarge(session: WsSession, data: Buffer): void {
+  session.decodeLarge(data);
+}
+function actLarge(session: WsSession, decoded: Primitive): void {
+  session.actLarge(decoded);
+}
+
 let nextSessionId = 1;
 /** One settled promise shared by every session without a pending handshake lookup. */
 const SETTLED: Promise<void> = Promise.resolve();
@@ -111,6 +133,8 @@ export class WsSession {
   private inFlight = 0;
   private tokens: number;
   private tokensAt = 0;
+  /** Messages (data, isBinary, …) that arrived while a large one is handled; undefined when none is. */
+  private backlog: Array<Buffer | boolean> | undefined;
   /** Waiting for the next downlink request to settle (queue delivery under backpressure); created on first use. */
   private settleWaiters: Array<() => void> | undefined;
 
@@ -170,30 +194,83 @@ export class WsSession {
   /** One WebSocket message (all its frames). */
   handleMessage(data: Buffer, isBinary: boolean): void {
     this.lastSeen = Date.now();
+    // Behind a large message that is being handled: in order, after it.
+    if (this.backlog !== undefined) {
+      this.backlog.push(data, isBinary);
+      return;
+    }
+    this.receive(data, isBinary);
+  }
+
+  /** Handles one message; returns the backlog when it is a large one that now takes turns of its own. */
+  private receive(data: Buffer, isBinary: boolean): Array<Buffer | boolean> | undefined {
     // TS-0020 Table 6.2.2.9-1: CBOR travels in binary frames. A text frame
     // cannot carry it, so that frame type is illegal for the subprotocol.
     // JSON/XML in a binary frame is still UTF-8 text and is accepted.
     if (this.codec.binary && !isBinary) {
       this.socket.close(CloseCode.UnsupportedData, 'oneM2M.cbor requires binary frames (TS-0020 6.2.2.9)');
-      return;
+      return undefined;
     }
     // Parse budget (issue 13): before registration (TS-0020 6.4) only a small
     // message is decoded at all. Too big: close 1009, as for --max-message-size (RFC 6455 7.4.1).
     if (data.length > this.limits.maxUnboundMessageBytes && this.registration === undefined) {
       this.handleUnboundLarge(data, isBinary);
-      return;
+      return undefined;
     }
-    let decoded;
+    if (data.length >= LARGE_MESSAGE_BYTES) {
+      // Parse budget (issue 13): receiving, decoding and acting on a large
+      // message each get an event-loop turn of their own, so none holds the
+      // loop long; what arrives meanwhile waits behind it.
+      const backlog: Array<Buffer | boolean> = [];
+      this.backlog = backlog;
+      setImmediate(hopToDecode, this, data);
+      return backlog;
+    }
+    const decoded = this.decode(data);
+    if (decoded !== undefined) this.act(decoded);
+    return undefined;
+  }
+
+  /** A large message's second turn: decode it; act on it in a third. */
+  decodeLarge(data: Buffer): void {
+    const decoded = this.closed ? undefined : this.decode(data);
+    if (decoded === undefined) this.resume();
+    else setImmediate(actLarge, this, decoded);
+  }
+
+  actLarge(decoded: Primitive): void {
+    if (!this.closed) this.act(decoded);
+    this.resume();
+  }
+
+  /** Handles, in order, what arrived behind a large message (until the next large one). */
+  private resume(): void {
+    const waiting = this.backlog ?? [];
+    this.backlog = undefined;
+    for (let i = 0; i < waiting.length; i += 2) {
+      const again = this.receive(waiting[i] as Buffer, waiting[i + 1] as boolean);
+      if (again !== undefined) {
+        for (let k = i + 2; k < waiting.length; k++) again.push(waiting[k]);
+        return;
+      }
+    }
+  }
+
+  /** The primitive in a message, or undefined when it was malformed (and answered). */
+  private decode(data: Buffer): Primitive | undefined {
     try {
-      decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
+      return this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
     } catch (err) {
       const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
       // A broken response is not answered (TS-0020 5.2: responses get no response);
       // answering it would let two peers trade error answers forever.
       if (!bad.response) this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
       this.handler.onMalformed?.(this, bad);
-      return;
+      return undefined;
     }
+  }
+
+  private act(decoded: Primitive): void {
     if (decoded.kind === 'response') {
       this.settle(decoded.primitive);
       return;
@@ -228,7 +305,7 @@ export class WsSession {
     const decide = (): void => {
       if (this.closed) return;
       if (this.registration !== undefined) {
-        this.handleMessage(data, isBinary);
+        this.receive(data, isBinary);
         return;
       }
       this.socket.close(CloseCode.MessageTooBig, `a message of ${data.length} bytes before registration; at most ${this.limits.maxUnboundMessageBytes} (--max-unbound-message-size)`);
