@@ -195,7 +195,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxPassthroughBodyBytes', flag: 'max-passthrough-body', kind: 'bytes', default: '16MiB', help: 'largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed)' },
   { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE (live or stored) waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
   { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; while more wait, a storable NOTIFY is stored, anything else gets 5103' },
-  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send, --allow-originator traffic included (larger: close 1009, not decoded)' },
+  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send, --allow-originator traffic included (larger: close 1009, not decoded); at least 1KiB' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
 
@@ -451,6 +451,8 @@ export function loadConfigWithSources(
   if (config.tlsClientAuth !== 'none' && config.tlsCa === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-ca to verify client certificates`);
   if (config.identity === 'tls' && config.tlsClientAuth === 'none') problems.push('--identity: "tls" needs --tls-client-auth request or require');
   if ((config.upstreamCert === '') !== (config.upstreamKey === '')) problems.push(`--upstream-${config.upstreamCert === '' ? 'cert' : 'key'}: needed together with --upstream-${config.upstreamCert === '' ? 'key' : 'cert'}`);
+  // Below this no registration fits, and no device could ever bind.
+  if (config.maxUnboundMessageBytes < 1024) problems.push(`--max-unbound-message-size: ${config.maxUnboundMessageBytes} bytes cannot hold a registration; at least 1KiB`);
   for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey], ['tls-ca', config.tlsCa], ['upstream-ca', config.upstreamCa], ['upstream-cert', config.upstreamCert], ['upstream-key', config.upstreamKey], ['redis-ca', config.redisCa]] as const) {
     if (path === '') continue;
     try {
