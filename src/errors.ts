@@ -22,6 +22,7 @@ export const ERRORS = {
   BRIDGE_ERR_UNKNOWN_KEY: { rsc: Rsc.NOT_FOUND, when: 'the downlink door gets /r/<key> for a key no registree has' },
   BRIDGE_ERR_REGISTREE_GONE: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the registree disconnects before answering a request sent down to it' },
   BRIDGE_ERR_REGISTREE_TIMEOUT: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the registree does not answer within --downlink-timeout' },
+  BRIDGE_ERR_REGISTREE_BUSY: { rsc: Rsc.TARGET_NOT_REACHABLE, when: "the registree's connection already has --max-downlink-inflight requests waiting or more than --max-downlink-buffered bytes unsent, and the request is not a NOTIFY that may be stored" },
   BRIDGE_ERR_OFFLINE_NOT_STORED: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the registree is offline and the request is not one that is stored (DESIGN 4)' },
   BRIDGE_ERR_OFFLINE_EXPIRED: { rsc: Rsc.REQUEST_TIMEOUT, when: 'the registree is offline and the request expired (X-M2M-RET) before it could be stored' },
   BRIDGE_ERR_QUEUE_FULL: { rsc: Rsc.TARGET_NOT_REACHABLE, when: 'the registree is offline and a queue cap refuses the newest request' },

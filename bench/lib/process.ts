@@ -27,8 +27,13 @@ export function startLineProcess(script: string, args: string[] = []): LineProce
       new Promise((resolve, reject) => {
         const line = buffered.shift();
         if (line !== undefined) return resolve(line);
-        waiting.push(resolve);
-        proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+        // One exit listener per waiting line, removed with it (a prober is asked thousands of times).
+        const exited = (code: number | null) => reject(new Error(`${script} exited with ${code}`));
+        proc.once('exit', exited);
+        waiting.push((next) => {
+          proc.off('exit', exited);
+          resolve(next);
+        });
       }),
     send: (line) => proc.stdin!.write(line + '\n'),
     stop: () => proc.kill(),

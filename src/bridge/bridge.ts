@@ -288,7 +288,14 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     maxPayload: config.maxMessageBytes,
     maxConnections: config.maxConnections,
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    limits: { maxInFlight: config.maxInFlight, rateLimit: config.rateLimit },
+    limits: {
+      maxInFlight: config.maxInFlight,
+      rateLimit: config.rateLimit,
+      maxDownlinkInflight: config.maxDownlinkInflight,
+      maxDownlinkBufferedBytes: config.maxDownlinkBufferedBytes,
+      maxUnboundMessageBytes: config.maxUnboundMessageBytes,
+    },
+    drainTimeoutMs: config.downlinkTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
     handler: uplink,
@@ -302,6 +309,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       metrics.connectionClosed(session.subprotocol);
       logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
       if (session.registreeId !== undefined) expiry?.unbound(session.registreeId, Date.now());
+      registry.unbind(session);
+    },
+    onStall: (session, reason) => {
+      // Offline from now on: what the CSE sends next follows the offline rules (DESIGN 4).
+      logger.warn({ conn: session.id, registree: session.registreeId, remote: session.remoteAddress, reason }, 'registree stopped reading: closing with 1008');
       registry.unbind(session);
     },
     onReject: (remote, reason, kind) => {

@@ -106,16 +106,21 @@ export class Downlink {
 
   /**
    * A request for a registree, never routed further: to its socket when it is
-   * bound on this replica, else by the offline rules (DESIGN 4).
+   * bound on this replica and can take it, else by the offline rules (DESIGN 4).
    */
   private async deliverHere(reg: Registration, req: RequestPrimitive, session: WsSession | undefined): Promise<ResponsePrimitive> {
-    if (session === undefined || this.o.delivery.isDraining(session)) {
-      // Offline, or its stored requests are still being delivered: DESIGN 4.
-      const rsp = await this.offline(reg, req);
-      if (session !== undefined) this.o.delivery.kick(session);
-      return rsp;
-    }
-    return session.request(req, this.o.timeoutMs);
+    if (session === undefined || session.closed) return this.offline(reg, req);
+    // Backpressure (issue 13): a registree that has enough waiting on its
+    // connection is treated as offline for this request.
+    const busy = session.downlinkRefusal();
+    if (busy === undefined && !this.o.delivery.isDraining(session)) return session.request(req, this.o.timeoutMs);
+    // Its stored requests are still being delivered (or it is busy): only what
+    // would be stored queues behind them, so the order holds (DESIGN 4).
+    const decision = decideOffline(req, this.o.autoVerify);
+    if (decision.action !== 'store' && busy === undefined) return session.request(req, this.o.timeoutMs);
+    const rsp = await this.offline(reg, req, busy);
+    this.o.delivery.kick(session);
+    return rsp;
   }
 
   /** A request another replica routed here for registree `id` (DESIGN 6). */
@@ -130,11 +135,17 @@ export class Downlink {
     }
   };
 
-  /** DESIGN 4 table: store a NOTIFY durably, answer a verification, or refuse. */
-  private async offline(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
+  /**
+   * DESIGN 4 table: store a NOTIFY durably, answer a verification, or refuse.
+   * `busy`: the registree is online, but its connection takes no more now (why).
+   */
+  private async offline(reg: Registration, req: RequestPrimitive, busy?: string): Promise<ResponsePrimitive> {
     const rvi = req.rvi ?? DEFAULT_RVI;
     const decision = decideOffline(req, this.o.autoVerify);
-    if (decision.action === 'refuse') return codedResponse(req.rqi, 'BRIDGE_ERR_OFFLINE_NOT_STORED', `${decision.reason} (${reg.id})`, rvi);
+    if (decision.action === 'refuse') {
+      if (busy !== undefined) return codedResponse(req.rqi, 'BRIDGE_ERR_REGISTREE_BUSY', `registree ${reg.id} takes no more requests now: ${busy}; only notifications are stored`, rvi);
+      return codedResponse(req.rqi, 'BRIDGE_ERR_OFFLINE_NOT_STORED', `${decision.reason} (${reg.id})`, rvi);
+    }
     if (decision.action === 'verify') return { rsc: Rsc.OK, rqi: req.rqi, rvi };
     const now = Date.now();
     const expiresAt = expiryOf(req, now, this.o.queueTtlMs);

@@ -70,19 +70,31 @@ export class QueueDelivery {
         continue;
       }
       // session.request() writes to the socket synchronously, so the send order is the queue order.
-      const answers = batch.map((item) =>
-        session.request(item.request, this.o.timeoutMs).then(
-          async () => {
-            await this.o.store.ack(id, item.seq);
-            delivered++;
-            this.o.onDelivered?.(1);
-            return true;
-          },
-          () => false, // stays stored; sent again on the next binding
-        ),
-      );
+      const answers: Array<Promise<boolean>> = [];
+      for (const item of batch) {
+        // Backpressure (issue 13): the connection's caps hold for stored
+        // requests too; the rest stays stored, in order. With nothing of its
+        // own waiting, one is sent regardless, so the queue always moves.
+        if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
+        answers.push(
+          session.request(item.request, this.o.timeoutMs).then(
+            async () => {
+              await this.o.store.ack(id, item.seq);
+              delivered++;
+              this.o.onDelivered?.(1);
+              return true;
+            },
+            () => false, // stays stored; sent again on the next binding
+          ),
+        );
+      }
+      if (answers.length === 0) {
+        // Full with live requests: wait until one of them is answered or times out.
+        await session.nextSettlement();
+        continue;
+      }
       await Promise.all(answers);
-      after = batch[batch.length - 1].seq;
+      after = batch[answers.length - 1].seq;
     }
     if (delivered > 0) {
       this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');

@@ -149,7 +149,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'longest time the CSE has to answer; a request\'s rqet can shorten it, never lengthen it' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
-  { key: 'downlinkTimeoutMs', flag: 'downlink-timeout', kind: 'duration', default: '10s', help: 'time a registree has to answer a request from the CSE' },
+  { key: 'downlinkTimeoutMs', flag: 'downlink-timeout', kind: 'duration', default: '10s', help: 'time a registree has to answer a request from the CSE, and to read what was written to it (else close 1008)' },
   { key: 'poaMode', flag: 'poa-mode', kind: 'enum', values: ['auto', 'always'], default: 'auto', help: 'auto: keep http(s) poa entries, replace ws(s)/empty with the downlink URL; always: downlink URL only' },
   { key: 'allowOriginator', flag: 'allow-originator', kind: 'list', default: '', help: 'originators (comma-separated) that may send without registering, e.g. CAdmin' },
   { key: 'deflate', flag: 'deflate', kind: 'boolean', default: 'true', help: 'negotiate permessage-deflate when offered (--no-deflate refuses it)' },
@@ -197,9 +197,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'downlinkAllow', flag: 'downlink-allow', kind: 'list', default: '', help: 'source address ranges (IPv4/IPv6 CIDR or single addresses, comma-separated) the downlink door accepts; others get HTTP 403 with X-M2M-RSC 4103 (default: any)' },
   { key: 'bodyTimeoutMs', flag: 'body-timeout', kind: 'duration', default: '30s', help: 'time a whole request body has to arrive, from its head, on every door (passthrough, downlink, uplink, admin); beyond it HTTP 408 and close' },
   { key: 'maxPassthroughBodyBytes', flag: 'max-passthrough-body', kind: 'bytes', default: '16MiB', help: 'largest request body passthrough forwards (larger: HTTP 413 as soon as it is passed)' },
-  { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
-  { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; beyond it a storable NOTIFY is stored, anything else gets 5103' },
-  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send (larger: close 1009)' },
+  { key: 'maxDownlinkInflight', flag: 'max-downlink-inflight', kind: 'int', default: '64', help: 'requests from the CSE (live or stored) waiting on one registree; beyond it a storable NOTIFY is stored, anything else gets 5103' },
+  { key: 'maxDownlinkBufferedBytes', flag: 'max-downlink-buffered', kind: 'bytes', default: '8MiB', help: 'bytes written to one registree but not yet sent; while more wait, a storable NOTIFY is stored, anything else gets 5103' },
+  { key: 'maxUnboundMessageBytes', flag: 'max-unbound-message-size', kind: 'bytes', default: '64KiB', help: 'largest message a connection not yet bound to a registree may send, --allow-originator traffic included (larger: close 1009, not decoded); at least 1KiB' },
   { key: 'redisDurability', flag: 'redis-durability', kind: 'enum', values: ['fsync', 'applied'], default: 'fsync', help: 'redis store: acknowledge a stored request once Redis has it on disk (fsync: WAITAOF on Redis >= 7.2, else appendfsync always is checked at start) or once Redis applied it (applied: up to a second of acknowledged requests lost if Redis crashes)' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'log level' },
 ];
@@ -459,6 +459,8 @@ export function loadConfigWithSources(
   if (config.tlsClientAuth !== 'none' && config.tlsCa === '') problems.push(`--tls-client-auth: "${config.tlsClientAuth}" needs --tls-ca to verify client certificates`);
   if (config.identity === 'tls' && config.tlsClientAuth === 'none') problems.push('--identity: "tls" needs --tls-client-auth request or require');
   if ((config.upstreamCert === '') !== (config.upstreamKey === '')) problems.push(`--upstream-${config.upstreamCert === '' ? 'cert' : 'key'}: needed together with --upstream-${config.upstreamCert === '' ? 'key' : 'cert'}`);
+  // Below this no registration fits, and no device could ever bind.
+  if (config.maxUnboundMessageBytes < 1024) problems.push(`--max-unbound-message-size: ${config.maxUnboundMessageBytes} bytes cannot hold a registration; at least 1KiB`);
   for (const [flag, path] of [['tls-cert', config.tlsCert], ['tls-key', config.tlsKey], ['tls-ca', config.tlsCa], ['upstream-ca', config.upstreamCa], ['upstream-cert', config.upstreamCert], ['upstream-key', config.upstreamKey], ['redis-ca', config.redisCa]] as const) {
     if (path === '') continue;
     try {

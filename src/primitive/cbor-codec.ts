@@ -3,6 +3,7 @@
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import { PrimitiveDecodeError } from '../errors.js';
 import type { PrimitiveCodec } from './codec.js';
+import { MAX_DEPTH, cborOverBudget } from './parse-budget.js';
 import type { Primitive, PrimitiveContent, RequestPrimitive, ResponsePrimitive } from './types.js';
 import { toPrimitive } from './validate.js';
 
@@ -37,9 +38,6 @@ function bytesToText(bytes: Uint8Array): string {
  * Decoded CBOR → JSON-shaped data, in place where possible: byte strings become
  * UTF-8 text (ref C3 "Discrepancy", G14), Maps become plain objects.
  */
-/** No oneM2M primitive nests anywhere near this deep; deeper input is refused, not recursed into. */
-const MAX_DEPTH = 256;
-
 function normalize(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH) throw new PrimitiveDecodeError(`CBOR nested deeper than ${MAX_DEPTH} levels`);
   if (value === null || typeof value !== 'object') {
@@ -102,6 +100,9 @@ function recoverRqi(data: Uint8Array): string | undefined {
 function decodeTree(data: Buffer | string): unknown {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
   if (bytes.length === 0) throw new PrimitiveDecodeError('empty CBOR message');
+  // Parse budget (issue 13): depth and size are checked before cbor-x builds anything.
+  const over = cborOverBudget(bytes);
+  if (over !== undefined) throw new PrimitiveDecodeError(over, recoverRqi(bytes));
   let tree: unknown;
   try {
     tree = objectDecoder.decode(bytes);

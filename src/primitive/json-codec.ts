@@ -2,6 +2,7 @@
 // wrapper, sent in WebSocket text frames (TS-0020 Table 6.2.2.9-1).
 import { PrimitiveDecodeError } from '../errors.js';
 import type { PrimitiveCodec } from './codec.js';
+import { jsonOverBudget } from './parse-budget.js';
 import type { Primitive, PrimitiveContent, RequestPrimitive, ResponsePrimitive } from './types.js';
 import { toPrimitive } from './validate.js';
 
@@ -11,6 +12,9 @@ const RQI_IN_TEXT = /"rqi"\s*:\s*"([^"]*)"/;
 function parse(data: Buffer | string): unknown {
   let text = typeof data === 'string' ? data : data.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // tolerate a UTF-8 BOM
+  // Parse budget (issue 13): depth and size are checked before JSON.parse builds anything.
+  const over = jsonOverBudget(text);
+  if (over !== undefined) throw new PrimitiveDecodeError(over, RQI_IN_TEXT.exec(text)?.[1] || undefined);
   try {
     return JSON.parse(text);
   } catch (err) {

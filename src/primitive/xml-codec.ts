@@ -1,7 +1,6 @@
 // XML primitives (ref C2, TS-0004 8.3): <m2m:rqp>/<m2m:rsp> roots, unprefixed
 // short-name parameters, typed by the tables in xml-types.ts. Text frames only
 // (TS-0020 Table 6.2.2.9-1).
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from './codec.js';
 import { REQUEST_PARAMETER_ORDER, RESPONSE_PARAMETER_ORDER } from './types.js';
@@ -14,6 +13,8 @@ import type {
   ResponsePrimitive,
 } from './types.js';
 import { toRequestPrimitive, toResponsePrimitive } from './validate.js';
+import { XmlSyntaxError, readXml } from './xml-reader.js';
+import type { XmlElement } from './xml-reader.js';
 import {
   KNOWN_NAMESPACES,
   M2M_NAMESPACE,
@@ -56,100 +57,28 @@ function elementType(parent: string, name: string): XmlValueType | undefined {
 // ---------------------------------------------------------------------------
 // Decoding
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: false,
-  // DOCTYPEs are refused before parsing, so no entity can be declared (no XXE, no
-  // billion laughs); the predefined and numeric references are decoded by
-  // decodeRefs below, which is about twice as fast as the parser's entity support.
-  processEntities: false,
-  cdataPropName: '#cdata', // kept apart so references inside CDATA stay literal
-});
-
-/** DTDs carry entity declarations: refused outright. */
+/** DTDs carry entity declarations: refused outright (no XXE, no billion laughs). */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
 const RQI_ELEMENT = /<rqi>\s*([^<]*?)\s*<\/rqi>/;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const WHITESPACE = /\s+/;
-const TEXT = '#text';
-const CDATA = '#cdata';
-const ATTRS = ':@';
-const REFERENCE = /&(?:#(\d+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));/g;
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function replaceRef(match: string, dec: string | undefined, hex: string | undefined, name: string | undefined): string {
-  if (name !== undefined) return PREDEFINED[name];
-  const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex as string, 16);
-  return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : match;
-}
-
-/** XML 1.0 §4.1/§4.6: character references and the five predefined entities. */
-function decodeRefs(s: string): string {
-  return s.indexOf('&') < 0 ? s : s.replace(REFERENCE, replaceRef);
-}
-
-/** Text of a text or CDATA node; undefined for an element node. */
-function nodeText(node: XNode): string | undefined {
-  if (TEXT in node) return decodeRefs(String(node[TEXT]));
-  if (CDATA in node) {
-    let s = '';
-    for (const part of node[CDATA] as XNode[]) s += String(part[TEXT] ?? '');
-    return s;
-  }
-  return undefined;
-}
-
-type XNode = Record<string, unknown>;
-interface XElement {
-  name: string;
-  children: XNode[];
-  attrs: Record<string, string> | undefined;
-}
 
 function recoverRqi(text: string): string | undefined {
   return RQI_ELEMENT.exec(text)?.[1] || undefined;
 }
 
-function tagOf(node: XNode): string {
-  for (const key in node) if (key !== ATTRS) return key;
-  return '';
-}
-
-function parseXml(data: Buffer | string): { text: string; root: XElement } {
+function parseXml(data: Buffer | string): { text: string; root: XmlElement } {
   const text = typeof data === 'string' ? data : data.toString('utf8');
   if (DTD.test(text)) {
     throw new PrimitiveDecodeError('XML with a DOCTYPE or ENTITY declaration is refused', recoverRqi(text));
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    throw new PrimitiveDecodeError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`, recoverRqi(text));
-  }
-  let nodes: XNode[];
   try {
-    nodes = parser.parse(text) as XNode[];
+    // Checks well-formedness and the parse budget (issue 13) while it reads.
+    return { text, root: readXml(text) };
   } catch (err) {
-    throw new PrimitiveDecodeError(`malformed XML: ${(err as Error).message}`, recoverRqi(text), { cause: err });
+    if (!(err instanceof XmlSyntaxError)) throw err;
+    throw new PrimitiveDecodeError(`malformed XML: ${err.message}`, recoverRqi(text));
   }
-  let root: XElement | undefined;
-  for (const node of nodes) {
-    const t = nodeText(node);
-    if (t !== undefined) {
-      if (t.trim() !== '') throw new PrimitiveDecodeError('malformed XML: text outside the root element', recoverRqi(text));
-      continue;
-    }
-    if (root) throw new PrimitiveDecodeError('malformed XML: more than one root element', recoverRqi(text));
-    const name = tagOf(node);
-    root = { name, children: node[name] as XNode[], attrs: node[ATTRS] as Record<string, string> | undefined };
-  }
-  if (!root) throw new PrimitiveDecodeError('malformed XML: no root element', recoverRqi(text));
-  return { text, root };
 }
 
 function toNumber(text: string): JsonValue {
@@ -197,20 +126,21 @@ function empty(type: XmlValueType | undefined, parent: string): JsonValue {
   }
 }
 
-function readElement(el: XElement, type: XmlValueType | undefined, parent: string): JsonValue {
+function readElement(el: XmlElement, type: XmlValueType | undefined, parent: string): JsonValue {
   const name = el.name;
   let text = '';
   let hasElements = false;
   for (const child of el.children) {
-    const t = nodeText(child);
-    if (t !== undefined) text += t;
+    if (typeof child === 'string') text += child;
     else hasElements = true;
   }
   let obj: JsonObject | undefined;
-  if (el.attrs) {
-    for (const attr in el.attrs) {
+  const attrs = el.attrs;
+  if (attrs !== undefined) {
+    for (let i = 0; i < attrs.length; i += 2) {
+      const attr = attrs[i];
       if (attr.startsWith('xmlns')) continue;
-      const value = decodeRefs(el.attrs[attr]);
+      const value = attrs[i + 1];
       if (attr.startsWith('xsi:')) {
         if (attr === 'xsi:nil' && (value === 'true' || value === '1')) return null;
         continue;
@@ -222,12 +152,11 @@ function readElement(el: XElement, type: XmlValueType | undefined, parent: strin
     obj ??= {};
     let repeated: Set<string> | undefined;
     for (const child of el.children) {
-      if (TEXT in child || CDATA in child) continue; // whitespace between elements
-      let key = tagOf(child);
-      const childEl: XElement = { name: key, children: child[key] as XNode[], attrs: child[ATTRS] as Record<string, string> | undefined };
+      if (typeof child === 'string') continue; // whitespace between elements
+      let key = child.name;
       if (key === 'atrl' && name === 'pc') key = 'm2m:atrl'; // TS-0009 writes <pc><atrl> (ref C2)
       const childType = elementType(name, key);
-      const value = readElement(childEl, childType, name);
+      const value = readElement(child, childType, name);
       if (childType === 'listOfComplex') {
         const list = Object.hasOwn(obj, key) ? obj[key] : undefined;
         if (Array.isArray(list)) list.push(value);

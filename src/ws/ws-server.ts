@@ -9,9 +9,11 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import type { Serialization } from '../primitive/types.js';
+import { framedSocket } from './framed-socket.js';
+import type { DrainWatch } from './framed-socket.js';
 import { negotiateSubprotocol } from './subprotocol.js';
 import { CloseCode, WsSession } from './ws-session.js';
-import type { SessionHandler, SessionLimits, WebSocketLike } from './ws-session.js';
+import type { SessionHandler, SessionLimits } from './ws-session.js';
 
 export interface WsServerOptions {
   /** Negotiate permessage-deflate when the client offers it (TS-0020 6.2.3.6). */
@@ -25,6 +27,8 @@ export interface WsServerOptions {
   maxConnectionsPerAddress: number;
   /** Per-connection admission limits. */
   limits: SessionLimits;
+  /** A peer that leaves written bytes unread for this long is closed with 1008; 0 = never. */
+  drainTimeoutMs: number;
   /** Close a connection silent for this long; 0 = never. */
   idleTimeoutMs: number;
   codecFor(serialization: Serialization): PrimitiveCodec;
@@ -38,6 +42,8 @@ export interface WsServerOptions {
   onOpen(session: WsSession): void;
   /** A connection is gone. */
   onClose(session: WsSession, code: number, reason: string): void;
+  /** A peer stopped reading and is being closed with 1008 (its socket goes when the close completes or times out). */
+  onStall?(session: WsSession, reason: string): void;
   /** A handshake was refused; reason is what the client was told, kind a bounded label. */
   onReject(remoteAddress: string, reason: string, kind: HandshakeRejection): void;
 }
@@ -55,73 +61,6 @@ export function rejectHandshake(socket: Duplex, status: number, reason: string):
 }
 
 export type HandshakeRejection = 'bad_path' | 'no_subprotocol' | 'bad_handshake' | 'too_many_connections' | 'unauthorized';
-
-/** The parts of a `ws` WebSocket the direct frame path looks at (ws 8). */
-interface WsInternals {
-  _socket?: Duplex;
-  _sender?: { _state?: number; _queue?: unknown[] };
-  _extensions?: Record<string, unknown>;
-}
-
-/**
- * A WebSocketLike over a `ws` WebSocket that writes small uncompressed
- * messages as one pre-framed buffer (RFC 6455 5.2, server frames are not
- * masked) instead of ws's corked header + payload writev: on the hot path
- * that write was the largest single cost. Anything unusual — an extension,
- * a busy sender, a callback — goes through ws.send().
- */
-export function framedSocket(ws: WebSocket): WebSocketLike {
-  return new FramedSocket(ws);
-}
-
-// A class, not a closure per connection: idle connections stay small.
-class FramedSocket implements WebSocketLike {
-  private readonly ws: WebSocket;
-  private readonly socket: Duplex | undefined;
-  private readonly sender: WsInternals['_sender'];
-
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    const internals = ws as unknown as WsInternals;
-    const sender = internals._sender;
-    const direct = internals._socket !== undefined && sender !== undefined && Array.isArray(sender._queue) && typeof sender._state === 'number' && Object.keys(internals._extensions ?? {}).length === 0;
-    this.socket = direct ? internals._socket : undefined;
-    this.sender = direct ? sender : undefined;
-  }
-
-  send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
-    const socket = this.socket;
-    const sender = this.sender;
-    if (socket === undefined || sender === undefined || cb !== undefined || this.ws.readyState !== 1 || sender._state !== 0 || sender._queue!.length !== 0) {
-      this.ws.send(data, options, cb);
-      return;
-    }
-    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    const frame = Buffer.allocUnsafe(head + length);
-    frame[0] = 0x80 | (options.binary ? 0x2 : 0x1);
-    if (head === 2) frame[1] = length;
-    else if (head === 4) {
-      frame[1] = 126;
-      frame.writeUInt16BE(length, 2);
-    } else {
-      frame[1] = 127;
-      frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-      frame.writeUInt32BE(length >>> 0, 6);
-    }
-    if (typeof data === 'string') frame.write(data, head, 'utf8');
-    else data.copy(frame, head);
-    socket.write(frame);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.ws.close(code, reason);
-  }
-
-  terminate(): void {
-    this.ws.terminate();
-  }
-}
 
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -152,9 +91,11 @@ export class WsServer {
   private readonly sweep: NodeJS.Timeout | undefined;
   private readonly sockets = new WeakMap<WsSession, WebSocket>();
   private readonly perAddress = new Map<string, number>();
+  private readonly drainWatch: DrainWatch | undefined;
 
   constructor(options: WsServerOptions) {
     this.options = options;
+    this.drainWatch = options.drainTimeoutMs > 0 ? { timeoutMs: options.drainTimeoutMs, onStall: (ws) => this.stalled(ws) } : undefined;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -218,7 +159,7 @@ export class WsServer {
       const tls = req.socket as Partial<TLSSocket>;
       const identity = tls.authorized === true ? tls.getPeerCertificate?.()?.fingerprint256 : undefined;
       const session = new WsSession(
-        framedSocket(ws),
+        framedSocket(ws, this.drainWatch),
         {
           subprotocol: negotiation.token,
           serialization: negotiation.serialization,
@@ -264,6 +205,19 @@ export class WsServer {
     else this.perAddress.set(session.remoteAddress, left);
     session.handleClose();
     this.options.onClose(session, code, reason.toString());
+  }
+
+  /**
+   * Backpressure (issue 13): a peer that does not take what was written to it
+   * within --downlink-timeout is closed (RFC 6455 7.4.1: 1008), so the bridge
+   * stops holding its bytes and its requests follow the offline rules.
+   */
+  private stalled(ws: WebSocket): void {
+    const session = sessionOf(ws);
+    if (session === undefined || session.closed) return;
+    const reason = `did not read what was sent to it within ${this.options.drainTimeoutMs} ms (--downlink-timeout)`;
+    session.abandon(CloseCode.PolicyViolation, reason);
+    this.options.onStall?.(session, reason);
   }
 
   private attach(ws: WebSocket, session: WsSession): void {

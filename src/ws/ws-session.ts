@@ -5,11 +5,13 @@ import { BridgeError, ERRORS, PrimitiveDecodeError, bridgeError } from '../error
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
-import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
+import type { Primitive, RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
 
 /** What a session needs from a `ws` WebSocket. */
 export interface WebSocketLike {
+  /** Bytes written but not yet handed to the kernel (ws's bufferedAmount). */
+  readonly bufferedAmount: number;
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -42,9 +44,21 @@ export interface SessionLimits {
   maxInFlight: number;
   /** Requests per second (token bucket with a one-second burst); 0 = unlimited. */
   rateLimit: number;
+  /** Requests sent down and not yet answered before the next one is refused (--max-downlink-inflight). */
+  maxDownlinkInflight: number;
+  /** Bytes written and not yet sent before the next request sent down is refused (--max-downlink-buffered). */
+  maxDownlinkBufferedBytes: number;
+  /** Largest message from a connection not bound to a registree (--max-unbound-message-size). */
+  maxUnboundMessageBytes: number;
 }
 
-const UNLIMITED: SessionLimits = { maxInFlight: Number.POSITIVE_INFINITY, rateLimit: 0 };
+const UNLIMITED: SessionLimits = {
+  maxInFlight: Number.POSITIVE_INFINITY,
+  rateLimit: 0,
+  maxDownlinkInflight: Number.POSITIVE_INFINITY,
+  maxDownlinkBufferedBytes: Number.POSITIVE_INFINITY,
+  maxUnboundMessageBytes: Number.POSITIVE_INFINITY,
+};
 
 interface PendingRequest {
   resolve(rsp: ResponsePrimitive): void;
@@ -58,10 +72,33 @@ export const CloseCode = {
   GoingAway: 1001,
   UnsupportedData: 1003,
   PolicyViolation: 1008,
+  MessageTooBig: 1009,
   Replaced: 4000,
   Deregistered: 4001,
   Idle: 4002,
 } as const;
+
+/**
+ * Messages from this size on are received, decoded and acted on in three
+ * event-loop turns (parse budget, issue 13): a 4 MiB message costs some tens
+ * of milliseconds, mostly in copies of fresh memory.
+ */
+const LARGE_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * setImmediate callbacks shared by every session: no closure per message. A
+ * message arrives in the poll phase, and an immediate set there runs right
+ * after it; one more hop lets timers and I/O run before the decode.
+ */
+function hopToDecode(session: WsSession, data: Buffer): void {
+  setImmediate(decodeLarge, session, data);
+}
+function decodeLarge(session: WsSession, data: Buffer): void {
+  session.decodeLarge(data);
+}
+function actLarge(session: WsSession, decoded: Primitive): void {
+  session.actLarge(decoded);
+}
 
 let nextSessionId = 1;
 /** One settled promise shared by every session without a pending handshake lookup. */
@@ -96,6 +133,10 @@ export class WsSession {
   private inFlight = 0;
   private tokens: number;
   private tokensAt = 0;
+  /** Messages (data, isBinary, …) that arrived while a large one is handled; undefined when none is. */
+  private backlog: Array<Buffer | boolean> | undefined;
+  /** Waiting for the next downlink request to settle (queue delivery under backpressure); created on first use. */
+  private settleWaiters: Array<() => void> | undefined;
 
   constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler, limits: SessionLimits = UNLIMITED) {
     this.socket = socket;
@@ -119,27 +160,117 @@ export class WsSession {
     return this.pending?.size ?? 0;
   }
 
+  /** Bytes written to the peer and not yet sent. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /**
+   * Backpressure (issue 13): why no further request may be sent down now, or
+   * undefined. At most --max-downlink-inflight requests wait for answers, and
+   * none is written while more than --max-downlink-buffered bytes are unsent.
+   */
+  downlinkRefusal(): string | undefined {
+    const waiting = this.pending?.size ?? 0;
+    if (waiting >= this.limits.maxDownlinkInflight) return `${waiting} requests already wait for its answers (--max-downlink-inflight)`;
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.limits.maxDownlinkBufferedBytes) return `${buffered} bytes written to its connection are not yet read (--max-downlink-buffered ${this.limits.maxDownlinkBufferedBytes})`;
+    return undefined;
+  }
+
+  /** Resolves when a request sent down is answered or times out, or the session closes. */
+  nextSettlement(): Promise<void> {
+    if (this.closed) return SETTLED;
+    return new Promise((resolve) => (this.settleWaiters ??= []).push(resolve));
+  }
+
+  private wakeSettled(): void {
+    const waiters = this.settleWaiters;
+    if (waiters === undefined) return;
+    this.settleWaiters = undefined;
+    for (const w of waiters) w();
+  }
+
   /** One WebSocket message (all its frames). */
   handleMessage(data: Buffer, isBinary: boolean): void {
     this.lastSeen = Date.now();
+    // Behind a large message that is being handled: in order, after it.
+    if (this.backlog !== undefined) {
+      this.backlog.push(data, isBinary);
+      return;
+    }
+    this.receive(data, isBinary);
+  }
+
+  /** Handles one message; returns the backlog when it is a large one that now takes turns of its own. */
+  private receive(data: Buffer, isBinary: boolean): Array<Buffer | boolean> | undefined {
     // TS-0020 Table 6.2.2.9-1: CBOR travels in binary frames. A text frame
     // cannot carry it, so that frame type is illegal for the subprotocol.
     // JSON/XML in a binary frame is still UTF-8 text and is accepted.
     if (this.codec.binary && !isBinary) {
       this.socket.close(CloseCode.UnsupportedData, 'oneM2M.cbor requires binary frames (TS-0020 6.2.2.9)');
-      return;
+      return undefined;
     }
-    let decoded;
+    // Parse budget (issue 13): before registration (TS-0020 6.4) only a small
+    // message is decoded at all. Too big: close 1009, as for --max-message-size (RFC 6455 7.4.1).
+    if (data.length > this.limits.maxUnboundMessageBytes && this.registration === undefined) {
+      this.handleUnboundLarge(data, isBinary);
+      return undefined;
+    }
+    if (data.length >= LARGE_MESSAGE_BYTES) {
+      // Parse budget (issue 13): receiving, decoding and acting on a large
+      // message each get an event-loop turn of their own, so none holds the
+      // loop long; what arrives meanwhile waits behind it.
+      const backlog: Array<Buffer | boolean> = [];
+      this.backlog = backlog;
+      setImmediate(hopToDecode, this, data);
+      return backlog;
+    }
+    const decoded = this.decode(data);
+    if (decoded !== undefined) this.act(decoded);
+    return undefined;
+  }
+
+  /** A large message's second turn: decode it; act on it in a third. */
+  decodeLarge(data: Buffer): void {
+    const decoded = this.closed ? undefined : this.decode(data);
+    if (decoded === undefined) this.resume();
+    else setImmediate(actLarge, this, decoded);
+  }
+
+  actLarge(decoded: Primitive): void {
+    if (!this.closed) this.act(decoded);
+    this.resume();
+  }
+
+  /** Handles, in order, what arrived behind a large message (until the next large one). */
+  private resume(): void {
+    const waiting = this.backlog ?? [];
+    this.backlog = undefined;
+    for (let i = 0; i < waiting.length; i += 2) {
+      const again = this.receive(waiting[i] as Buffer, waiting[i + 1] as boolean);
+      if (again !== undefined) {
+        for (let k = i + 2; k < waiting.length; k++) again.push(waiting[k]);
+        return;
+      }
+    }
+  }
+
+  /** The primitive in a message, or undefined when it was malformed (and answered). */
+  private decode(data: Buffer): Primitive | undefined {
     try {
-      decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
+      return this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
     } catch (err) {
       const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
       // A broken response is not answered (TS-0020 5.2: responses get no response);
       // answering it would let two peers trade error answers forever.
       if (!bad.response) this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
       this.handler.onMalformed?.(this, bad);
-      return;
+      return undefined;
     }
+  }
+
+  private act(decoded: Primitive): void {
     if (decoded.kind === 'response') {
       this.settle(decoded.primitive);
       return;
@@ -164,6 +295,23 @@ export class WsSession {
         this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } });
       },
     );
+  }
+
+  /**
+   * A large message on a connection not bound (yet): the handshake's
+   * X-M2M-Origin may still be binding it, so decide once that lookup is done.
+   */
+  private handleUnboundLarge(data: Buffer, isBinary: boolean): void {
+    const decide = (): void => {
+      if (this.closed) return;
+      if (this.registration !== undefined) {
+        this.receive(data, isBinary);
+        return;
+      }
+      this.socket.close(CloseCode.MessageTooBig, `a message of ${data.length} bytes before registration; at most ${this.limits.maxUnboundMessageBytes} (--max-unbound-message-size)`);
+    };
+    if (this.ready === SETTLED) decide();
+    else void this.ready.then(decide, decide);
   }
 
   /** The limit a new request would break, if any. */
@@ -214,6 +362,7 @@ export class WsSession {
       const timer = setTimeout(() => {
         pending.delete(wireRqi);
         reject(bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
+        this.wakeSettled();
       }, timeoutMs);
       pending.set(wireRqi, {
         resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
@@ -238,13 +387,31 @@ export class WsSession {
   handleClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.failPending('registree disconnected before answering');
+  }
+
+  /**
+   * Gives the connection up before its socket is gone (a peer that stopped
+   * reading): nothing more is written or sent down, what waits fails now,
+   * and the socket is closed with `code`.
+   */
+  abandon(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(`registree connection closed (${reason}) before answering`);
+    this.socket.close(code, reason);
+  }
+
+  private failPending(why: string): void {
     const pending = this.pending;
-    if (pending === undefined) return;
-    for (const [rqi, entry] of pending) {
-      clearTimeout(entry.timer);
-      entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `registree disconnected before answering ${rqi}`));
+    if (pending !== undefined) {
+      for (const [rqi, entry] of pending) {
+        clearTimeout(entry.timer);
+        entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `${why} ${rqi}`));
+      }
+      pending.clear();
     }
-    pending.clear();
+    this.wakeSettled();
   }
 
   private settle(rsp: ResponsePrimitive): void {
@@ -256,5 +423,6 @@ export class WsSession {
     clearTimeout(entry.timer);
     this.pending!.delete(rsp.rqi);
     entry.resolve(rsp);
+    if (this.settleWaiters !== undefined) this.wakeSettled();
   }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import { framedSocket } from '../../src/ws/ws-server.js';
+import { framedSocket } from '../../src/ws/framed-socket.js';
 
 async function pair(deflate: boolean): Promise<{ server: WebSocket; client: WebSocket; close(): Promise<void> }> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate });

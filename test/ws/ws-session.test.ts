@@ -4,9 +4,11 @@ import { codecFor } from '../../src/primitive/codecs.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
 import { WsSession } from '../../src/ws/ws-session.js';
 import type { SessionHandler, WebSocketLike } from '../../src/ws/ws-session.js';
+import { waitUntil } from '../support/wait.js';
 
 class FakeSocket implements WebSocketLike {
   sent: Array<{ data: Buffer | string; binary: boolean }> = [];
+  bufferedAmount = 0;
   closedWith: [number | undefined, string | undefined] | undefined;
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
     this.sent.push({ data, binary: options.binary });
@@ -103,4 +105,17 @@ test('a registree that does not answer in time makes the request fail with 4008'
   const { s } = session('json', echo);
   await assert.rejects(s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 't', rvi: '3' }, 10), (err: { rsc?: number }) => err.rsc === 4008);
   assert.equal(s.inFlightDownlink, 0);
+});
+
+test('a large message is decoded and acted on in turns of its own; what arrives behind it keeps its order', async () => {
+  const seen: string[] = [];
+  const { s, socket } = session('json', { onRequest: async (_s, req) => (seen.push(req.rqi), { rsc: 2000, rqi: req.rqi, rvi: '3' }) });
+  const large = JSON.stringify({ op: 1, to: 'cse-in/ae', fr: 'C1', rqi: 'large', rvi: '3', ty: 4, pc: { 'm2m:cin': { con: 'x'.repeat(300 * 1024) } } });
+  s.handleMessage(Buffer.from(large), false);
+  s.handleMessage(Buffer.from('{"op":2,"to":"cse-in","fr":"C1","rqi":"small-1","rvi":"3"}'), false);
+  s.handleMessage(Buffer.from('{"op":2,"to":"cse-in","fr":"C1","rqi":"small-2","rvi":"3"}'), false);
+  assert.deepEqual(seen, [], 'nothing is decoded in the turn the large message arrived in');
+  await waitUntil(() => socket.sent.length === 3, 5000, 'three answers');
+  assert.deepEqual(seen, ['large', 'small-1', 'small-2']);
+  assert.deepEqual(socket.sent.map((_, i) => decodeSent(socket, i).rqi), ['large', 'small-1', 'small-2']);
 });

@@ -1,0 +1,117 @@
+// The parse budget (issue 13): what every decoder checks before or while it
+// builds a structure, so that no single message holds the event loop for long
+// (bench/hostile.ts measures it) and nothing that walks a decoded tree later
+// (validation, re-encoding, the XML tables) recurses deep. A message beyond it
+// is a malformed primitive: 4000, with its rqi when readable.
+
+/** Deepest nesting accepted: arrays and maps (JSON, CBOR, CBOR tags) or elements (XML). */
+export const MAX_DEPTH = 64;
+
+/**
+ * Most values in one message: every array item, map and map member (JSON,
+ * CBOR), every element and attribute (XML). A oneM2M primitive carries a few
+ * dozen; a large discovery result some thousands (more: page it with lim/ofst).
+ */
+export const MAX_NODES = 20_000;
+
+export function tooDeep(what: string): string {
+  return `${what} nested deeper than ${MAX_DEPTH} levels (parse budget)`;
+}
+
+export function tooMany(what: string, of: string): string {
+  return `${what} with more than ${MAX_NODES} ${of} (parse budget)`;
+}
+
+/**
+ * One pass over JSON text, skipping strings: the deepest nesting and the number
+ * of values (brackets and commas), or why the text is over budget. Text that is
+ * not JSON is left to JSON.parse to describe.
+ */
+export function jsonOverBudget(text: string): string | undefined {
+  let depth = 0;
+  let nodes = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: jump to the quote that ends it (one not escaped by an odd run of backslashes).
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q === -1) return undefined;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        i = q;
+        if ((q - b) % 2 === 1) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return tooDeep('JSON');
+      if (++nodes > MAX_NODES) return tooMany('JSON', 'values');
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    } else if (c === 0x2c) {
+      if (++nodes > MAX_NODES) return tooMany('JSON', 'values');
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Walks the heads of the CBOR data items (RFC 8949 3) without decoding them:
+ * the deepest nesting of arrays, maps and tags and the number of items, or why
+ * the bytes are over budget. Malformed bytes are left to the decoder to describe.
+ */
+export function cborOverBudget(bytes: Uint8Array): string | undefined {
+  // Items still expected in each open array/map/tag; -1 for indefinite length.
+  const open: number[] = [];
+  let nodes = 0;
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const head = bytes[i++];
+    if (head === 0xff) {
+      // "break": ends the innermost indefinite-length item.
+      if (open.length === 0 || open[open.length - 1] !== -1) return undefined;
+      open.pop();
+    } else {
+      if (++nodes > MAX_NODES) return tooMany('CBOR', 'items');
+      const major = head >> 5;
+      const info = head & 0x1f;
+      let arg = info;
+      if (info === 24) arg = bytes[i++];
+      else if (info === 25) {
+        arg = (bytes[i] << 8) | bytes[i + 1];
+        i += 2;
+      } else if (info === 26) {
+        arg = bytes[i] * 0x1000000 + ((bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]);
+        i += 4;
+      } else if (info === 27) {
+        // Beyond 2^53 nothing fits in a message anyway.
+        arg = (bytes[i] * 0x1000000 + ((bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3])) * 0x100000000 + (bytes[i + 4] * 0x1000000 + ((bytes[i + 5] << 16) | (bytes[i + 6] << 8) | bytes[i + 7]));
+        i += 8;
+      } else if (info > 27 && (info !== 31 || major < 2 || major === 6)) {
+        return undefined; // reserved: malformed
+      }
+      const indefinite = info === 31;
+      let items = 0; // what this item opens
+      if (major === 2 || major === 3) {
+        if (indefinite) items = -1;
+        else i += arg;
+      } else if (major === 4) items = indefinite ? -1 : arg;
+      else if (major === 5) items = indefinite ? -1 : arg * 2;
+      else if (major === 6) items = 1;
+      if (items !== 0) {
+        if (open.length >= MAX_DEPTH && major !== 2 && major !== 3) return tooDeep('CBOR');
+        open.push(items);
+        continue;
+      }
+    }
+    // An item is complete: count it off the items that enclose it.
+    while (open.length > 0) {
+      const top = open.length - 1;
+      if (open[top] === -1 || --open[top] > 0) break;
+      open.pop();
+    }
+    if (open.length === 0) return undefined;
+  }
+  return undefined;
+}
