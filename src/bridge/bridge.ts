@@ -221,7 +221,12 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     downlinkBase: () => downlinkBase,
     // The claim lands before the drain starts, so a request stored meanwhile
     // on another replica is either seen by the drain or kicks it (DESIGN 6).
-    onBound: (session, reg) => void cluster.claim(reg.id).then(() => delivery.kick(session)),
+    // Draining from this tick on (issue 14): nothing live overtakes a stored request while the claim is on its way.
+    onBound: (session, reg) => {
+      delivery.hold(session);
+      const kick = () => delivery.kick(session);
+      void cluster.claim(reg.id).then(kick, kick);
+    },
     onRegistered: (_reg, isNew) => {
       if (isNew) knownRegistrees++;
     },

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
 import type { ContentCodec } from '../primitive/codec.js';
-import { Rsc } from '../primitive/types.js';
+import { ResponseTypeValue, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import { parseContentType } from '../http/content-type.js';
 import type { DownlinkHttpRequest, DownlinkHttpResponse } from '../http/downlink-server.js';
@@ -80,7 +80,7 @@ export class Downlink {
     } catch (err) {
       return toHttpResponse(responseForError({ rqi, rvi }, err), content, rqi);
     }
-    let rsp: ResponsePrimitive;
+    let rsp: ResponsePrimitive | null;
     try {
       rsp = await this.route(reg, req);
     } catch (err) {
@@ -88,16 +88,18 @@ export class Downlink {
       else if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
       rsp = responseForError(req, err);
     }
-    this.o.onPrimitive?.(req.op, rsp.rsc, Number(process.hrtime.bigint() - started) / 1e9);
+    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, Number(process.hrtime.bigint() - started) / 1e9);
+    // rt=5 (noResponse): written or stored is all the CSE hears — 204 without oneM2M headers, as ACME answers (ref A7).
+    if (rsp === null) return { status: 204, headers: {} };
     return toHttpResponse(rsp, content, req.rqi);
   };
 
   /** Bound here: send it down; bound on another replica: route it there (DESIGN 6); else offline. */
-  private async route(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive> {
+  private async route(reg: Registration, req: RequestPrimitive): Promise<ResponsePrimitive | null> {
     const session = this.o.registry.sessionForId(reg.id);
     if (session === undefined) {
       const routed = await this.o.cluster.route(reg.id, req, this.o.timeoutMs);
-      if (routed.routed) return routed.rsp;
+      if (routed.routed) return noResponse(req) && routed.rsp.rsc < 4000 ? null : routed.rsp;
       // Routing awaited Redis: the registree may have bound here meanwhile.
       return this.deliverHere(reg, req, this.o.registry.sessionForId(reg.id));
     }
@@ -108,19 +110,32 @@ export class Downlink {
    * A request for a registree, never routed further: to its socket when it is
    * bound on this replica and can take it, else by the offline rules (DESIGN 4).
    */
-  private async deliverHere(reg: Registration, req: RequestPrimitive, session: WsSession | undefined): Promise<ResponsePrimitive> {
+  private async deliverHere(reg: Registration, req: RequestPrimitive, session: WsSession | undefined): Promise<ResponsePrimitive | null> {
+    const rsp = await this.deliverOrStore(reg, req, session);
+    // rt=5 (noResponse): once written or stored the CSE gets 204 at once; refusals keep their answer.
+    return noResponse(req) && rsp !== null && rsp.rsc < 4000 ? null : rsp;
+  }
+
+  private async deliverOrStore(reg: Registration, req: RequestPrimitive, session: WsSession | undefined): Promise<ResponsePrimitive | null> {
     if (session === undefined || session.closed) return this.offline(reg, req);
     // Backpressure (issue 13): a registree that has enough waiting on its
     // connection is treated as offline for this request.
     const busy = session.downlinkRefusal();
-    if (busy === undefined && !this.o.delivery.isDraining(session)) return session.request(req, this.o.timeoutMs);
+    if (busy === undefined && !this.o.delivery.isDraining(session)) return this.send(session, req);
     // Its stored requests are still being delivered (or it is busy): only what
     // would be stored queues behind them, so the order holds (DESIGN 4).
     const decision = decideOffline(req, this.o.autoVerify);
-    if (decision.action !== 'store' && busy === undefined) return session.request(req, this.o.timeoutMs);
+    if (decision.action !== 'store' && busy === undefined) return this.send(session, req);
     const rsp = await this.offline(reg, req, busy);
     this.o.delivery.kick(session);
     return rsp;
+  }
+
+  /** To the online registree: rt=5 is written and not waited for (null), anything else waits for its answer. */
+  private send(session: WsSession, req: RequestPrimitive): Promise<ResponsePrimitive | null> {
+    if (!noResponse(req)) return session.request(req, this.o.timeoutMs);
+    session.sendNoResponse(req);
+    return Promise.resolve(null);
   }
 
   /** A request another replica routed here for registree `id` (DESIGN 6). */
@@ -129,7 +144,8 @@ export class Downlink {
     try {
       const reg = this.o.registry.sessionForId(id)?.registration ?? (await this.o.store.getRegistration(id));
       if (reg === undefined) return codedResponse(req.rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree ${id} is known`, req.rvi ?? DEFAULT_RVI);
-      return await this.deliverHere(reg, req, this.o.registry.sessionForId(id));
+      // rt=5: the replica the CSE asked answers 204 itself; this only says it was written or stored.
+      return (await this.deliverHere(reg, req, this.o.registry.sessionForId(id))) ?? { rsc: Rsc.OK, rqi: req.rqi, rvi: req.rvi ?? DEFAULT_RVI };
     } catch (err) {
       return responseForError(req, err);
     }
@@ -189,7 +205,12 @@ export class Downlink {
   }
 }
 
-/** Size accounted against the queue caps: roughly what the request weighs when stored. */
+/** Size accounted against the queue caps: the request's bytes as JSON (UTF-8, not UTF-16 units: issue 14). */
 function estimateBytes(req: RequestPrimitive): number {
-  return JSON.stringify(req).length;
+  return Buffer.byteLength(JSON.stringify(req));
+}
+
+/** TS-0004 6.3.4.2.6: rt.rtv = 5 expects no response. */
+function noResponse(req: RequestPrimitive): boolean {
+  return req.rt?.rtv === ResponseTypeValue.NoResponse;
 }

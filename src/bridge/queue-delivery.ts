@@ -1,11 +1,15 @@
 // Delivers a registree's stored requests when it is bound again (DESIGN 4,
 // TS-0020 6.5): in order, a window at a time, each removed from the store only
-// after its response primitive arrived (at-least-once). Requests for the
-// registree that arrive while its queue drains are queued behind it, so the
-// order holds.
+// after its response primitive arrived (at-least-once) and only once every
+// request before it was (go-back-N). A stored request that is not answered
+// blocks the ones behind it: the connection is closed (1008) and the queue
+// resumes with it at the next binding, so nothing overtakes it. Storable
+// requests that arrive while the queue drains are stored behind it.
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
+import { ResponseTypeValue } from '../primitive/types.js';
+import type { QueuedRequest, Store } from '../store/store.js';
 import type { WsSession } from '../ws/ws-session.js';
+import { CloseCode } from '../ws/ws-session.js';
 
 export interface QueueDeliveryOptions {
   store: Store;
@@ -20,6 +24,8 @@ export interface QueueDeliveryOptions {
 interface DrainState {
   /** Something was stored for this session while it drained: look again before stopping. */
   more: boolean;
+  /** Bound, not yet draining (cluster: the claim is on its way): requests already queue behind. */
+  held: boolean;
 }
 
 export class QueueDelivery {
@@ -35,19 +41,35 @@ export class QueueDelivery {
     return this.draining.has(session);
   }
 
+  /**
+   * The session was bound this tick and its drain starts after an await
+   * (cluster: the claim): mark it draining now, so no live request overtakes
+   * a stored one meanwhile (issue 14). kick() starts the drain.
+   */
+  hold(session: WsSession): void {
+    const id = session.registreeId;
+    if (id === undefined || this.draining.has(session)) return;
+    if (!this.o.store.shared && this.o.store.queueStats(id).messages === 0) return;
+    this.draining.set(session, { more: false, held: true });
+  }
+
   /** Starts delivering (or, when already delivering, makes it look for newly stored requests). */
   kick(session: WsSession): void {
     const state = this.draining.get(session);
-    if (state !== undefined) {
+    if (state !== undefined && !state.held) {
       state.more = true;
       return;
     }
     const id = session.registreeId;
-    if (id === undefined) return;
+    if (id === undefined) {
+      if (state !== undefined) this.draining.delete(session);
+      return;
+    }
     // Nothing stored: stay out of the way of live traffic. A shared store's
     // counts may lag what another replica just stored: look in the queue itself.
-    if (!this.o.store.shared && this.o.store.queueStats(id).messages === 0) return;
-    const fresh: DrainState = { more: false };
+    if (state === undefined && !this.o.store.shared && this.o.store.queueStats(id).messages === 0) return;
+    const fresh: DrainState = state ?? { more: false, held: false };
+    fresh.held = false;
     this.draining.set(session, fresh);
     this.drain(session, id, fresh).then(
       () => this.draining.delete(session),
@@ -70,22 +92,39 @@ export class QueueDelivery {
         continue;
       }
       // session.request() writes to the socket synchronously, so the send order is the queue order.
+      // Go-back-N: a request leaves the store as soon as it and every one before it were answered
+      // (so a replica killed mid-drain loses no acknowledgement); from the first unanswered one on
+      // everything stays, in order, for the next binding.
+      const results: Array<boolean | undefined> = [];
+      let acked = 0;
+      let acking: Promise<void> = Promise.resolve();
+      const advance = (): void => {
+        while (acked < results.length && results[acked] === true) {
+          const seq = batch[acked].seq;
+          acked++;
+          acking = acking.then(async () => {
+            await this.o.store.ack(id, seq);
+            delivered++;
+            this.o.onDelivered?.(1);
+          });
+          // Handled where it is awaited below; never an unhandled rejection meanwhile.
+          acking.catch(() => undefined);
+        }
+      };
       const answers: Array<Promise<boolean>> = [];
       for (const item of batch) {
         // Backpressure (issue 13): the connection's caps hold for stored
         // requests too; the rest stays stored, in order. With nothing of its
         // own waiting, one is sent regardless, so the queue always moves.
         if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
+        const i = answers.length;
+        results.push(undefined);
         answers.push(
-          session.request(item.request, this.o.timeoutMs).then(
-            async () => {
-              await this.o.store.ack(id, item.seq);
-              delivered++;
-              this.o.onDelivered?.(1);
-              return true;
-            },
-            () => false, // stays stored; sent again on the next binding
-          ),
+          this.deliverOne(session, item).then((answered) => {
+            results[i] = answered;
+            advance();
+            return answered;
+          }),
         );
       }
       if (answers.length === 0) {
@@ -93,11 +132,37 @@ export class QueueDelivery {
         await session.nextSettlement();
         continue;
       }
-      await Promise.all(answers);
+      const outcomes = await Promise.all(answers);
+      await acking;
+      const firstFailed = outcomes.indexOf(false);
+      if (firstFailed !== -1) {
+        if (!session.closed) {
+          this.o.logger.warn({ registree: id, rqi: batch[firstFailed].request.rqi }, 'stored request not answered in time: connection closed, the queue resumes with it at the next binding');
+          session.close(CloseCode.PolicyViolation, `stored request ${batch[firstFailed].request.rqi} not answered within --downlink-timeout; the queue resumes with it at the next binding`);
+        }
+        break;
+      }
       after = batch[answers.length - 1].seq;
     }
     if (delivered > 0) {
       this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');
     }
+  }
+
+  /** One stored request: true once answered (or, for rt=5, written). */
+  private deliverOne(session: WsSession, item: QueuedRequest): Promise<boolean> {
+    if (item.request.rt?.rtv === ResponseTypeValue.NoResponse) {
+      // TS-0004 6.3.4.2.6: no answer will come; written is delivered.
+      try {
+        session.sendNoResponse(item.request);
+        return Promise.resolve(true);
+      } catch {
+        return Promise.resolve(false);
+      }
+    }
+    return session.request(item.request, this.o.timeoutMs).then(
+      () => true,
+      () => false,
+    );
   }
 }

@@ -348,6 +348,15 @@ export class WsSession {
    * An rqi already in flight on this connection is made unique for the WS leg
    * so two answers never mix (ref G21); the response carries the original rqi.
    */
+  /**
+   * Writes a request that expects no response (rt.rtv = 5, TS-0004 6.3.4.2.6):
+   * nothing waits for an answer, and one that comes anyway is dropped.
+   */
+  sendNoResponse(req: RequestPrimitive): void {
+    if (this.closed) throw bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed');
+    this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary });
+  }
+
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
     const pending = (this.pending ??= new Map<string, PendingRequest>());
