@@ -13,6 +13,21 @@ import type { Running } from '../support/harness.js';
 import { registerAe } from '../support/register.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BridgeConfig } from '../../src/config/config.js';
+import { redisOrSkip } from '../support/redis-server.js';
+
+// Everything above holds on every store (issue 14).
+const { redis } = await redisOrSkip();
+after(() => redis?.stop());
+let prefixes = 0;
+const STORES: Array<[string, () => Partial<BridgeConfig>]> = [
+  ['memory', () => ({ store: 'memory' })],
+  ['lmdb', () => ({ store: `lmdb:${mkdtempSync(join(tmpdir(), 'bridge-order-'))}` })],
+  ...(redis === undefined ? [] : [['redis', () => ({ store: redis.url, redisPrefix: `order-${process.pid}-${++prefixes}:` })] as [string, () => Partial<BridgeConfig>]]),
+];
 
 interface HttpAnswer {
   status: number;
@@ -43,111 +58,113 @@ async function offlineAe(run: Running, rn: string): Promise<{ aei: string; key: 
   return { aei, key };
 }
 
-describe('delivery while a backlog drains', { timeout: 30_000 }, () => {
-  let run: Running;
-  before(async () => {
-    run = await startBridge({ downlinkTimeoutMs: 5000 });
-  });
-  after(() => run.stop());
-
-  test('a verification request and a retargeted RETRIEVE reach a registree that is still answering its backlog', async () => {
-    const { aei, key } = await offlineAe(run, 'backlog');
-    assert.equal((await toRegistree(run, key, aei, 'stored-1', { body: sgn(1) })).rsc, '1000');
-    let release: () => void = () => undefined;
-    const slow = new Promise<void>((resolve) => (release = resolve));
-    const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', {
-      headers: { 'X-M2M-Origin': aei },
-      // The stored NOTIFY is answered only when the test says so; everything else at once.
-      onRequest: async (req) => {
-        if (req.rqi === 'stored-1') await slow;
-        return ok(req);
-      },
+for (const [storeName, storeConfig] of STORES) {
+  describe(`delivery while a backlog drains (${storeName})`, { timeout: 30_000 }, () => {
+    let run: Running;
+    before(async () => {
+      run = await startBridge({ ...storeConfig(),  downlinkTimeoutMs: 5000 });
     });
-    await back.waitForReceived(1);
-    const verification = await toRegistree(run, key, aei, 'verify-1', { body: { 'm2m:sgn': { vrq: true, sur: '/id-in/sub2', cr: aei } } });
-    assert.equal(verification.rsc, '2000');
-    const retrieve = await toRegistree(run, key, `${aei}`, 'retrieve-1', { method: 'GET' });
-    assert.equal(retrieve.rsc, '2000');
-    assert.deepEqual(back.received.map((r) => r.rqi), ['stored-1', 'verify-1', 'retrieve-1']);
-    release();
-    await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'backlog delivered');
-    await back.close();
-  });
-});
+    after(() => run.stop());
 
-describe('order after a failed delivery', { timeout: 30_000 }, () => {
-  let run: Running;
-  before(async () => {
-    run = await startBridge({ downlinkTimeoutMs: 300 });
-  });
-  after(() => run.stop());
-
-  test('the second of five stored requests times out once: nothing overtakes it, the registree sees 1..5 in order', async () => {
-    const { aei, key } = await offlineAe(run, 'ordered');
-    for (let n = 1; n <= 5; n++) assert.equal((await toRegistree(run, key, aei, `o-${n}`, { body: sgn(n) })).rsc, '1000');
-    // First binding: #2 is never answered.
-    const first = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei }, onRequest: (req) => (req.rqi === 'o-2' ? null : ok(req)) });
-    const closed = await first.closed;
-    assert.equal(closed.code, 1008);
-    assert.deepEqual(first.received.map(conOf), ['1', '2', '3', '4', '5']);
-    // The queue resumes with #2, and #3..#5 follow it again (at-least-once, never before it).
-    assert.equal(run.bridge.store.queueStats(aei).messages, 4);
-    const live = toRegistree(run, key, aei, 'o-6', { body: sgn(6) });
-    const second = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
-    await live;
-    await waitUntil(() => second.received.length >= 5, 5000, 'the rest delivered');
-    assert.deepEqual(second.received.map(conOf), ['2', '3', '4', '5', '6']);
-    await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'queue empty');
-    await second.close();
-  });
-});
-
-describe('rt=5 (noResponse)', { timeout: 30_000 }, () => {
-  let run: Running;
-  before(async () => {
-    run = await startBridge({ downlinkTimeoutMs: 5000 });
-  });
-  after(() => run.stop());
-
-  test('online: written, and the CSE gets 204 without oneM2M headers at once, though the registree never answers', async () => {
-    const { ae, aei } = await registerAe(run.wsUrl, 'silent');
-    const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
-    ae.onRequest(() => null);
-    const answer = await toRegistree(run, key, aei, 'rt5-online', { body: sgn(1), query: '?rt=5' });
-    assert.equal(answer.status, 204);
-    assert.equal(answer.rsc, undefined);
-    assert.equal(answer.headers['x-m2m-ri'], undefined);
-    const [got] = await ae.waitForReceived(1);
-    assert.equal(got.rqi, 'rt5-online');
-    await ae.close();
+    test('a verification request and a retargeted RETRIEVE reach a registree that is still answering its backlog', async () => {
+      const { aei, key } = await offlineAe(run, 'backlog');
+      assert.equal((await toRegistree(run, key, aei, 'stored-1', { body: sgn(1) })).rsc, '1000');
+      let release: () => void = () => undefined;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', {
+        headers: { 'X-M2M-Origin': aei },
+        // The stored NOTIFY is answered only when the test says so; everything else at once.
+        onRequest: async (req) => {
+          if (req.rqi === 'stored-1') await slow;
+          return ok(req);
+        },
+      });
+      await back.waitForReceived(1);
+      const verification = await toRegistree(run, key, aei, 'verify-1', { body: { 'm2m:sgn': { vrq: true, sur: '/id-in/sub2', cr: aei } } });
+      assert.equal(verification.rsc, '2000');
+      const retrieve = await toRegistree(run, key, `${aei}`, 'retrieve-1', { method: 'GET' });
+      assert.equal(retrieve.rsc, '2000');
+      assert.deepEqual(back.received.map((r) => r.rqi), ['stored-1', 'verify-1', 'retrieve-1']);
+      release();
+      await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'backlog delivered');
+      await back.close();
+    });
   });
 
-  test('offline: stored with 204, written at the next binding and gone from the store without an answer', async () => {
-    const { aei, key } = await offlineAe(run, 'silentOffline');
-    const answer = await toRegistree(run, key, aei, 'rt5-offline', { body: sgn(2), query: '?rt=5' });
-    assert.equal(answer.status, 204);
-    assert.equal(answer.rsc, undefined);
-    assert.equal(run.bridge.store.queueStats(aei).messages, 1);
-    const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei }, onRequest: () => null });
-    const [got] = await back.waitForReceived(1);
-    assert.equal(got.rqi, 'rt5-offline');
-    await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'removed once written');
-    await back.close();
-  });
-});
+  describe(`order after a failed delivery (${storeName})`, { timeout: 30_000 }, () => {
+    let run: Running;
+    before(async () => {
+      run = await startBridge({ ...storeConfig(),  downlinkTimeoutMs: 300 });
+    });
+    after(() => run.stop());
 
-describe('queue caps count bytes', { timeout: 30_000 }, () => {
-  let run: Running;
-  before(async () => {
-    run = await startBridge({ queueMaxBytes: 600 });
+    test('the second of five stored requests times out once: nothing overtakes it, the registree sees 1..5 in order', async () => {
+      const { aei, key } = await offlineAe(run, 'ordered');
+      for (let n = 1; n <= 5; n++) assert.equal((await toRegistree(run, key, aei, `o-${n}`, { body: sgn(n) })).rsc, '1000');
+      // First binding: #2 is never answered.
+      const first = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei }, onRequest: (req) => (req.rqi === 'o-2' ? null : ok(req)) });
+      const closed = await first.closed;
+      assert.equal(closed.code, 1008);
+      assert.deepEqual(first.received.map(conOf), ['1', '2', '3', '4', '5']);
+      // The queue resumes with #2, and #3..#5 follow it again (at-least-once, never before it).
+      assert.equal(run.bridge.store.queueStats(aei).messages, 4);
+      const live = toRegistree(run, key, aei, 'o-6', { body: sgn(6) });
+      const second = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
+      await live;
+      await waitUntil(() => second.received.length >= 5, 5000, 'the rest delivered');
+      assert.deepEqual(second.received.map(conOf), ['2', '3', '4', '5', '6']);
+      await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'queue empty');
+      await second.close();
+    });
   });
-  after(() => run.stop());
 
-  test('a NOTIFY of 200 three-byte characters weighs over 600 bytes, not 200 units: refused', async () => {
-    const { aei, key } = await offlineAe(run, 'bytes');
-    const wide = { 'm2m:sgn': { sur: '/id-in/sub1', nev: { net: 3, rep: { 'm2m:cin': { con: '€'.repeat(200) } } } } };
-    const answer = await toRegistree(run, key, aei, 'wide', { body: wide });
-    assert.equal(answer.rsc, '5103');
-    assert.equal(run.bridge.store.queueStats(aei).messages, 0);
+  describe(`rt=5 (noResponse) (${storeName})`, { timeout: 30_000 }, () => {
+    let run: Running;
+    before(async () => {
+      run = await startBridge({ ...storeConfig(),  downlinkTimeoutMs: 5000 });
+    });
+    after(() => run.stop());
+
+    test('online: written, and the CSE gets 204 without oneM2M headers at once, though the registree never answers', async () => {
+      const { ae, aei } = await registerAe(run.wsUrl, 'silent');
+      const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
+      ae.onRequest(() => null);
+      const answer = await toRegistree(run, key, aei, 'rt5-online', { body: sgn(1), query: '?rt=5' });
+      assert.equal(answer.status, 204);
+      assert.equal(answer.rsc, undefined);
+      assert.equal(answer.headers['x-m2m-ri'], undefined);
+      const [got] = await ae.waitForReceived(1);
+      assert.equal(got.rqi, 'rt5-online');
+      await ae.close();
+    });
+
+    test('offline: stored with 204, written at the next binding and gone from the store without an answer', async () => {
+      const { aei, key } = await offlineAe(run, 'silentOffline');
+      const answer = await toRegistree(run, key, aei, 'rt5-offline', { body: sgn(2), query: '?rt=5' });
+      assert.equal(answer.status, 204);
+      assert.equal(answer.rsc, undefined);
+      assert.equal(run.bridge.store.queueStats(aei).messages, 1);
+      const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei }, onRequest: () => null });
+      const [got] = await back.waitForReceived(1);
+      assert.equal(got.rqi, 'rt5-offline');
+      await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 5000, 'removed once written');
+      await back.close();
+    });
   });
-});
+
+  describe(`queue caps count bytes (${storeName})`, { timeout: 30_000 }, () => {
+    let run: Running;
+    before(async () => {
+      run = await startBridge({ ...storeConfig(),  queueMaxBytes: 600 });
+    });
+    after(() => run.stop());
+
+    test('a NOTIFY of 200 three-byte characters weighs over 600 bytes, not 200 units: refused', async () => {
+      const { aei, key } = await offlineAe(run, 'bytes');
+      const wide = { 'm2m:sgn': { sur: '/id-in/sub1', nev: { net: 3, rep: { 'm2m:cin': { con: '€'.repeat(200) } } } } };
+      const answer = await toRegistree(run, key, aei, 'wide', { body: wide });
+      assert.equal(answer.rsc, '5103');
+      assert.equal(run.bridge.store.queueStats(aei).messages, 0);
+    });
+  });
+}
