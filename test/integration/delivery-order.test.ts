@@ -10,7 +10,7 @@ import { request } from 'undici';
 import type { JsonObject, RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
-import { registerAe } from '../support/register.js';
+import { offlineAe, registerAe } from '../support/register.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 import { mkdtempSync } from 'node:fs';
@@ -49,14 +49,6 @@ async function toRegistree(run: Running, key: string, target: string, rqi: strin
 const sgn = (n: number): JsonObject => ({ 'm2m:sgn': { sur: '/id-in/sub1', nev: { net: 3, rep: { 'm2m:cin': { con: String(n) } } } } });
 const conOf = (req: RequestPrimitive): string => String((((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject)['m2m:cin'] === undefined ? '' : ((((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject)['m2m:cin'] as JsonObject).con);
 const ok = (req: RequestPrimitive): ResponsePrimitive => ({ rsc: 2000, rqi: req.rqi, rvi: req.rvi ?? '3' });
-
-async function offlineAe(run: Running, rn: string): Promise<{ aei: string; key: string }> {
-  const { ae, aei } = await registerAe(run.wsUrl, rn);
-  const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
-  await ae.close();
-  await waitUntil(() => run.bridge.registry.sessionForId(aei) === undefined, 2000, 'unbound');
-  return { aei, key };
-}
 
 for (const [storeName, storeConfig] of STORES) {
   describe(`delivery while a backlog drains (${storeName})`, { timeout: 30_000 }, () => {

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import type { JsonObject, RequestPrimitive } from '../../src/primitive/types.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
-import { registerAe, subscribe } from '../support/register.js';
+import { offlineAe, registerAe, subscribe } from '../support/register.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
@@ -27,14 +27,6 @@ async function notify(run: Running, key: string, target: string, rqi: string, bo
   });
   await res.body.dump();
   return { status: res.statusCode, rsc: String(res.headers['x-m2m-rsc']), ri: String(res.headers['x-m2m-ri']) };
-}
-
-async function offlineAe(run: Running, rn: string): Promise<{ aei: string; key: string }> {
-  const { ae, aei } = await registerAe(run.wsUrl, rn);
-  const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
-  await ae.close();
-  await waitUntil(() => run.bridge.registry.sessionForId(aei) === undefined, 2000, 'unbound');
-  return { aei, key };
 }
 
 describe('store-and-forward', () => {

@@ -35,7 +35,8 @@ export async function spawnBridge(args: string[]): Promise<BridgeProcess> {
       logs.push(entry as Record<string, unknown>);
       if (entry.msg === 'bridge listening') resolve({ public: entry.public!.port, downlink: entry.downlink!.port, admin: entry.admin!.port });
     });
-    void exited.then(({ code }) => reject(new Error(`bridge exited with ${code} before listening`)));
+    // The bridge's own last line says why (its fatal line goes to stdout with the other logs).
+    void exited.then(({ code }) => reject(new Error(`bridge exited with ${code} before listening: ${JSON.stringify(logs.at(-1) ?? null)}`)));
   });
   return { proc, ports, exited, logs };
 }
