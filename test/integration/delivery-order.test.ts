@@ -13,7 +13,7 @@ import type { Running } from '../support/harness.js';
 import { offlineAe, registerAe } from '../support/register.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeConfig } from '../../src/config/config.js';
@@ -21,11 +21,15 @@ import { redisOrSkip } from '../support/redis-server.js';
 
 // Everything above holds on every store (issue 14).
 const { redis } = await redisOrSkip();
-after(() => redis?.stop());
+const lmdbDirs: string[] = [];
+after(async () => {
+  await redis?.stop();
+  for (const dir of lmdbDirs) rmSync(dir, { recursive: true, force: true });
+});
 let prefixes = 0;
 const STORES: Array<[string, () => Partial<BridgeConfig>]> = [
   ['memory', () => ({ store: 'memory' })],
-  ['lmdb', () => ({ store: `lmdb:${mkdtempSync(join(tmpdir(), 'bridge-order-'))}` })],
+  ['lmdb', () => ({ store: `lmdb:${lmdbDirs[lmdbDirs.push(mkdtempSync(join(tmpdir(), 'bridge-order-'))) - 1]}` })],
   ...(redis === undefined ? [] : [['redis', () => ({ store: redis.url, redisPrefix: `order-${process.pid}-${++prefixes}:` })] as [string, () => Partial<BridgeConfig>]]),
 ];
 
