@@ -74,6 +74,8 @@ describe('bridge on the redis store', { skip, timeout: 30_000 }, () => {
       await ae.close();
     } finally {
       await own.up();
+      // Stop once the bridge is back on Redis: closing a connection still reconnecting races ioredis.
+      await waitUntil(() => bridge.store.available() && bridge.cluster.available(), 10_000, 'bridge back on Redis');
       await bridge.stop();
       await own.stop();
     }
