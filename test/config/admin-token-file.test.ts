@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import request from 'supertest';
-import { ConfigError, loadConfig, loadConfigWithSources, printConfig } from '../../src/config/config.js';
+import { loadConfig, loadConfigWithSources, printConfig } from '../../src/config/config.js';
 import { startBridge } from '../support/harness.js';
+import { problems } from '../support/config-problems.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'admin-token-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,16 +18,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function problems(argv: string[], env: Record<string, string> = {}): readonly string[] {
-  try {
-    loadConfig(argv, env);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
 }
 
 test('--admin-token-file and BRIDGE_ADMIN_TOKEN_FILE read the token, without the trailing newline a Secret or `openssl rand` leaves', () => {

@@ -3,16 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, SETTINGS, envName, helpText, loadConfig, loadConfigWithSources, parseDuration, parseHostPort, printConfig } from '../../src/config/config.js';
-
-function problems(argv: string[], env: Record<string, string> = {}): readonly string[] {
-  try {
-    loadConfig(argv, env);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
-}
+import { problems } from '../support/config-problems.js';
 
 test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin 127.0.0.1:9464', () => {
   const c = loadConfig([], {});

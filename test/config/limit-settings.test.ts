@@ -2,17 +2,8 @@
 // refused at start naming the setting.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-
-function problems(argv: string[]): readonly string[] {
-  try {
-    loadConfig(argv, {});
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
-}
+import { loadConfig } from '../../src/config/config.js';
+import { problems } from '../support/config-problems.js';
 
 test('defaults: 64 requests and 8 MiB waiting per registree, 64 KiB before registration', () => {
   const c = loadConfig([], {});
