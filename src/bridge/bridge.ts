@@ -16,6 +16,7 @@ import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminServer } from '../http/admin-server.js';
 import type { RegistreeView } from '../http/admin-server.js';
 import { applyDoorLimits } from '../http/door-limits.js';
+import { badRequestLogger } from '../http/bad-request-log.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
@@ -331,7 +332,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const uplinkMode = config.uplink !== '' ? createUplinkMode(config, { logger, upstream }) : undefined;
 
   const passthrough = config.passthrough
-    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, maxBodyBytes: config.maxPassthroughBodyBytes, onResponse: (status) => metrics.passthroughRequest(status) })
+    ? createPassthrough({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, tls: upstreamTls, maxBodyBytes: config.maxPassthroughBodyBytes, onResponse: (status) => metrics.passthroughRequest(status), logger })
     : undefined;
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
@@ -434,10 +435,11 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     },
   }, { token: config.adminToken });
   // Slowloris: request head and body in time, on every door, per connection.
-  const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs };
-  applyDoorLimits(publicServer, { ...doorLimits, onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
-  applyDoorLimits(downlinkServer, doorLimits);
-  applyDoorLimits(adminServer, doorLimits);
+  // Every bad request a door answers is a (rate-limited) warn line (issue 17).
+  const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, onBadRequest: badRequestLogger(logger) };
+  applyDoorLimits(publicServer, { ...doorLimits, door: 'public', onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
+  applyDoorLimits(downlinkServer, { ...doorLimits, door: 'downlink' });
+  applyDoorLimits(adminServer, { ...doorLimits, door: 'admin' });
 
   async function startAll(): Promise<BridgeAddresses> {
     await openStore();

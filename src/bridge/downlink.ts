@@ -19,6 +19,7 @@ import type { Registry } from './registry.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { WsSession } from '../ws/ws-session.js';
 import { ThrottledLog } from '../log.js';
+import { requestLine } from './request-log.js';
 
 export interface DownlinkOptions {
   store: Store;
@@ -49,10 +50,13 @@ export class Downlink {
   private readonly o: DownlinkOptions;
   /** Store failures: a line per kind and second with a count, not one per request. */
   private readonly storeFailures: ThrottledLog;
+  /** Requests from the CSE that are not a readable primitive (issue 17: Mobius's short Content-Length cuts the body). */
+  private readonly unreadable: ThrottledLog;
 
   constructor(options: DownlinkOptions) {
     this.o = options;
     this.storeFailures = new ThrottledLog(options.logger);
+    this.unreadable = new ThrottledLog(options.logger);
   }
 
   readonly handle = async (key: string, http: DownlinkHttpRequest): Promise<DownlinkHttpResponse> => {
@@ -72,12 +76,14 @@ export class Downlink {
       return toHttpResponse(rsp, content, rqi);
     }
     if (reg === undefined) {
+      if (this.o.logger.isLevelEnabled('debug')) this.o.logger.debug({ direction: 'downlink', key, rqi, rsc: Rsc.NOT_FOUND }, 'CSE request for an unknown key answered');
       return toHttpResponse(codedResponse(rqi, 'BRIDGE_ERR_UNKNOWN_KEY', `no registree is known under /r/${key}`, rvi), content, rqi);
     }
     let req: RequestPrimitive;
     try {
       req = fromHttpRequest({ method: http.method, path: http.path, headers: http.headers, body: http.body }, reg.id, this.o.contentFor);
     } catch (err) {
+      this.unreadable.warn('unreadable', { door: 'downlink', rqi, registree: reg.id, method: http.method, err: err instanceof Error ? err.message : String(err) }, 'request from the CSE is not a readable primitive: answered 4000');
       return toHttpResponse(responseForError({ rqi, rvi }, err), content, rqi);
     }
     let rsp: ResponsePrimitive | null;
@@ -88,7 +94,10 @@ export class Downlink {
       else if (!(err instanceof BridgeError)) this.o.logger.error({ rqi: req.rqi, registree: reg.id, err: String(err) }, 'downlink request failed');
       rsp = responseForError(req, err);
     }
-    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, seconds);
+    // The hot path builds no log object unless debug is on.
+    if (this.o.logger.isLevelEnabled('debug')) this.o.logger.debug(requestLine('downlink', req, rsp, seconds, reg.id), 'CSE request answered');
     // rt=5 (noResponse): written or stored is all the CSE hears — 204 without oneM2M headers, as ACME answers (ref A7).
     if (rsp === null) return { status: 204, headers: {} };
     return toHttpResponse(rsp, content, req.rqi);

@@ -13,6 +13,7 @@ import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
 import { responseForError } from './error-response.js';
 import { ThrottledLog } from '../log.js';
+import { requestLine } from './request-log.js';
 import { originatorAllowed } from './access.js';
 import { isAeIdForm, isCseIdForm, parentCseId } from './canonical-id.js';
 import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
@@ -57,12 +58,15 @@ export function newRegistreeKey(): string {
 export class Uplink implements SessionHandler {
   private readonly o: UplinkOptions;
   private readonly storeFailures: ThrottledLog;
+  /** 5xxx answers of the CSE: a warn line per rsc and second with a count (issue 17). */
+  private readonly cseErrors: ThrottledLog;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: UplinkOptions) {
     this.o = options;
     this.storeFailures = new ThrottledLog(options.logger);
+    this.cseErrors = new ThrottledLog(options.logger);
   }
 
   async onRequest(session: WsSession, req: RequestPrimitive): Promise<ResponsePrimitive | null> {
@@ -71,16 +75,19 @@ export class Uplink implements SessionHandler {
     // TS-0004 6.3.4.2.6 / ref A7: noResponse gets no answer, not even an error.
     const silent = req.rt?.rtv === ResponseTypeValue.NoResponse;
     let rsp: ResponsePrimitive | null;
+    /** The answer is the CSE's (not one the bridge made up for a failure or refusal). */
+    let fromCse = false;
     try {
       await session.ready;
       rsp = await this.route(session, req);
+      fromCse = true;
     } catch (err) {
       if (err instanceof UpstreamError) this.o.onUpstreamError?.(err.kind);
       if (err instanceof BridgeError && (err.code === 'BRIDGE_ERR_STORE' || err.code === 'BRIDGE_ERR_STORE_UNAVAILABLE')) {
         // A store outage fails every request at once: one line per second with a count (issue 13).
         this.storeFailures.error(err.code, { rqi: req.rqi, registree: session.registreeId, err: err.message }, 'device request failed: store');
       } else if (!(err instanceof BridgeError) || err.rsc >= 5000) {
-        this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'uplink request failed');
+        this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'device request failed');
       } else if (REFUSALS_LOGGED.has(err.code)) {
         // Security refusals are worth an operator's eye (issue 12): who tried to be whom.
         this.o.logger.warn({ conn: session.id, rqi: req.rqi, registree: session.registreeId, fr: req.fr, remote: session.remoteAddress, code: err.code, err: err.message }, 'request refused: originator');
@@ -89,7 +96,15 @@ export class Uplink implements SessionHandler {
     } finally {
       if (--this.inFlight === 0) this.wakeIdle();
     }
-    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.o.onPrimitive?.(req.op, rsp?.rsc ?? 0, seconds);
+    const logger = this.o.logger;
+    // The hot path builds no log object unless debug is on.
+    if (logger.isLevelEnabled('debug')) logger.debug(requestLine('uplink', req, rsp, seconds, session.registreeId, session.id), 'device request answered');
+    // Error answers of the CSE: 4xxx at debug (above), 5xxx also at warn.
+    if (fromCse && rsp !== null && rsp.rsc >= 5000) {
+      this.cseErrors.warn(`cse ${rsp.rsc}`, { rqi: req.rqi, registree: session.registreeId, op: req.op, to: req.to, rsc: rsp.rsc }, 'the CSE answered a device request with a 5xxx error');
+    }
     return silent ? null : rsp;
   }
 

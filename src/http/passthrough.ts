@@ -7,7 +7,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, Writable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import type { Logger } from 'pino';
 import { Pool, errors as undiciErrors } from 'undici';
+import { ThrottledLog } from '../log.js';
 import { declaresTooLarge, refuseTooLarge } from './door-limits.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
@@ -21,6 +23,28 @@ export interface PassthroughOptions {
   /** Largest request body forwarded (--max-passthrough-body); larger: 413 as soon as it is passed. Default: no limit. */
   maxBodyBytes?: number;
   onResponse?(status: number): void;
+  /** Request lines at debug, an unreachable CSE at warn (rate-limited). */
+  logger?: Logger;
+}
+
+/** TS-0009 6.2 (ref B2): the operation an HTTP request stands for; POST is CREATE with `ty` in Content-Type, else NOTIFY. */
+function opOf(method: string, contentType: string | string[] | undefined): number | undefined {
+  switch (method) {
+    case 'GET':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'POST':
+      return typeof contentType === 'string' && /;\s*ty=/i.test(contentType) ? 1 : 5;
+    default:
+      return undefined;
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 export type PassthroughHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -64,6 +88,27 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
   const root = options.upstream.pathname.replace(/\/+$/, '');
 
   const maxBodyBytes = options.maxBodyBytes ?? Infinity;
+  const logger = options.logger;
+  const unreachable = logger !== undefined ? new ThrottledLog(logger) : undefined;
+  const cseErrors = logger !== undefined ? new ThrottledLog(logger) : undefined;
+
+  /** The debug line for a request the CSE (or the bridge for it) answered; `started` from process.hrtime.bigint(). */
+  function logAnswered(req: IncomingMessage, status: number, rsc: string | string[] | undefined, started: bigint): void {
+    logger?.debug(
+      {
+        direction: 'passthrough',
+        method: req.method,
+        op: opOf(req.method ?? '', req.headers['content-type']),
+        to: req.url,
+        fr: header(req.headers['x-m2m-origin']),
+        rqi: header(req.headers['x-m2m-ri']),
+        status,
+        rsc: typeof rsc === 'string' ? Number(rsc) : undefined,
+        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3,
+      },
+      'passthrough request answered',
+    );
+  }
 
   function tooLarge(req: IncomingMessage, res: ServerResponse): void {
     options.onResponse?.(413);
@@ -80,12 +125,14 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
     return limit;
   }
 
-  function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  function fail(req: IncomingMessage, res: ServerResponse, err: unknown, started: bigint | undefined): void {
     // Already answered (413 here, 408 at --body-timeout): the upstream request was aborted on purpose.
     if (res.writableEnded) return;
     const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
     const status = timeout ? 504 : 502;
     options.onResponse?.(status);
+    unreachable?.warn(`passthrough ${status}`, { rqi: header(req.headers['x-m2m-ri']), status, err: err instanceof Error ? err.message : String(err) }, 'passthrough request failed: the CSE did not answer');
+    if (started !== undefined) logAnswered(req, status, String(timeout ? Rsc.REQUEST_TIMEOUT : Rsc.TARGET_NOT_REACHABLE), started);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -105,6 +152,8 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
   }
 
   const handle: PassthroughHandler = (req, res) => {
+    // Only with debug on: the hot path takes no clock reading for a line nobody writes.
+    const started = logger?.isLevelEnabled('debug') === true ? process.hrtime.bigint() : undefined;
     const method = req.method ?? 'GET';
     const length = req.headers['content-length'];
     const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -129,11 +178,17 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
           // Already answered (413 here, 408 at --body-timeout): the CSE's answer goes nowhere.
           if (res.headersSent) return new Writable({ write: (_chunk, _encoding, done) => done() });
           options.onResponse?.(statusCode);
+          const rsc = headers['x-m2m-rsc'];
+          if (started !== undefined) logAnswered(req, statusCode, rsc, started);
+          // Error answers of the CSE: 4xxx at debug (above), 5xxx also at warn.
+          if (cseErrors !== undefined && typeof rsc === 'string' && rsc.length === 4 && rsc[0] === '5') {
+            cseErrors.warn(`cse ${rsc}`, { rqi: header(req.headers['x-m2m-ri']), method, to: req.url, status: statusCode, rsc: Number(rsc) }, 'the CSE answered a passthrough request with a 5xxx error');
+          }
           res.writeHead(statusCode, endToEnd(headers));
           return res;
         },
       )
-      .catch((err: unknown) => fail(req, res, err));
+      .catch((err: unknown) => fail(req, res, err, started));
     if (!hasBody) req.resume();
   };
 
