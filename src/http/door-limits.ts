@@ -18,6 +18,9 @@
 //   while it streams, and close the connection (the rest is not read).
 //
 // Bad HTTP (what Node's parser refuses) gets 400 with X-M2M-RSC 4000.
+// Every such answer (400, 408, 413) is reported to the door's `onBadRequest`
+// with the peer address and the reason (issue 17: such requests vanished
+// without a trace).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
@@ -33,6 +36,29 @@ export interface DoorLimits {
    * in time; the socket leaves HTTP and these limits).
    */
   onUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The door's name in reports: public, downlink, admin, uplink. */
+  door?: string;
+  /** A request answered 400 (bad HTTP), 408 (head or body late) or 413 (body too large) on this door. */
+  onBadRequest?(report: BadHttpRequest): void;
+}
+
+export interface BadHttpRequest {
+  door: string;
+  /** Peer address of the connection. */
+  remote: string | undefined;
+  status: number;
+  /** Short stable token: the parser's code (HPE_…), `head_timeout`, `body_timeout`, `too_large`. */
+  code: string;
+  /** In words: the parser's reason, or which limit was passed. */
+  reason: string;
+  /** Set when an earlier request came on the same connection: a Content-Length shorter than its body leaves the rest to be read as a new request. */
+  hint?: string;
+}
+
+/** Who hears about the bad requests of one door (one per server, shared by its connections). */
+interface Reporter {
+  door: string;
+  report(report: BadHttpRequest): void;
 }
 
 /** Where a connection is; the timers act only in the phases they were armed for. */
@@ -61,6 +87,7 @@ class Conn {
   constructor(
     readonly socket: Duplex,
     headTimeoutMs: number,
+    readonly reporter: Reporter | undefined,
   ) {
     this.head = setTimeout(headExpired, headTimeoutMs, this).unref();
   }
@@ -91,6 +118,7 @@ export function refuse(req: IncomingMessage, res: ServerResponse, status: number
   res.once('finish', () => {
     if (!req.complete) req.destroy();
   });
+  if (status === 400 || status === 408 || status === 413) report(req.socket as Tracked | null, status, status === 413 ? 'too_large' : status === 408 ? 'body_timeout' : 'bad_request', message);
   const body = dbg(message);
   const ri = req.headers['x-m2m-ri'];
   res.writeHead(status, {
@@ -143,6 +171,12 @@ export function collectBody(req: IncomingMessage, res: ServerResponse, maxBytes:
   req.on('error', () => res.destroy());
 }
 
+function report(socket: Tracked | null, status: number, code: string, reason: string, hint?: string): void {
+  const reporter = socket?.[kConn]?.reporter;
+  if (reporter === undefined) return;
+  reporter.report({ door: reporter.door, remote: (socket as { remoteAddress?: string }).remoteAddress, status, code, reason, ...(hint !== undefined ? { hint } : {}) });
+}
+
 /** The raw answer for a request Node's parser refused or a head that did not arrive in time; then the socket closes. */
 function answerRaw(socket: Duplex, timeout: boolean, detail: string): void {
   if (!socket.writable) {
@@ -161,6 +195,7 @@ function answerRaw(socket: Duplex, timeout: boolean, detail: string): void {
 function headExpired(conn: Conn): void {
   if (conn.phase === Phase.FirstHead) {
     conn.phase = Phase.Gone;
+    report(conn.socket, 408, 'head_timeout', 'request head not complete in time (--handshake-timeout)');
     answerRaw(conn.socket, true, '');
   } else if (conn.phase === Phase.NextHead) {
     conn.phase = Phase.Gone;
@@ -201,8 +236,10 @@ export function applyDoorLimits(server: Server, limits: DoorLimits): void {
   const { headTimeoutMs, bodyTimeoutMs } = limits;
   server.headersTimeout = 0;
   server.requestTimeout = 0;
+  const onBadRequest = limits.onBadRequest;
+  const reporter = onBadRequest !== undefined ? { door: limits.door ?? 'http', report: onBadRequest } : undefined;
   const track = (socket: Tracked) => {
-    socket[kConn] = new Conn(socket, headTimeoutMs);
+    socket[kConn] = new Conn(socket, headTimeoutMs, reporter);
     socket.on('close', onSocketClose);
   };
   // https: HTTP starts after the TLS handshake, which has its own limit (the server's handshakeTimeout).
@@ -244,8 +281,18 @@ export function applyDoorLimits(server: Server, limits: DoorLimits): void {
       socket.destroy();
       return;
     }
+    // A request came before on this connection: the bytes refused may be the tail of its body.
+    const followsRequest = conn.phase !== Phase.FirstHead;
     conn.phase = Phase.Gone;
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+    const reason = (err as { reason?: unknown }).reason;
+    report(
+      socket,
+      timeout ? 408 : 400,
+      err.code ?? 'bad_request',
+      typeof reason === 'string' ? reason : err.message,
+      followsRequest ? 'follows a request on the same connection: a Content-Length shorter than its body (counted in characters, not bytes?) leaves the rest to be read as a new request' : undefined,
+    );
     answerRaw(socket, timeout, err.code ?? err.message);
   });
 }

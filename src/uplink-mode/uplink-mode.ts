@@ -13,6 +13,7 @@ import { Onem2mWsClient } from '../client/onem2m-ws-client.js';
 import type { ClientTls } from '../client/onem2m-ws-client.js';
 import type { BridgeConfig, HostPort } from '../config/config.js';
 import { applyDoorLimits } from '../http/door-limits.js';
+import { badRequestLogger } from '../http/bad-request-log.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import { urlHost } from '../http/url-host.js';
 import { createUpstreamClient } from '../bridge/upstream-from-config.js';
@@ -84,7 +85,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
     toRegistrarHandler({ client, logger, timeoutMs: config.uplinkTimeoutMs, defaultSerialization: config.upstreamFormat, uplinkUrl, registreePoa: config.uplinkPoa }),
     config.maxDownlinkBodyBytes,
   );
-  applyDoorLimits(door, { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs });
+  applyDoorLimits(door, { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, door: 'uplink', onBadRequest: badRequestLogger(logger) });
   let connecting: Promise<void> | undefined;
 
   return {
