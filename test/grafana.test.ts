@@ -38,6 +38,8 @@ const BRIDGE_LABELS: Record<keyof typeof METRIC_NAMES, readonly string[]> = {
   passthroughRequests: ['status'],
   storeUp: [],
   clusterRoutes: ['outcome'],
+  upstreamUp: [],
+  buildInfo: ['version', 'node'],
 };
 
 // Parsed JSON and YAML are untyped data; the checks below look at the fields they need.
@@ -355,13 +357,15 @@ describe('grafana/prometheus/alerts.yaml', () => {
   test('holds the alerts grafana/README.md documents, each on the metric it is about', () => {
     const byName = new Map<string, string>(alertRules().map((r) => [r.alert, String(r.expr)]));
     const expected: Record<string, RegExp> = {
-      BridgeUpstreamDown: /onem2m_bridge_upstream_errors_total\{kind=~"refused\|reset\|timeout"\}/,
+      BridgeUpstreamDown: /^onem2m_bridge_upstream_up == 0$/,
+      BridgeUpstreamErrors: /onem2m_bridge_upstream_errors_total\{kind=~"refused\|reset\|timeout"\}/,
+      BridgeAbsent: /^absent\(up\{job=~"[^"]*"\}\)$/,
       BridgeQueueGrowing: /deriv\(onem2m_bridge_queue_messages\[/,
       BridgeQueueNearByteCap: /onem2m_bridge_queue_bytes/,
       BridgeHandshakeRejectionsSpiking: /onem2m_bridge_ws_handshakes_total\{result="rejected"\}/,
       BridgeQueueRefusing: /increase\(onem2m_bridge_queue_events_total\{event="refused"\}/,
       BridgeDownlinkTimeouts: /onem2m_bridge_primitives_total\{direction="downlink", rsc="4008"\}/,
-      BridgeDown: /up\{job="onem2m-ws-bridge"\} == 0/,
+      BridgeDown: /^up\{job=~"[^"]*"\} == 0$/,
     };
     for (const [name, pattern] of Object.entries(expected)) {
       assert.ok(byName.has(name), `alert ${name}`);

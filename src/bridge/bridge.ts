@@ -183,9 +183,16 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) }),
     queueTotals: () => store.totals(),
     storeUp: () => storeOpen && store.available() && cluster.available(),
+    upstreamUp: () => probeUpstream(),
   });
   const upstreamTls = upstreamTlsFiles(config);
   const upstream = createUpstreamClient(config, upstreamTls);
+  /** The one upstream probe behind /readyz and upstream_up; callers at the same time share it. */
+  let probing: Promise<boolean> | undefined;
+  const probeUpstream = (): Promise<boolean> =>
+    (probing ??= upstream.reachable().finally(() => {
+      probing = undefined;
+    }));
   const identityTls = config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require');
   const upstreamCseId = new UpstreamCseId({
     cseId: config.cseId,
@@ -402,7 +409,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   }
   const adminServer = createAdminServer({
     ready: async () => {
-      const upstreamOk = await upstream.reachable();
+      const upstreamOk = await probeUpstream();
       const storeOk = storeOpen && store.available() && cluster.available();
       const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
       if (!started) checks.doors = false;

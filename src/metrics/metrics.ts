@@ -2,6 +2,7 @@
 // bridge, and every test, gets fresh ones). Labels are bounded: no rqi and no
 // originator IDs. Hot-path children are cached so an observation costs one
 // Map lookup, not a label hash.
+import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueTotals } from '../store/store.js';
 
@@ -21,7 +22,31 @@ export const METRIC_NAMES = {
   passthroughRequests: `${METRIC_PREFIX}passthrough_requests_total`,
   storeUp: `${METRIC_PREFIX}store_up`,
   clusterRoutes: `${METRIC_PREFIX}cluster_routes_total`,
+  upstreamUp: `${METRIC_PREFIX}upstream_up`,
+  buildInfo: `${METRIC_PREFIX}build_info`,
 } as const;
+
+/**
+ * prom-client's default gauges named `_total`: `promtool check metrics` refuses
+ * a `_total` suffix on anything but a counter. Their per-type gauges without
+ * the suffix (`nodejs_active_handles{type}`, …) stay; sum them for the total.
+ */
+const DROPPED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** Label values of the counters that exist from the start (README, Metrics), so panels and rate() see zeros, not gaps. */
+const UPSTREAM_ERROR_KINDS = ['refused', 'timeout', 'reset', 'bad_response', 'other'] as const;
+const HANDSHAKE_REJECTIONS = ['no_subprotocol', 'bad_path', 'bad_handshake', 'too_many_connections', 'unauthorized'] as const;
+const ROUTE_OUTCOMES = ['answered', 'no_owner', 'timeout', 'unavailable'] as const;
+
+/** The package's version, read at run time from its package.json (two levels above src/metrics and dist/metrics). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export type Direction = 'uplink' | 'downlink';
 export type QueueEvent = 'stored' | 'delivered' | 'expired' | 'replaced' | 'refused';
@@ -36,6 +61,8 @@ export interface MetricsSources {
   queueTotals(): QueueTotals;
   /** The store (and in cluster mode the cluster channel) can be reached. */
   storeUp(): boolean;
+  /** The upstream CSE accepts a request: the probe /readyz uses, run at each scrape (no traffic needed). */
+  upstreamUp(): Promise<boolean>;
 }
 
 type CounterChild = { inc(value?: number): void };
@@ -57,6 +84,7 @@ export class BridgeMetrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    for (const name of DROPPED_DEFAULTS) this.registry.removeSingleMetric(METRIC_PREFIX + name);
     this.wsConnections = new Gauge({ name: METRIC_NAMES.wsConnections, help: 'Open WebSocket connections by subprotocol', labelNames: ['subprotocol'], registers });
     this.handshakes = new Counter({ name: METRIC_NAMES.wsHandshakes, help: 'WebSocket opening handshakes by result and reason', labelNames: ['result', 'reason'], registers });
     this.primitives = new Counter({ name: METRIC_NAMES.primitives, help: 'Request primitives answered, by direction, operation and response status code', labelNames: ['direction', 'op', 'rsc'], registers });
@@ -100,9 +128,24 @@ export class BridgeMetrics {
       },
     });
     this.clusterRoutes = new Counter({ name: METRIC_NAMES.clusterRoutes, help: 'Downlink requests for registrees bound on another replica, by outcome', labelNames: ['outcome'], registers });
+    new Gauge({
+      name: METRIC_NAMES.upstreamUp,
+      help: '1 while the upstream CSE answers the /readyz probe (probed at each scrape, without traffic), else 0',
+      registers,
+      async collect() {
+        this.set((await sources.upstreamUp()) ? 1 : 0);
+      },
+    });
+    new Gauge({ name: METRIC_NAMES.buildInfo, help: 'Always 1; the labels say which version runs on which Node.js', labelNames: ['version', 'node'], registers }).set(
+      { version: packageVersion(), node: process.versions.node },
+      1,
+    );
     // Series that should exist from the start, so dashboards show zeros, not gaps.
     for (const event of ['stored', 'delivered', 'expired', 'replaced', 'refused'] as const) this.queueEvents.inc({ event }, 0);
-    for (const result of ['accepted', 'rejected']) this.handshakes.inc({ result, reason: result === 'accepted' ? 'ok' : 'bad_request' }, 0);
+    this.handshakes.inc({ result: 'accepted', reason: 'ok' }, 0);
+    for (const reason of HANDSHAKE_REJECTIONS) this.handshakes.inc({ result: 'rejected', reason }, 0);
+    for (const kind of UPSTREAM_ERROR_KINDS) this.upstreamErrors.inc({ kind }, 0);
+    for (const outcome of ROUTE_OUTCOMES) this.clusterRoutes.inc({ outcome }, 0);
   }
 
   connectionOpened(subprotocol: string): void {
