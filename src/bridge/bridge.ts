@@ -417,6 +417,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
       return { ready: Object.values(checks).every(Boolean), checks };
     },
+    // The downlink door alone: registrees bound here get the CSE's requests while the upstream or Redis is away.
+    downlinkReady: async () => ({ ready: started, checks: { doors: started } }),
     metrics: () => metrics.render(),
     listRegistrees: async () => {
       const regs = await store.listRegistrations();

@@ -23,6 +23,8 @@ export interface RegistreeView {
 export interface AdminApi {
   /** Upstream reachable and store open. */
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** The downlink door can deliver to the registrees bound here: it listens and the bridge is not stopping (no upstream, no store needed). */
+  downlinkReady?(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   metrics(): Promise<{ contentType: string; body: string }>;
   listRegistrees(): Promise<RegistreeView[]>;
   getRegistree(id: string): Promise<RegistreeView | undefined>;
@@ -49,7 +51,7 @@ export interface AdminServerOptions {
 }
 
 /** Probes and Prometheus reach these without a token (they cannot be given one easily, and they reveal no registree). */
-const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz', '/readyz/downlink']);
 
 const BEARER = /^Bearer[ \t]+(.+)$/i;
 
@@ -95,6 +97,16 @@ export function createAdminServer(api: AdminApi, options: AdminServerOptions = {
     const r = await api.ready();
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
   });
+  // Cluster mode (issue 17.4): while Redis is down /readyz is false, yet the CSE's
+  // requests for registrees bound here are still delivered. A load balancer in
+  // front of the downlink doors checks this instead.
+  const downlinkReady = api.downlinkReady;
+  if (downlinkReady !== undefined) {
+    app.get('/readyz/downlink', async (_req, res) => {
+      const r = await downlinkReady();
+      res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+    });
+  }
   app.get('/metrics', async (_req, res) => {
     const m = await api.metrics();
     res.type(m.contentType).send(m.body);
