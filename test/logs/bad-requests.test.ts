@@ -122,3 +122,25 @@ test('bad requests are rate-limited: the first at once, the rest in one line a s
     await cse.close();
   }
 });
+
+test('a request head that does not arrive in time (--handshake-timeout) gets 408 and a warn line naming the door', async () => {
+  const sink = logSink();
+  const cse = await startFakeCse();
+  const bridge = createBridge(testConfig(cse.url, { logLevel: 'info', handshakeTimeoutMs: 300 }), { logger: createLogger('info', false, sink.stream) });
+  const at = await bridge.start();
+  try {
+    // Half a head, then nothing: the door answers 408 and closes.
+    const answer = await raw(at.admin.port, 'GET /metrics HTTP/1.1\r\nHost: bri');
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    await waitUntil(() => sink.lines.some((l) => l.code === 'head_timeout'), 2000, 'head timeout line');
+    const line = sink.lines.find((l) => l.code === 'head_timeout')!;
+    assert.equal(line.level, WARN);
+    assert.equal(line.door, 'admin');
+    assert.equal(line.status, 408);
+    assert.equal(line.remote, '127.0.0.1');
+    assert.match(String(line.reason), /--handshake-timeout/);
+  } finally {
+    await bridge.stop();
+    await cse.close();
+  }
+});
