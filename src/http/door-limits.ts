@@ -282,11 +282,13 @@ export function applyDoorLimits(server: Server, limits: DoorLimits): void {
       return;
     }
     // A request came before on this connection: the bytes refused may be the tail of its body.
-    const followsRequest = conn.phase !== Phase.FirstHead;
+    const followsRequest = conn.phase === Phase.Busy || conn.phase === Phase.NextHead;
     conn.phase = Phase.Gone;
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
     const reason = (err as { reason?: unknown }).reason;
-    report(
+    // Only what the parser refused or a timeout is a bad request; a peer that
+    // reset or dropped its connection (ECONNRESET, EPIPE) sent nothing to judge.
+    if (timeout || err.code?.startsWith('HPE_') === true) report(
       socket,
       timeout ? 408 : 400,
       err.code ?? 'bad_request',
