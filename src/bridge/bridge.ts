@@ -13,8 +13,8 @@ import type { BridgeConfig, HostPort } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
-import { createAdminServer } from '../http/admin-server.js';
-import type { RegistreeView } from '../http/admin-server.js';
+import { createAdminServer } from '../admin/admin-server.js';
+import { registreeAdmin } from '../admin/registree-admin.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
@@ -23,7 +23,7 @@ import { silentLogger } from '../log.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
-import type { Registration, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { WsServer } from '../ws/ws-server.js';
 import { CloseCode } from '../ws/ws-session.js';
 import { handshakeAuthorizer, parseCredentials, parseIdentityMap } from './access.js';
@@ -382,23 +382,6 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const publicServer: Server = secureServer ?? createServer(onPublicRequest);
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
-  /** owners: cluster mode, which replica holds each registree. */
-  function view(reg: Registration, owners: Map<string, string>): RegistreeView {
-    const session = registry.sessionForId(reg.id);
-    const q = store.queueStats(reg.id);
-    const replica = session !== undefined ? cluster.replicaId : owners.get(reg.id);
-    return {
-      id: reg.id,
-      kind: reg.kind,
-      online: replica !== undefined,
-      ...(cluster instanceof RedisCluster && replica !== undefined ? { replica } : {}),
-      subprotocol: session?.subprotocol,
-      remoteAddress: session?.remoteAddress,
-      queuedMessages: q.messages,
-      queuedBytes: q.bytes,
-      registeredAt: new Date(reg.createdAt).toISOString(),
-    };
-  }
   const adminServer = createAdminServer({
     ready: async () => {
       const upstreamOk = await upstream.reachable();
@@ -410,28 +393,16 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       return { ready: Object.values(checks).every(Boolean), checks };
     },
     metrics: () => metrics.render(),
-    listRegistrees: async () => {
-      const regs = await store.listRegistrations();
-      const owners = await cluster.owners(regs.map((r) => r.id));
-      return regs.map((r) => view(r, owners));
-    },
-    // Any form of a registree's ID names it (DESIGN 3: canonical IDs).
-    getRegistree: async (given) => {
-      const id = upstreamCseId.canonical(given);
-      const reg = await store.getRegistration(id);
-      return reg === undefined ? undefined : view(reg, await cluster.owners([id]));
-    },
-    deleteRegistree: async (given) => {
-      const id = upstreamCseId.canonical(given);
-      const reg = await store.getRegistration(id);
-      if (reg === undefined) return false;
-      if (!closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`)) await cluster.evict(id);
-      await store.dropQueue(id);
-      await store.deleteRegistration(id);
-      await refreshRegistreeCount();
-      logger.info({ registree: id }, 'registree removed by the operator');
-      return true;
-    },
+    ...registreeAdmin({
+      store,
+      registry,
+      cluster,
+      clustered: cluster instanceof RedisCluster,
+      canonical: (id) => upstreamCseId.canonical(id),
+      closeRegistree,
+      refreshRegistreeCount,
+      logger,
+    }),
   }, { token: config.adminToken });
   // Slowloris: request head and body in time, on every door, per connection.
   const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs };
