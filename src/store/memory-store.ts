@@ -1,12 +1,16 @@
 // --store memory: for tests and demos; everything is lost on exit (DESIGN 5).
 import { QueueLedger, isExpired } from './queue-ledger.js';
+import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
 import type {
   EnqueueRequest,
   EnqueueResult,
   QueueLimits,
+  QueueSummary,
   QueueTotals,
   QueuedRequest,
   Registration,
+  RegistrationPage,
+  RegistrationPageQuery,
   Store,
 } from './store.js';
 
@@ -63,6 +67,15 @@ export class MemoryStore implements Store {
     return [...this.byId.values()].map((r) => ({ ...r }));
   }
 
+  async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
+    const after = query.after ?? '';
+    const needle = needleOf(query);
+    const ids: string[] = [];
+    for (const id of this.byId.keys()) if (id > after && idMatches(id, needle)) ids.push(id);
+    ids.sort();
+    return pageOf(ids.slice(0, query.limit + 1).map((id) => ({ ...this.byId.get(id)! })), query.limit);
+  }
+
   async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
     const storedAt = this.now();
     const r = this.ledger.reserve(id, item, limits, (seq) => {
@@ -110,5 +123,20 @@ export class MemoryStore implements Store {
 
   totals(): QueueTotals {
     return this.ledger.totals();
+  }
+
+  queuedIds(): string[] {
+    return this.ledger.ids();
+  }
+
+  async oldestStoredAt(id: string): Promise<number | undefined> {
+    for (const e of this.ledger.entries(id)) return e.storedAt;
+    return undefined;
+  }
+
+  async queueSummary(id: string): Promise<QueueSummary> {
+    const b = new SummaryBuilder();
+    for (const e of this.ledger.entries(id)) b.add(e);
+    return b.build();
   }
 }
