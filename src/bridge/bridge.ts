@@ -15,12 +15,15 @@ import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { registreeAdmin } from '../admin/registree-admin.js';
+import { bridgeStatus, displayUrl } from '../admin/bridge-status.js';
+import { RequestRate, primitiveTotals } from '../admin/request-rate.js';
+import { PACKAGE_VERSION } from '../admin/version.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { BridgeMetrics } from '../metrics/metrics.js';
+import { BridgeMetrics, METRIC_NAMES } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -158,6 +161,7 @@ function delay(ms: number): Promise<void> {
 }
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
+  const createdAt = Date.now();
   const logger = deps.logger ?? silentLogger();
   const redisTls = config.redisCa !== '' ? { ca: readFileSync(config.redisCa) } : undefined;
   const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls, redisDurability: config.redisDurability, logger });
@@ -177,9 +181,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   let knownRegistrees = 0;
   /** Cluster mode: registrees bound on other replicas (refreshed with the registration count). */
   let boundElsewhere = 0;
+  // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
+  const registreeCounts = () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) });
   const metrics = new BridgeMetrics({
-    // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
-    registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) }),
+    registrees: registreeCounts,
     queueTotals: () => store.totals(),
     storeUp: () => storeOpen && store.available() && cluster.available(),
   });
@@ -382,17 +387,35 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const publicServer: Server = secureServer ?? createServer(onPublicRequest);
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
+  const ready = async () => {
+    const upstreamOk = await upstream.reachable();
+    const storeOk = storeOpen && store.available() && cluster.available();
+    const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
+    if (!started) checks.doors = false;
+    // Uplink mode: ready only while the WebSocket to the registrar is open.
+    if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
+    return { ready: Object.values(checks).every(Boolean), checks };
+  };
   const adminServer = createAdminServer({
-    ready: async () => {
-      const upstreamOk = await upstream.reachable();
-      const storeOk = storeOpen && store.available() && cluster.available();
-      const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
-      if (!started) checks.doors = false;
-      // Uplink mode: ready only while the WebSocket to the registrar is open.
-      if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
-      return { ready: Object.values(checks).every(Boolean), checks };
-    },
+    ready,
     metrics: () => metrics.render(),
+    status: bridgeStatus({
+      version: PACKAGE_VERSION,
+      startedAt: createdAt,
+      replica: cluster.replicaId,
+      clustered: cluster instanceof RedisCluster,
+      store: store.description,
+      upstream: displayUrl(config.upstream),
+      ready,
+      connections: () => {
+        const by: Record<string, number> = {};
+        for (const session of ws.sessions) by[session.subprotocol] = (by[session.subprotocol] ?? 0) + 1;
+        return by;
+      },
+      registrees: registreeCounts,
+      queueTotals: () => store.totals(),
+      rate: new RequestRate(() => primitiveTotals(metrics.registry, METRIC_NAMES.primitives), createdAt),
+    }),
     ...registreeAdmin({
       store,
       registry,
