@@ -147,8 +147,11 @@ test('status page in chromium: rows, states, queue, filter, no layout shift, del
     assert.deepEqual(surRows, [['/id-in/sub-power', '2'], ['/id-in/sub-alarm', '1']]);
     assert.ok(!((await page.textContent('#detail')) ?? '').includes(key), 'the downlink key is not shown');
 
-    // Remove, confirm: the row goes, the bridge forgot it, the online AE stays.
+    // Remove asks first; confirmed, the row goes, the bridge forgot it, the online AE stays.
+    assert.equal(await page.isVisible('#confirm-yes'), false, 'no confirmation before Remove is chosen');
     await page.click('#delete');
+    assert.equal(await page.isVisible('#confirm-yes'), true);
+    assert.ok((await page.textContent('#confirm-text'))?.includes(offline));
     await page.click('#confirm-yes');
     await rowCount(page, 1);
     assert.deepEqual((await rows(page)).map((r) => [r[0], r[2]]), [[online, 'online']]);

@@ -11,6 +11,7 @@ export const STATUS_CSS = String.raw`:root {
   :root { --bg: #15171a; --fg: #e6e6e3; --muted: #a0a6ad; --line: #33373c; --tile: #1e2125; --ok: #4cc46a; --bad: #ff6b6b; --warn: #e0b341; --accent: #6fb1ff; }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.4; }
 main, .top { max-width: 120rem; margin: 0 auto; padding: 0 1rem; }
 .top { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 0 1rem; }

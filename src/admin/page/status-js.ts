@@ -205,7 +205,7 @@ export const STATUS_JS = String.raw`'use strict';
       rows.appendChild(tr);
     });
     document.querySelector('#detail-sur tbody').replaceChildren(rows);
-    $('detail-sur').hidden = r.queue.bySur.length === 0;
+    $('detail-sur').parentElement.hidden = r.queue.bySur.length === 0;
   }
   function loadDetail() {
     if (state.detailId === undefined) return Promise.resolve();
