@@ -159,6 +159,9 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         await store.deleteRegistration('CAE10');
         assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE09', limit: 2 })).registrations.map((r) => r.id), ['CAE11', 'CAE12']);
         assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE095', limit: 1 })).registrations.map((r) => r.id), ['CAE11']);
+        // one added after pages were read shows up in its place
+        await store.putRegistration(reg('CAE095', 'k-CAE095'));
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE09', limit: 2 })).registrations.map((r) => r.id), ['CAE095', 'CAE11']);
         assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE99', limit: 5 })), { registrations: [] });
       }));
 
