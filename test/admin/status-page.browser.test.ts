@@ -61,7 +61,7 @@ async function rowCount(page: Page, n: number): Promise<void> {
   await page.waitForFunction((want) => (globalThis as unknown as InPage).document.querySelectorAll('#registrees tbody tr').length === want, n);
 }
 
-test('status page in chromium: rows, states, queue, filter, no layout shift, delete with the admin token', { skip: skipReason(), timeout: 120_000 }, async () => {
+test('status page in chromium: rows, states, queue, filter, no layout shift, delete with the admin token, phone width', { skip: skipReason(), timeout: 120_000 }, async () => {
   const run = await startBridge({ adminToken: TOKEN });
   const dir = await mkdtemp(join(tmpdir(), 'status-page-'));
   const browser = await chromium.launch({
@@ -157,6 +157,13 @@ test('status page in chromium: rows, states, queue, filter, no layout shift, del
     assert.deepEqual((await rows(page)).map((r) => [r[0], r[2]]), [[online, 'online']]);
     assert.equal(await run.bridge.store.getRegistration(offline), undefined);
     assert.equal(run.bridge.store.queueStats(offline).messages, 0);
+
+    // On a phone's width nothing sticks out sideways (the table scrolls inside its box).
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth <= root.clientWidth;
+    }), true, 'no horizontal scrolling at 360 px');
 
     assert.deepEqual(problems, [], 'no script errors and no CSP violations');
     assert.deepEqual(elsewhere, [], 'nothing fetched from elsewhere');
