@@ -13,18 +13,21 @@ import type { BridgeConfig, HostPort } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
-import { createAdminServer } from '../http/admin-server.js';
-import type { RegistreeView } from '../http/admin-server.js';
+import { createAdminServer } from '../admin/admin-server.js';
+import { registreeAdmin } from '../admin/registree-admin.js';
+import { bridgeStatus, displayUrl } from '../admin/bridge-status.js';
+import { RequestRate, primitiveTotals } from '../admin/request-rate.js';
+import { PACKAGE_VERSION } from '../admin/version.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { badRequestLogger } from '../http/bad-request-log.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { BridgeMetrics } from '../metrics/metrics.js';
+import { BridgeMetrics, METRIC_NAMES } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
-import type { Registration, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { WsServer } from '../ws/ws-server.js';
 import { CloseCode } from '../ws/ws-session.js';
 import { handshakeAuthorizer, parseCredentials, parseIdentityMap } from './access.js';
@@ -159,6 +162,7 @@ function delay(ms: number): Promise<void> {
 }
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
+  const createdAt = Date.now();
   const logger = deps.logger ?? silentLogger();
   const redisTls = config.redisCa !== '' ? { ca: readFileSync(config.redisCa) } : undefined;
   const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls, redisDurability: config.redisDurability, logger });
@@ -178,9 +182,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   let knownRegistrees = 0;
   /** Cluster mode: registrees bound on other replicas (refreshed with the registration count). */
   let boundElsewhere = 0;
+  // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
+  const registreeCounts = () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) });
   const metrics = new BridgeMetrics({
-    // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
-    registrees: () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) }),
+    registrees: registreeCounts,
     queueTotals: () => store.totals(),
     storeUp: () => storeOpen && store.available() && cluster.available(),
     upstreamUp: () => probeUpstream(),
@@ -390,58 +395,47 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const publicServer: Server = secureServer ?? createServer(onPublicRequest);
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
-  /** owners: cluster mode, which replica holds each registree. */
-  function view(reg: Registration, owners: Map<string, string>): RegistreeView {
-    const session = registry.sessionForId(reg.id);
-    const q = store.queueStats(reg.id);
-    const replica = session !== undefined ? cluster.replicaId : owners.get(reg.id);
-    return {
-      id: reg.id,
-      kind: reg.kind,
-      online: replica !== undefined,
-      ...(cluster instanceof RedisCluster && replica !== undefined ? { replica } : {}),
-      subprotocol: session?.subprotocol,
-      remoteAddress: session?.remoteAddress,
-      queuedMessages: q.messages,
-      queuedBytes: q.bytes,
-      registeredAt: new Date(reg.createdAt).toISOString(),
-    };
-  }
+  const ready = async () => {
+    const upstreamOk = await probeUpstream();
+    const storeOk = storeOpen && store.available() && cluster.available();
+    const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
+    if (!started) checks.doors = false;
+    // Uplink mode: ready only while the WebSocket to the registrar is open.
+    if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
+    return { ready: Object.values(checks).every(Boolean), checks };
+  };
   const adminServer = createAdminServer({
-    ready: async () => {
-      const upstreamOk = await probeUpstream();
-      const storeOk = storeOpen && store.available() && cluster.available();
-      const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
-      if (!started) checks.doors = false;
-      // Uplink mode: ready only while the WebSocket to the registrar is open.
-      if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
-      return { ready: Object.values(checks).every(Boolean), checks };
-    },
+    ready,
     // The downlink door alone: registrees bound here get the CSE's requests while the upstream or Redis is away.
     downlinkReady: async () => ({ ready: started, checks: { doors: started } }),
     metrics: () => metrics.render(),
-    listRegistrees: async () => {
-      const regs = await store.listRegistrations();
-      const owners = await cluster.owners(regs.map((r) => r.id));
-      return regs.map((r) => view(r, owners));
-    },
-    // Any form of a registree's ID names it (DESIGN 3: canonical IDs).
-    getRegistree: async (given) => {
-      const id = upstreamCseId.canonical(given);
-      const reg = await store.getRegistration(id);
-      return reg === undefined ? undefined : view(reg, await cluster.owners([id]));
-    },
-    deleteRegistree: async (given) => {
-      const id = upstreamCseId.canonical(given);
-      const reg = await store.getRegistration(id);
-      if (reg === undefined) return false;
-      if (!closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`)) await cluster.evict(id);
-      await store.dropQueue(id);
-      await store.deleteRegistration(id);
-      await refreshRegistreeCount();
-      logger.info({ registree: id }, 'registree removed by the operator');
-      return true;
-    },
+    status: bridgeStatus({
+      version: PACKAGE_VERSION,
+      startedAt: createdAt,
+      replica: cluster.replicaId,
+      clustered: cluster instanceof RedisCluster,
+      store: store.description,
+      upstream: displayUrl(config.upstream),
+      ready,
+      connections: () => {
+        const by: Record<string, number> = {};
+        for (const session of ws.sessions) by[session.subprotocol] = (by[session.subprotocol] ?? 0) + 1;
+        return by;
+      },
+      registrees: registreeCounts,
+      queueTotals: () => store.totals(),
+      rate: new RequestRate(() => primitiveTotals(metrics.registry, METRIC_NAMES.primitives), createdAt),
+    }),
+    ...registreeAdmin({
+      store,
+      registry,
+      cluster,
+      clustered: cluster instanceof RedisCluster,
+      canonical: (id) => upstreamCseId.canonical(id),
+      closeRegistree,
+      refreshRegistreeCount,
+      logger,
+    }),
   }, { token: config.adminToken });
   // Slowloris: request head and body in time, on every door, per connection.
   // Every bad request a door answers is a (rate-limited) warn line (issue 17).

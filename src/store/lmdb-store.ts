@@ -17,14 +17,18 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BridgeError, bridgeError } from '../errors.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import { QueueLedger, isExpired } from './queue-ledger.js';
+import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
 import type { LedgerEntry } from './queue-ledger.js';
 import type {
   EnqueueRequest,
   EnqueueResult,
   QueueLimits,
+  QueueSummary,
   QueueTotals,
   QueuedRequest,
   Registration,
+  RegistrationPage,
+  RegistrationPageQuery,
   Store,
 } from './store.js';
 
@@ -150,6 +154,22 @@ export class LmdbStore implements Store {
     return [...this.handles().registrations.getRange()].map(({ value }) => value);
   }
 
+  async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
+    const db = this.handles();
+    const after = query.after ?? '';
+    const needle = needleOf(query);
+    const found: Registration[] = [];
+    // Keys only while filtering: a value is decoded for a match alone.
+    for (const id of db.registrations.getKeys(after === '' ? {} : { start: after })) {
+      if (id === after || !idMatches(id, needle)) continue;
+      const reg = db.registrations.get(id);
+      if (reg === undefined) continue;
+      found.push(reg);
+      if (found.length > query.limit) break;
+    }
+    return pageOf(found, query.limit);
+  }
+
   async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
     const db = this.handles();
     const storedAt = this.now();
@@ -256,6 +276,26 @@ export class LmdbStore implements Store {
 
   totals(): QueueTotals {
     return this.ledger.totals();
+  }
+
+  queuedIds(): string[] {
+    return this.ledger.ids();
+  }
+
+  async oldestStoredAt(id: string): Promise<number | undefined> {
+    for (const { key, value } of this.queueOf(id)) if (this.ledger.get(id, key[1]) !== undefined) return value.storedAt;
+    return undefined;
+  }
+
+  async queueSummary(id: string): Promise<QueueSummary> {
+    const b = new SummaryBuilder();
+    // The ledger is the truth while a removal is still being committed (as in peek).
+    for (const { key, value } of this.queueOf(id)) if (this.ledger.get(id, key[1]) !== undefined) b.add(value);
+    return b.build();
+  }
+
+  private queueOf(id: string) {
+    return this.handles().queue.getRange({ start: [id, 0], end: [id, MAX_SEQ] });
   }
 
   private handles(): Handles {

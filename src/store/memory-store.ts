@@ -1,12 +1,16 @@
 // --store memory: for tests and demos; everything is lost on exit (DESIGN 5).
 import { QueueLedger, isExpired } from './queue-ledger.js';
+import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
 import type {
   EnqueueRequest,
   EnqueueResult,
   QueueLimits,
+  QueueSummary,
   QueueTotals,
   QueuedRequest,
   Registration,
+  RegistrationPage,
+  RegistrationPageQuery,
   Store,
 } from './store.js';
 
@@ -20,6 +24,8 @@ export class MemoryStore implements Store {
   readonly shared = false;
   private readonly byId = new Map<string, Registration>();
   private readonly idByKey = new Map<string, string>();
+  /** The IDs in order, for pages; dropped when an ID comes or goes. */
+  private sortedIds: string[] | undefined;
   private readonly ledger = new QueueLedger<QueuedRequest>();
   private readonly now: () => number;
 
@@ -48,6 +54,7 @@ export class MemoryStore implements Store {
   async putRegistration(reg: Registration): Promise<void> {
     const previous = this.byId.get(reg.id);
     if (previous !== undefined && previous.key !== reg.key) this.idByKey.delete(previous.key);
+    if (previous === undefined) this.sortedIds = undefined;
     this.byId.set(reg.id, { ...reg });
     this.idByKey.set(reg.key, reg.id);
   }
@@ -56,11 +63,31 @@ export class MemoryStore implements Store {
     const previous = this.byId.get(id);
     if (previous === undefined) return;
     this.byId.delete(id);
+    this.sortedIds = undefined;
     this.idByKey.delete(previous.key);
   }
 
   async listRegistrations(): Promise<Registration[]> {
     return [...this.byId.values()].map((r) => ({ ...r }));
+  }
+
+  async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
+    const after = query.after ?? '';
+    const needle = needleOf(query);
+    // Sorted once per change of the ID set, not per page (100k IDs: tens of ms).
+    const ids = (this.sortedIds ??= [...this.byId.keys()].sort());
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid] <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: Registration[] = [];
+    for (let i = lo; i < ids.length && found.length <= query.limit; i++) {
+      if (idMatches(ids[i], needle)) found.push({ ...this.byId.get(ids[i])! });
+    }
+    return pageOf(found, query.limit);
   }
 
   async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
@@ -110,5 +137,20 @@ export class MemoryStore implements Store {
 
   totals(): QueueTotals {
     return this.ledger.totals();
+  }
+
+  queuedIds(): string[] {
+    return this.ledger.ids();
+  }
+
+  async oldestStoredAt(id: string): Promise<number | undefined> {
+    for (const e of this.ledger.entries(id)) return e.storedAt;
+    return undefined;
+  }
+
+  async queueSummary(id: string): Promise<QueueSummary> {
+    const b = new SummaryBuilder();
+    for (const e of this.ledger.entries(id)) b.add(e);
+    return b.build();
   }
 }

@@ -153,6 +153,11 @@ export class QueueLedger<E extends LedgerEntry> {
     return (this.queues.get(id)?.entries ?? new Map<number, E>()).values();
   }
 
+  /** IDs whose queue is not empty. */
+  ids(): string[] {
+    return [...this.queues.keys()];
+  }
+
   stats(id: string): QueueTotals {
     const q = this.queues.get(id);
     return { messages: q?.messages ?? 0, bytes: q?.bytes ?? 0 };

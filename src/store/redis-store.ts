@@ -11,6 +11,8 @@
 //   qm, qb     int     messages / bytes of all queues together
 //   queues     set     ids whose queue is not empty (purgeExpired, stats refresh)
 //   seq        int     INCR counter: one seq sequence for all registrees
+//   regs       zset    every registered id, score 0: ID-ordered pages for the admin API
+//                      (ZRANGE BYLEX); built from reg:* at open() when missing
 //
 // Every write is one Lua script, so registration + key index, and stream +
 // counters + sur index, change together atomically, and the caps are checked
@@ -53,11 +55,16 @@ import type {
   EnqueueRequest,
   EnqueueResult,
   QueueLimits,
+  QueueSummary,
   QueueTotals,
   QueuedRequest,
   Registration,
+  RegistrationPage,
+  RegistrationPageQuery,
   Store,
 } from './store.js';
+import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
+import type { SummaryEntry } from './registration-page.js';
 import { durabilityPlan, hasWaitAof, infoField } from './redis-durability.js';
 import type { AofFacts, DurabilityFacts, DurabilityPlan, RedisDurability } from './redis-durability.js';
 
@@ -256,7 +263,7 @@ end
 return out
 `;
 
-// KEYS: reg:<id>, key:<newKey>; ARGV: id, registration JSON, newKey, prefix .. 'key:'
+// KEYS: reg:<id>, key:<newKey>, regs; ARGV: id, registration JSON, newKey, prefix .. 'key:'
 const LUA_PUT_REG = `
 local old = redis.call('GET', KEYS[1])
 if old then
@@ -268,11 +275,13 @@ if old then
 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return 1
 `;
 
-// KEYS: reg:<id>; ARGV: id, prefix .. 'key:'
+// KEYS: reg:<id>, regs; ARGV: id, prefix .. 'key:'
 const LUA_DELETE_REG = `
+redis.call('ZREM', KEYS[2], ARGV[1])
 local old = redis.call('GET', KEYS[1])
 if not old then return 0 end
 local ok, dec = pcall(cjson.decode, old)
@@ -306,8 +315,11 @@ function luaScript(lua: string, keys: number): LuaScript {
 
 // The writes whose success the bridge passes on as an acknowledgement.
 const ENQUEUE = luaScript(LUA_ENQUEUE, 8);
-const PUT_REG = luaScript(LUA_PUT_REG, 2);
-const DELETE_REG = luaScript(LUA_DELETE_REG, 1);
+const PUT_REG = luaScript(LUA_PUT_REG, 3);
+const DELETE_REG = luaScript(LUA_DELETE_REG, 2);
+
+/** IDs read from the `regs` index per round trip while paging. */
+const PAGE_CHUNK = 500;
 
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
 interface ScriptCommands {
@@ -394,6 +406,7 @@ export class RedisStore implements Store {
     try {
       await redis.connect();
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
+      await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await this.durabilityFacts(redis));
     } catch (err) {
       redis.disconnect();
@@ -441,7 +454,7 @@ export class RedisStore implements Store {
 
   async putRegistration(reg: Registration): Promise<void> {
     const what = `cannot store the registration of ${reg.id}`;
-    const args = [this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), reg.id, JSON.stringify(reg), reg.key, this.k('key:')];
+    const args = [this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), this.k('regs'), reg.id, JSON.stringify(reg), reg.key, this.k('key:')];
     if (this.plan?.waitAof === true) {
       const [, fsynced] = await this.run(what, this.writeThenWaitAof(PUT_REG, args));
       this.mustBeOnDisk(what, fsynced);
@@ -452,7 +465,7 @@ export class RedisStore implements Store {
 
   async deleteRegistration(id: string): Promise<void> {
     const what = `cannot delete the registration of ${id}`;
-    const args = [this.k(`reg:${id}`), id, this.k('key:')];
+    const args = [this.k(`reg:${id}`), this.k('regs'), id, this.k('key:')];
     if (this.plan?.waitAof === true) {
       const [, fsynced] = await this.run(what, this.writeThenWaitAof(DELETE_REG, args));
       this.mustBeOnDisk(what, fsynced);
@@ -470,6 +483,26 @@ export class RedisStore implements Store {
       for (const v of values) if (v !== null) out.push(parseRegistration(v));
     }
     return out;
+  }
+
+  async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
+    const redis = this.conn();
+    const needle = needleOf(query);
+    const found: Registration[] = [];
+    let cursor = query.after ?? '';
+    for (;;) {
+      const ids = await this.run('cannot list registrations', redis.zrangebylex(this.k('regs'), cursor === '' ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE_CHUNK));
+      if (ids.length === 0) break;
+      cursor = ids[ids.length - 1];
+      const matching = ids.filter((id) => idMatches(id, needle));
+      if (matching.length > 0) {
+        const values = await this.run('cannot list registrations', redis.mget(matching.map((id) => this.k(`reg:${id}`))));
+        // An index entry without its registration (removed meanwhile) is skipped.
+        for (const v of values) if (v !== null && found.length <= query.limit) found.push(parseRegistration(v));
+      }
+      if (found.length > query.limit || ids.length < PAGE_CHUNK) break;
+    }
+    return pageOf(found, query.limit);
   }
 
   async enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult> {
@@ -555,6 +588,38 @@ export class RedisStore implements Store {
 
   totals(): QueueTotals {
     return { ...this.global };
+  }
+
+  queuedIds(): string[] {
+    return [...this.stats.keys()];
+  }
+
+  async oldestStoredAt(id: string): Promise<number | undefined> {
+    const first = await this.run(`cannot read the queue of ${id}`, this.conn().xrange(this.k(`q:${id}`), '-', '+', 'COUNT', 1));
+    return first.length === 0 ? undefined : queuedFields(first[0][1]).storedAt;
+  }
+
+  async queueSummary(id: string): Promise<QueueSummary> {
+    const redis = this.conn();
+    const b = new SummaryBuilder();
+    let start = '-';
+    for (;;) {
+      const page = await this.run(`cannot read the queue of ${id}`, redis.xrange(this.k(`q:${id}`), start, '+', 'COUNT', 1000));
+      for (const [, fields] of page) b.add(queuedFields(fields));
+      if (page.length < 1000) return b.build();
+      start = `(${page[page.length - 1][0]}`;
+    }
+  }
+
+  /** Registrations written before the `regs` index existed: indexed once, when the index is missing. */
+  private async indexRegistrations(redis: Connection): Promise<void> {
+    if ((await redis.exists(this.k('regs'))) === 1) return;
+    const regPrefix = this.k('reg:');
+    const keys = await this.scan(`${globEscape(regPrefix)}*`, redis);
+    for (let i = 0; i < keys.length; i += PAGE_CHUNK) {
+      const members = keys.slice(i, i + PAGE_CHUNK).flatMap((key) => [0, key.slice(regPrefix.length)]);
+      await redis.zadd(this.k('regs'), ...members);
+    }
   }
 
   /**
@@ -671,8 +736,7 @@ export class RedisStore implements Store {
     }
   }
 
-  private async scan(match: string): Promise<string[]> {
-    const redis = this.conn();
+  private async scan(match: string, redis: Connection = this.conn()): Promise<string[]> {
     const found = new Set<string>();
     let cursor = '0';
     do {
@@ -721,6 +785,19 @@ function unreachable(err: unknown): boolean {
 
 function parseRegistration(json: string): Registration {
   return JSON.parse(json) as Registration;
+}
+
+/** The summary fields of one stream entry (b, e, t, s), without parsing the request. */
+function queuedFields(flat: string[]): SummaryEntry {
+  const e: SummaryEntry = { bytes: 0, expiresAt: 0, storedAt: 0 };
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const v = flat[i + 1];
+    if (flat[i] === 'b') e.bytes = Number(v);
+    else if (flat[i] === 'e') e.expiresAt = Number(v);
+    else if (flat[i] === 't') e.storedAt = Number(v);
+    else if (flat[i] === 's') e.sur = v;
+  }
+  return e;
 }
 
 function queuedRequest(streamId: string, flat: string[]): QueuedRequest {

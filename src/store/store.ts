@@ -69,6 +69,35 @@ export interface QueueTotals {
   bytes: number;
 }
 
+/** One page of registrations in ID order (the admin API pages through 100k registrees). */
+export interface RegistrationPageQuery {
+  /** Only IDs after this one (exclusive); absent or '': from the first. */
+  after?: string;
+  /** At most this many (>= 1). */
+  limit: number;
+  /** Only IDs that contain this text, compared case-insensitively; absent or '': all. */
+  q?: string;
+}
+
+export interface RegistrationPage {
+  /** In ascending ID order (code-unit order; oneM2M IDs are ASCII, so byte order too). */
+  registrations: Registration[];
+  /** The last ID of this page when more registrations match after it: pass it as `after`. Absent at the end. */
+  next?: string;
+}
+
+/** What waits for one registree, for the admin API (DESIGN 4: by `sur`, for ec = latest). */
+export interface QueueSummary {
+  messages: number;
+  bytes: number;
+  /** ms since epoch: when the oldest stored request was stored. */
+  oldestStoredAt?: number;
+  /** ms since epoch: the earliest `expiresAt` among the stored requests. */
+  nextExpiresAt?: number;
+  /** Per subscription reference; requests without one under `sur: null`. Most messages first. */
+  bySur: Array<{ sur: string | null; messages: number; bytes: number; oldestStoredAt: number }>;
+}
+
 export interface Store {
   /** Human-readable description for logs, e.g. `memory` or `lmdb:./data`. */
   readonly description: string;
@@ -85,6 +114,8 @@ export interface Store {
   /** Removes the registration and its key index entry; no-op when unknown. */
   deleteRegistration(id: string): Promise<void>;
   listRegistrations(): Promise<Registration[]>;
+  /** One page of registrations in ID order, optionally filtered by a part of the ID. */
+  listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage>;
 
   /** Stores a request durably (resolves only once it is committed) unless a cap refuses it. */
   enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult>;
@@ -100,4 +131,10 @@ export interface Store {
   queueStats(id: string): QueueTotals;
   /** Queue size of all registrees together (for gauges; must be cheap). */
   totals(): QueueTotals;
+  /** IDs whose queue is not empty, from the same view as queueStats (admin API: what is waiting). */
+  queuedIds(): string[];
+  /** When the oldest stored request of a registree was stored (ms since epoch); undefined when none is. */
+  oldestStoredAt(id: string): Promise<number | undefined>;
+  /** Everything stored for one registree, summed up (admin API). */
+  queueSummary(id: string): Promise<QueueSummary>;
 }

@@ -125,6 +125,8 @@ export class WsSession {
   private readonly handler: SessionHandler;
   /** ms since epoch of the last message from the peer (for --idle-timeout). */
   lastSeen = Date.now();
+  /** ms since epoch when the WebSocket opened (the admin API's "connected since"). */
+  readonly openedAt = this.lastSeen;
 
   /** Requests sent down and not yet answered; created on first use (idle connections stay small). */
   private pending: Map<string, PendingRequest> | undefined;

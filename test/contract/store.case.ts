@@ -133,6 +133,50 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.deepEqual((await store.listRegistrations()).sort(byId), [all[0], reg('CAE2', 'k2b'), all[2]].sort(byId));
       }));
 
+      test('listRegistrationsPage pages in ID order: every registration exactly once, next only while more follow', withStore(async ({ store }) => {
+        assert.deepEqual(await store.listRegistrationsPage({ limit: 10 }), { registrations: [] });
+        const ids = Array.from({ length: 25 }, (_, i) => `CAE${String(i).padStart(2, '0')}`);
+        // inserted out of order
+        for (const id of [...ids].reverse()) await store.putRegistration(reg(id, `k-${id}`));
+        const seen: string[] = [];
+        let after: string | undefined;
+        const nexts: Array<string | undefined> = [];
+        for (let round = 0; round < 10; round++) {
+          const page = await store.listRegistrationsPage({ after, limit: 10 });
+          assert.ok(page.registrations.length <= 10);
+          seen.push(...page.registrations.map((r) => r.id));
+          nexts.push(page.next);
+          if (page.next === undefined) break;
+          assert.equal(page.next, page.registrations[page.registrations.length - 1].id, 'next is the last ID of the page');
+          after = page.next;
+        }
+        assert.deepEqual(seen, ids);
+        assert.deepEqual(nexts, ['CAE09', 'CAE19', undefined]);
+        // a full last page says there is nothing after it
+        assert.equal((await store.listRegistrationsPage({ after: 'CAE04', limit: 20 })).next, undefined);
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE04', limit: 1 })).registrations, [reg('CAE05', 'k-CAE05')]);
+        // after a deleted or never-known ID: continues with the next one
+        await store.deleteRegistration('CAE10');
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE09', limit: 2 })).registrations.map((r) => r.id), ['CAE11', 'CAE12']);
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE095', limit: 1 })).registrations.map((r) => r.id), ['CAE11']);
+        // one added after pages were read shows up in its place
+        await store.putRegistration(reg('CAE095', 'k-CAE095'));
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE09', limit: 2 })).registrations.map((r) => r.id), ['CAE095', 'CAE11']);
+        assert.deepEqual((await store.listRegistrationsPage({ after: 'CAE99', limit: 5 })), { registrations: [] });
+      }));
+
+      test('listRegistrationsPage with q keeps only IDs containing it (case-insensitively), paged the same way', withStore(async ({ store }) => {
+        for (const id of ['Cmeter-1', 'Cmeter-2', 'Cvalve-1', 'CMETER-3', '/id-in/meterCSE', 'Cpump']) await store.putRegistration(reg(id, `k-${id}`));
+        const first = await store.listRegistrationsPage({ limit: 2, q: 'Meter' });
+        assert.deepEqual(first.registrations.map((r) => r.id), ['/id-in/meterCSE', 'CMETER-3']);
+        assert.equal(first.next, 'CMETER-3');
+        const second = await store.listRegistrationsPage({ after: first.next, limit: 2, q: 'Meter' });
+        assert.deepEqual(second.registrations.map((r) => r.id), ['Cmeter-1', 'Cmeter-2']);
+        assert.equal(second.next, undefined);
+        assert.deepEqual((await store.listRegistrationsPage({ limit: 10, q: 'nothing like it' })), { registrations: [] });
+        assert.equal((await store.listRegistrationsPage({ limit: 10, q: '' })).registrations.length, 6);
+      }));
+
       test('concurrent replaces of one registration leave exactly one key pointing at it', withStore(async ({ store }) => {
         await Promise.all(['k1', 'k2', 'k3', 'k4'].map((k) => store.putRegistration(reg('CAE1', k))));
         const found = [];
@@ -345,6 +389,44 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         const next = await store.enqueue('CAE1', item('a9', { sur: '/cse-in/sub-1', replaceSameSur: true }), WIDE);
         assert.ok(next.stored && next.seq > last, 'seq keeps growing after a drop');
         assert.deepEqual(next.stored && next.replaced, 0);
+      }));
+
+      test('queueSummary sums a queue by sur (count, bytes, oldest, next expiry); queuedIds and oldestStoredAt follow every change', withStore(async ({ store }) => {
+        assert.deepEqual(await store.queueSummary('CAE1'), { messages: 0, bytes: 0, bySur: [] });
+        assert.equal(await store.oldestStoredAt('CAE1'), undefined);
+        assert.deepEqual(store.queuedIds(), []);
+        const soon = Date.now() + HOUR;
+        const before = Date.now();
+        const s1 = await storeOk(store, 'CAE1', { request: notify('a1', '/s/A'), bytes: 10, expiresAt: soon + 300, sur: '/s/A', replaceSameSur: false });
+        const after1 = Date.now();
+        await storeOk(store, 'CAE1', { request: notify('b1', '/s/B'), bytes: 20, expiresAt: soon + 100, sur: '/s/B', replaceSameSur: false });
+        await storeOk(store, 'CAE1', { request: notify('a2', '/s/A'), bytes: 30, expiresAt: soon + 200, sur: '/s/A', replaceSameSur: false });
+        await storeOk(store, 'CAE1', { request: notify('n1'), bytes: 5, expiresAt: soon + 400, replaceSameSur: false });
+        await storeOk(store, 'CAE2', item('other', { bytes: 7 }));
+        const sum = await store.queueSummary('CAE1');
+        assert.equal(sum.messages, 4);
+        assert.equal(sum.bytes, 65);
+        assert.equal(sum.nextExpiresAt, soon + 100);
+        assert.ok(sum.oldestStoredAt !== undefined && sum.oldestStoredAt >= before && sum.oldestStoredAt <= after1, 'oldest is when a1 was stored');
+        assert.deepEqual(sum.bySur.map(({ sur, messages, bytes }) => ({ sur, messages, bytes })), [
+          { sur: '/s/A', messages: 2, bytes: 40 },
+          { sur: '/s/B', messages: 1, bytes: 20 },
+          { sur: null, messages: 1, bytes: 5 },
+        ]);
+        assert.equal(sum.bySur[0].oldestStoredAt, sum.oldestStoredAt);
+        assert.equal(await store.oldestStoredAt('CAE1'), sum.oldestStoredAt);
+        assert.deepEqual(store.queuedIds().sort(), ['CAE1', 'CAE2']);
+        // the oldest answered: the next one is the oldest now
+        await store.ack('CAE1', s1);
+        const after = await store.queueSummary('CAE1');
+        assert.equal(after.messages, 3);
+        assert.equal(after.bytes, 55);
+        // one each now (their order is by age, which may tie within a millisecond)
+        assert.deepEqual(after.bySur.map((b) => [b.sur, b.messages]).sort(), [[null, 1], ['/s/A', 1], ['/s/B', 1]]);
+        assert.ok((await store.oldestStoredAt('CAE1'))! >= sum.oldestStoredAt!);
+        await store.dropQueue('CAE1');
+        assert.deepEqual(await store.queueSummary('CAE1'), { messages: 0, bytes: 0, bySur: [] });
+        assert.deepEqual(store.queuedIds(), ['CAE2']);
       }));
 
       test('queueStats and totals are exact after every operation', withStore(async ({ store }) => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { BridgeError } from '../../src/errors.js';
 import type { RequestPrimitive } from '../../src/primitive/types.js';
 import { RedisStore } from '../../src/store/redis-store.js';
@@ -119,6 +120,29 @@ if (server === undefined) {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    test('registrations stored before the ID index existed are paged once a replica opens (the index is rebuilt from reg:*)', async () => {
+      const prefix = freshPrefix();
+      const a = await opened(redis.url, prefix);
+      const raw = new Redis(redis.url);
+      try {
+        for (const id of ['CAE3', 'CAE1', 'CAE2']) await a.putRegistration({ id, key: `k-${id}`, kind: 'ae', createdAt: 1_700_000_000_000 });
+        await a.close();
+        // as an older bridge left it: registrations without the `regs` index
+        assert.equal(await raw.del(`${prefix}regs`), 1);
+        const b = await opened(redis.url, prefix);
+        try {
+          assert.deepEqual((await b.listRegistrationsPage({ limit: 10 })).registrations.map((r) => r.id), ['CAE1', 'CAE2', 'CAE3']);
+          // and a delete takes the ID out of the index
+          await b.deleteRegistration('CAE2');
+          assert.deepEqual(await raw.zrange(`${prefix}regs`, '0', '-1'), ['CAE1', 'CAE3']);
+        } finally {
+          await b.close();
+        }
+      } finally {
+        raw.disconnect();
       }
     });
 

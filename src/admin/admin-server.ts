@@ -5,6 +5,9 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { BadQuery, MAX_PAGE } from './registree-page.js';
+import type { RegistreePageQuery } from './registree-page.js';
+import { STATUS_PAGE_PATHS, serveStatusPage } from './status-page.js';
 
 export interface RegistreeView {
   id: string;
@@ -15,9 +18,42 @@ export interface RegistreeView {
   /** Set when the connection is on this replica. */
   subprotocol?: string;
   remoteAddress?: string;
+  /** Set when the connection is on this replica: when its WebSocket opened. */
+  connectedSince?: string;
   queuedMessages: number;
   queuedBytes: number;
+  /** When the oldest stored request was stored; absent when nothing waits. */
+  oldestQueuedAt?: string;
   registeredAt: string;
+}
+
+/** GET /api/registrees/<id>: the view plus the registration (its key left out) and what waits, by `sur`. */
+export interface RegistreeDetail extends RegistreeView {
+  registration: { kind: 'ae' | 'cse'; ri?: string; rn?: string; identity?: string; createdAt: string };
+  queue: {
+    messages: number;
+    bytes: number;
+    oldestStoredAt?: string;
+    nextExpiresAt?: string;
+    bySur: Array<{ sur: string | null; messages: number; bytes: number; oldestStoredAt: string }>;
+  };
+}
+
+/** GET /api/status: the bridge at a glance (the status page's header). */
+export interface BridgeStatus {
+  version: string;
+  node: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  replica: string;
+  clustered: boolean;
+  ready: boolean;
+  store: { description: string; up: boolean };
+  upstream: { url: string; up: boolean };
+  connections: { total: number; bySubprotocol: Record<string, number> };
+  registrees: { online: number; offline: number };
+  requestsPerSecond: { uplink: number; downlink: number };
+  queue: { messages: number; bytes: number };
 }
 
 export interface AdminApi {
@@ -26,8 +62,11 @@ export interface AdminApi {
   /** The downlink door can deliver to the registrees bound here: it listens and the bridge is not stopping (no upstream, no store needed). */
   downlinkReady?(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  status(): Promise<BridgeStatus>;
   listRegistrees(): Promise<RegistreeView[]>;
-  getRegistree(id: string): Promise<RegistreeView | undefined>;
+  /** One page, what waits first (registree-page.ts); `next` is the cursor of the following page. */
+  listRegistreesPage(query: RegistreePageQuery): Promise<{ registrees: RegistreeView[]; next?: string }>;
+  getRegistree(id: string): Promise<RegistreeDetail | undefined>;
   /** Drops the binding and the queue and forgets the registration; false when unknown. */
   deleteRegistree(id: string): Promise<boolean>;
 }
@@ -50,8 +89,47 @@ export interface AdminServerOptions {
   token?: string;
 }
 
-/** Probes and Prometheus reach these without a token (they cannot be given one easily, and they reveal no registree). */
-const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz', '/readyz/downlink']);
+/**
+ * Probes and Prometheus reach these without a token (they cannot be given one
+ * easily, and they reveal no registree); so does the status page's static
+ * shell, which holds no data: it asks for the token before it reads /api.
+ */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz', '/readyz/downlink', ...STATUS_PAGE_PATHS]);
+
+const PAGE_PARAMS = ['limit', 'after', 'q', 'online'] as const;
+const DEFAULT_PAGE = 100;
+const MAX_Q = 256;
+
+/** `?limit=&after=&q=&online=` → a page query; a BadQuery names the parameter. */
+function pageQuery(query: Request['query']): RegistreePageQuery {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw new BadQuery(`${name}: give it once, as text`);
+    return v;
+  };
+  const limit = one('limit');
+  if (limit !== undefined && (!/^\d{1,7}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE)) throw new BadQuery(`limit: a whole number from 1 to ${MAX_PAGE}`);
+  const online = one('online');
+  if (online !== undefined && online !== 'true' && online !== 'false') throw new BadQuery('online: true or false');
+  const q = one('q');
+  if (q !== undefined && q.length > MAX_Q) throw new BadQuery(`q: at most ${MAX_Q} characters`);
+  const out: RegistreePageQuery = { limit: limit === undefined ? DEFAULT_PAGE : Number(limit) };
+  const after = one('after');
+  if (after !== undefined && after !== '') out.after = after;
+  if (q !== undefined && q !== '') out.q = q;
+  if (online !== undefined) out.online = online === 'true';
+  return out;
+}
+
+/** RFC 8288 Link to the next page, with the same filter. */
+function nextLink(query: RegistreePageQuery, next: string): string {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.q !== undefined) params.set('q', query.q);
+  if (query.online !== undefined) params.set('online', String(query.online));
+  params.set('after', next);
+  return `</api/registrees?${params.toString()}>; rel="next"`;
+}
 
 const BEARER = /^Bearer[ \t]+(.+)$/i;
 
@@ -111,8 +189,28 @@ export function createAdminServer(api: AdminApi, options: AdminServerOptions = {
     const m = await api.metrics();
     res.type(m.contentType).send(m.body);
   });
-  app.get('/api/registrees', async (_req, res) => {
-    res.json(await api.listRegistrees());
+  serveStatusPage(app);
+  app.get('/api/status', async (_req, res) => {
+    res.json(await api.status());
+  });
+  // Without paging parameters: every registree, as before. With any: one page, what waits first.
+  app.get('/api/registrees', async (req, res) => {
+    if (!PAGE_PARAMS.some((p) => p in req.query)) {
+      res.json(await api.listRegistrees());
+      return;
+    }
+    let query: RegistreePageQuery;
+    let page: Awaited<ReturnType<AdminApi['listRegistreesPage']>>;
+    try {
+      query = pageQuery(req.query);
+      page = await api.listRegistreesPage(query);
+    } catch (err) {
+      if (!(err instanceof BadQuery)) throw err;
+      res.status(400).json({ error: err.message });
+      return;
+    }
+    if (page.next !== undefined) res.setHeader('Link', nextLink(query, page.next));
+    res.json(page.registrees);
   });
   app.get(/^\/api\/registrees\/.+/, async (req: Request, res: Response) => {
     const id = registreeId(req);
@@ -127,7 +225,7 @@ export function createAdminServer(api: AdminApi, options: AdminServerOptions = {
     else res.status(204).end();
   });
   app.use((_req, res) => {
-    res.status(404).json({ error: 'admin door serves /metrics, /healthz, /readyz, /api/registrees[/<id>]' });
+    res.status(404).json({ error: 'admin door serves / (status page), /metrics, /healthz, /readyz, /api/status, /api/registrees[/<id>]' });
   });
   return createServer(app);
 }
