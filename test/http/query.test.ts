@@ -185,11 +185,11 @@ test('A1 note 2: RETRIEVE content other than m2m:atrl is a PrimitiveDecodeError'
   assert.throws(() => toHttpRequest({ ...BASE, pc: { 'm2m:atrl': ['a'], x: 1 } }, json), PrimitiveDecodeError);
 });
 
-test('B2 notes: several atrl with a body already present keep the body and drop the list', () => {
+test('B2 notes: several atrl with a body already present keep the body and the list beside it (issue 15: nothing dropped)', () => {
   const got = fromHttpRequest(
     { method: 'PUT', path: '/cse-in?atrl=a+b', headers: { 'x-m2m-ri': '1', 'content-type': 'application/json' }, body: Buffer.from('{"m2m:cnt":{}}') },
     'x',
     contentFor,
   );
-  assert.deepEqual(got.pc, { 'm2m:cnt': {} });
+  assert.deepEqual(got.pc, { 'm2m:cnt': {}, 'm2m:atrl': ['a', 'b'] });
 });
