@@ -122,8 +122,8 @@ function hasBody(op: number): boolean {
  * Request primitive → the parts of an HTTP/1.1 request (ref B9). Nothing is
  * dropped (issue 15): what TS-0009 cannot carry is refused with
  * PrimitiveDecodeError (rsc 4000) naming it — unknown op, empty `to`, CREATE
- * without `ty`, RETRIEVE or DELETE content other than `m2m:atrl` (no body,
- * TS-0009 6.5), `grtm` (no mapping, gotcha 19), characters no HTTP header can
+ * without `ty`, `ty` outside CREATE, RETRIEVE or DELETE content other than
+ * `m2m:atrl` (no body, TS-0009 6.5), `grtm` (no mapping, gotcha 19), characters no HTTP header can
  * carry. `m2m:atrl` becomes the `atrl` query on every operation; the CSE
  * judges it (ACME answers a partial DELETE with 4000).
  */
@@ -166,6 +166,8 @@ export function toHttpRequest(req: RequestPrimitive, content: ContentCodec): Htt
     fail(`pc ${Object.keys(pc).join(', ')} cannot travel with ${op === Operation.Retrieve ? 'RETRIEVE' : 'DELETE'}: TS-0009 gives it no body (only m2m:atrl, as the atrl query)`, req);
   }
   if (req.grtm !== undefined) fail('grtm has no HTTP form (TS-0009 defines none)', req); // gotcha 19
+  // ty travels only in a CREATE's Content-Type (TS-0009 6.4.3); `?ty=` is the filter (gotcha 7)
+  if (req.ty !== undefined && op !== Operation.Create) fail('ty is only allowed in CREATE (TS-0004 Table 7.2.1.1-1): TS-0009 has no place for it in other operations', req);
 
   if (typeof req.rqi !== 'string' || req.rqi === '') fail('rqi is missing', req); // X-M2M-RI is mandatory (TS-0009 6.4.2)
   if (req.rt !== undefined && !Number.isInteger(req.rt.rtv)) fail('rt.rtv must be an integer', req);

@@ -57,16 +57,18 @@ test('B5/B9 step 6: Content-Type carries ty only for CREATE and nothing else (no
     assert.equal(toHttpRequest({ op: 1, to: 'cse-in', rqi: '1', ty, pc: PC }, json).headers['content-type'], `application/json;ty=${ty}`);
   }
   for (const op of [3, 5]) {
-    const ct = toHttpRequest({ op, to: 'cse-in', rqi: '1', ty: 3, pc: PC }, json).headers['content-type'];
+    const ct = toHttpRequest({ op, to: 'cse-in', rqi: '1', pc: PC }, json).headers['content-type'];
     assert.equal(ct, 'application/json', `op ${op}`);
   }
 });
 
-test('B9 step 8: ty of a non-CREATE primitive goes nowhere (gotcha 7)', () => {
+test('B9 step 8: ty of a non-CREATE primitive has no HTTP form and is refused with 4000 naming it, as ACME refuses it (gotcha 7, issue 15)', () => {
   for (const op of [2, 3, 4, 5]) {
-    const out = toHttpRequest({ op, to: 'cse-in', rqi: '1', ty: 3, ...(op === 3 || op === 5 ? { pc: PC } : {}) }, json);
-    assert.equal(out.path, '/cse-in', `op ${op}`);
-    assert.ok(!Object.values(out.headers).some((v) => v.includes('ty=')), `op ${op}`);
+    assert.throws(
+      () => toHttpRequest({ op, to: 'cse-in', rqi: 't8', ty: 3, ...(op === 3 || op === 5 ? { pc: PC } : {}) }, json),
+      (err: Error & { rsc?: number; rqi?: string }) => err.rsc === 4000 && err.rqi === 't8' && /\bty\b/.test(err.message),
+      `op ${op}`,
+    );
   }
 });
 
