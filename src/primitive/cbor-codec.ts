@@ -2,7 +2,7 @@
 // string keys, sent in WebSocket binary frames (TS-0020 Table 6.2.2.9-1).
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import { PrimitiveDecodeError } from '../errors.js';
-import { cborNeedsMarkers, decodeExact, encodeExact, holdsMarker } from './cbor-exact.js';
+import { cborNeedsMarkers, decodeExact, encodeExact } from './cbor-exact.js';
 import type { PrimitiveCodec } from './codec.js';
 import { MAX_DEPTH, cborOverBudget } from './parse-budget.js';
 import type { Primitive, PrimitiveContent, RequestPrimitive, ResponsePrimitive } from './types.js';
@@ -162,8 +162,9 @@ function withoutUndefined(value: unknown): unknown {
 
 function encode(value: unknown): Buffer {
   const out = encoder.encode(withoutUndefined(value));
-  // Issue 15: content with a float marker is written by the small writer, the marker as a float.
-  return holdsMarker(out) ? encodeExact(value) : out;
+  // Issue 15: content with a float marker, or an integer cbor-x wrote as a float
+  // (beyond 32 bits), is written by the small writer: floats as floats, integers as integers.
+  return cborNeedsMarkers(out) ? encodeExact(value) : out;
 }
 
 export const cborCodec: PrimitiveCodec = {

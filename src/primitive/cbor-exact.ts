@@ -27,14 +27,20 @@ function floatAt(bytes: Uint8Array, head: number, i: number): number | undefined
   return i + 8 <= bytes.length ? view.getFloat64(i) : undefined;
 }
 
+/**
+ * A float JavaScript holds as an exact integer, or -0: read as a marker so that
+ * it stays a float. Beyond 2^53 a number is written as a float anyway.
+ */
 function wholeFloat(n: number): boolean {
-  return Number.isInteger(n) || Object.is(n, -0);
+  return Number.isSafeInteger(n) || Object.is(n, -0);
 }
 
 /**
  * Whether the bytes may hold a float with a whole value (or the marker's name):
  * a byte search for the float heads, each checked. A match inside a string only
- * costs the careful reader; a miss is impossible.
+ * costs the careful reader or writer; a miss is impossible. Used on input (read
+ * it with decodeExact) and on cbor-x's output (write it with encodeExact: a
+ * marker, or an integer beyond 32 bits that cbor-x wrote as a float).
  */
 export function cborNeedsMarkers(bytes: Uint8Array): boolean {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -226,6 +232,7 @@ class Writer {
       case 'boolean':
         return void this.chunks.push(Buffer.from([v ? 0xf5 : 0xf4]));
       case 'number':
+        // Integers stay integers up to 2^53 (cbor-x writes those beyond 32 bits as floats).
         if (Number.isSafeInteger(v)) return v >= 0 ? this.head(0, v) : this.head(1, -1 - v);
         return this.float(v);
       case 'string': {
@@ -259,11 +266,6 @@ class Writer {
   done(): Buffer {
     return Buffer.concat(this.chunks);
   }
-}
-
-/** Whether cbor-x's output holds a float marker (its member name), so encodeExact must write it. */
-export function holdsMarker(encoded: Uint8Array): boolean {
-  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).indexOf(FLOAT_KEY_CBOR) >= 0;
 }
 
 /** Data → CBOR with every float marker written as a float (RFC 8949 3.3, double precision). */

@@ -43,12 +43,13 @@ export function valueOf(v: FloatLexeme): number {
 
 /**
  * Whether a JSON number lexeme is a float JavaScript would print as an integer:
- * it has a fraction or an exponent and its value is whole, -0 or out of range.
- * `5.5` is not: it stays a float as a number.
+ * it has a fraction or an exponent and its value is whole (below 1e21, from
+ * where JavaScript prints an exponent itself), -0 or out of range. `5.5` is
+ * not: it stays a float as a number.
  */
 export function needsMarker(lexeme: string): boolean {
   const n = Number(lexeme);
-  return Number.isInteger(n) || !Number.isFinite(n) || (n === 0 && lexeme.charCodeAt(0) === 0x2d);
+  return (Number.isInteger(n) && Math.abs(n) < 1e21) || !Number.isFinite(n) || (n === 0 && lexeme.charCodeAt(0) === 0x2d);
 }
 
 /** The lexeme for a float value a CBOR decoder read (integral: `5.0`, `-0.0`, `1e+21`). */

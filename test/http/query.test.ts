@@ -161,8 +161,9 @@ for (const [what, query] of BAD) {
 test('B9 step 8: the primitive ty never goes into the query, fc.ty does', () => {
   const create = toHttpRequest({ ...BASE, op: 1, ty: 3, pc: { 'm2m:cnt': {} } }, json);
   assert.equal(create.path, '/cse-in');
-  const discovery = toHttpRequest({ ...BASE, ty: 3, fc: { fu: 1, ty: [4] } }, json);
+  const discovery = toHttpRequest({ ...BASE, fc: { fu: 1, ty: [4] } }, json);
   assert.equal(discovery.path, '/cse-in?fu=1&ty=4');
+  assert.throws(() => toHttpRequest({ ...BASE, ty: 3, fc: { fu: 1, ty: [4] } }, json), /ty is only allowed in CREATE/); // issue 15: refused, not dropped
 });
 
 test('A8: undefined fc members and null list items are skipped', () => {

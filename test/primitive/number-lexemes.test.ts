@@ -77,7 +77,7 @@ function readMni(s: Serialization, out: Buffer | string): Found {
   if (h === 0xfb) return { float: true, value: b.readDoubleBE(at + 1) };
   const major = h >> 5;
   const info = h & 0x1f;
-  const n = info < 24 ? info : info === 24 ? b[at + 1] : info === 25 ? b.readUInt16BE(at + 1) : b.readUInt32BE(at + 1);
+  const n = info < 24 ? info : info === 24 ? b[at + 1] : info === 25 ? b.readUInt16BE(at + 1) : info === 26 ? b.readUInt32BE(at + 1) : Number(b.readBigUInt64BE(at + 1));
   assert.ok(major === 0 || major === 1, `mni is neither a number nor a float (head 0x${h.toString(16)})`);
   return { float: false, value: major === 0 ? n : -1 - n };
 }
@@ -133,4 +133,13 @@ test('JSON with an integral float survives the parse budget, escapes, __proto__ 
   assert.equal(Object.getPrototypeOf(cnt), Object.prototype);
   assert.ok(Object.hasOwn(cnt, '__proto__'));
   assert.equal(codecFor('json').encodeContent(p.pc!), '{"m2m:cnt":{"lbl":["a\\"b\\\\","é"],"__proto__":{"x":1},"mni":7.0}}');
+});
+
+test('an integer beyond 32 bits stays a CBOR integer (cbor-x alone writes it as a float)', () => {
+  for (const n of [2 ** 32, 1733329200000, -(2 ** 40), Number.MAX_SAFE_INTEGER]) {
+    const out = contentCodecFor('cbor').encodeContent({ 'm2m:cnt': { mni: n } });
+    const found = readMni('cbor', out);
+    assert.equal(found.float, false, String(n));
+    assert.equal(found.value, n);
+  }
 });
