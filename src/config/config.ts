@@ -151,7 +151,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },
   { key: 'downlinkTimeoutMs', flag: 'downlink-timeout', kind: 'duration', default: '10s', help: 'time a registree has to answer a request from the CSE, and to read what was written to it (else close 1008)' },
   { key: 'poaMode', flag: 'poa-mode', kind: 'enum', values: ['auto', 'always'], default: 'auto', help: 'auto: keep http(s) poa entries, replace ws(s)/empty with the downlink URL, leave a registration with rr false as it is; always: downlink URL only and rr true, also over rr false' },
-  { key: 'allowOriginator', flag: 'allow-originator', kind: 'list', default: '', help: 'originators (comma-separated) that may send without registering, e.g. CAdmin' },
+  { key: 'allowOriginator', flag: 'allow-originator', kind: 'list', default: '', help: "originators (comma-separated) that may send without registering, e.g. CAdmin; a trailing * makes a prefix pattern (Ctest*)" },
   { key: 'deflate', flag: 'deflate', kind: 'boolean', default: 'true', help: 'negotiate permessage-deflate when offered (--no-deflate refuses it)' },
   { key: 'pingIntervalMs', flag: 'ping-interval', kind: 'duration', default: '30s', help: 'WebSocket keepalive ping interval; a peer missing one pong is dropped (0 = off)' },
   { key: 'maxMessageBytes', flag: 'max-message-size', kind: 'bytes', default: '4MiB', help: 'largest WebSocket message accepted (larger: close 1009)' },
