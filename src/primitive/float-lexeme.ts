@@ -108,3 +108,30 @@ export function jsonNeedsMarkers(text: string): boolean {
 export function scalarText(v: number | string | boolean | FloatLexeme): string {
   return typeof v === 'object' ? lexemeOf(v) : String(v);
 }
+
+/**
+ * `value` with every float marker replaced by its number (copy on write: the
+ * same object when there is none). For code that hands data to people who
+ * compare JavaScript numbers, e.g. the client SDK; the bridge itself keeps them.
+ */
+export function withoutMarkers<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (isFloatLexeme(value)) return valueOf(value) as T;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const w = withoutMarkers(v);
+      if (w !== v) (copy ??= value.slice())[i] = w;
+    }
+    return (copy ?? value) as T;
+  }
+  const obj = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in obj) {
+    const v = obj[key];
+    const w = withoutMarkers(v);
+    if (w !== v) (copy ??= { ...obj })[key] = w;
+  }
+  return (copy ?? obj) as T;
+}

@@ -143,3 +143,11 @@ test('an integer beyond 32 bits stays a CBOR integer (cbor-x alone writes it as 
     assert.equal(found.value, n);
   }
 });
+
+test('withoutMarkers gives plain numbers to code that compares them (the client SDK), the same object when there is no float', async () => {
+  const { withoutMarkers } = await import('../../src/primitive/float-lexeme.js');
+  const p = codecFor('json').decode('{"rsc":2000,"rqi":"w1","pc":{"m2m:cnt":{"mni":5.0,"lbl":["a"],"x":[1e3,2]}}}').primitive;
+  assert.deepEqual(withoutMarkers(p), { rsc: 2000, rqi: 'w1', pc: { 'm2m:cnt': { mni: 5, lbl: ['a'], x: [1000, 2] } } });
+  const plain = codecFor('json').decode('{"rsc":2000,"rqi":"w2","pc":{"m2m:cnt":{"mni":5}}}').primitive;
+  assert.equal(withoutMarkers(plain), plain);
+});
