@@ -59,6 +59,8 @@ export function lexemeForFloat(n: number): string {
   return /[.eE]/.test(s) ? s : s + '.0';
 }
 
+const MAYBE_FLOAT = /\d[.eE]/;
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
@@ -69,6 +71,9 @@ function isDigit(c: number): boolean {
  * it). Most primitives have none, and JSON.parse/JSON.stringify stay exact.
  */
 export function jsonNeedsMarkers(text: string): boolean {
+  // Native pre-check: without a digit followed by `.`/`e`/`E` anywhere (strings
+  // included) there is no float lexeme, and most primitives end here.
+  if (!MAYBE_FLOAT.test(text) && text.indexOf(FLOAT_KEY_JSON) < 0) return false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
