@@ -2,6 +2,9 @@
 // bridge, fake CSE that judges like ACME, and a plain `ws` client sending exact
 // text (the lexemes `5.0` must reach the bridge as written).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { startBridge } from '../support/harness.js';
@@ -164,6 +167,43 @@ describe('issue 15: --allow-originator takes trailing-* patterns', () => {
       assert.equal(cseRequest(run, 'pat2'), undefined, 'not forwarded');
     } finally {
       c.close();
+    }
+  });
+});
+
+describe('issue 15: a float in a stored NOTIFY stays a float (lmdb store)', () => {
+  let run: Running;
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-fidelity-'));
+  before(async () => {
+    run = await startBridge({ store: `lmdb:${dir}` });
+  });
+  after(async () => {
+    await run.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('NOTIFY with "con": 5.0 for an offline registree is stored and delivered on reconnect as 5.0', async () => {
+    const first = await RawJsonClient.open(run.wsUrl);
+    const aei = await register(first, 'sleeper');
+    const key = run.bridge.registry.sessionForId(aei)?.registration?.key;
+    assert.ok(key);
+    first.close();
+    await waitUntil(() => run.bridge.registry.sessionForId(aei) === undefined, 5000, 'registree offline');
+    const res = await fetch(`${run.downlinkUrl}/r/${key}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-m2m-ri': 'ntf-float', 'x-m2m-origin': '/id-in', 'x-m2m-rvi': '3' },
+      body: '{"m2m:sgn":{"nev":{"net":3,"rep":{"m2m:cin":{"con":5.0,"st":1e3}}},"sur":"/id-in/sub1"}}',
+    });
+    assert.equal(res.headers.get('x-m2m-rsc'), '1000', 'stored');
+    const again = await RawJsonClient.open(run.wsUrl);
+    try {
+      await again.request(`{"op":2,"to":"cse-in/sleeper","fr":"${aei}","rqi":"wake","rvi":"3"}`, 'wake');
+      let notify: string | undefined;
+      await waitUntil(() => (notify = again.received.find((m) => (JSON.parse(m) as { op?: number }).op === 5)) !== undefined, 5000, 'stored NOTIFY');
+      assert.match(notify!, /"con":5\.0[,}]/);
+      assert.match(notify!, /"st":1e3[,}]/);
+    } finally {
+      again.close();
     }
   });
 });
