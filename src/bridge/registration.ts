@@ -38,11 +38,15 @@ export function rewritePoa(poa: JsonValue | undefined, downlinkUrl: string, mode
 /**
  * A copy of the request with the resource's poa rewritten and, when the
  * bridge is in the poa, rr = true so the CSE sends requests to it (ref G13).
+ * An explicit `rr: false` is the registree's word (issue 15): it is not
+ * request-reachable and polls a <pollingChannel>, so in auto mode the request
+ * goes on unchanged, rr and poa as given; only `--poa-mode always` overrides it.
  */
 export function withRewrittenPoa(req: RequestPrimitive, kind: RegistreeKind, downlinkUrl: string, mode: PoaMode, isUpdate: boolean): RequestPrimitive {
   const element = ELEMENT[kind];
   const resource = req.pc?.[element];
   if (!isObject(resource)) return req;
+  if (resource.rr === false && mode !== 'always') return req;
   // An UPDATE only rewrites a poa it carries; a registration always gets one.
   if (isUpdate && !('poa' in resource)) return req;
   if (isUpdate && resource.poa === null) return req;

@@ -11,6 +11,7 @@ import { PrimitiveDecodeError } from '../errors.js';
 import { jsonCodec } from '../primitive/json-codec.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { codecFor } from '../primitive/codecs.js';
+import { withoutMarkers } from '../primitive/float-lexeme.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from '../ws/subprotocol.js';
@@ -564,11 +565,12 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
       }
       return;
     }
+    // Integral floats (5.0) reach the application as plain numbers, as JSON.parse would give them (issue 15).
     if (decoded.kind === 'response') {
-      this.settle(decoded.primitive);
+      this.settle(withoutMarkers(decoded.primitive));
       return;
     }
-    void this.answer(decoded.primitive);
+    void this.answer(withoutMarkers(decoded.primitive));
   }
 
   private settle(rsp: ResponsePrimitive): void {

@@ -203,9 +203,10 @@ export function fromHttpRequest(
     if (nu.length > 0) req.rt.nu = nu;
   }
 
-  // pc from the body, only where TS-0009 6.5 has one (POST, PUT)
+  // pc from the body (TS-0009 6.5 has one on POST and PUT; one on GET or DELETE
+  // is carried too, never dropped: the registree judges it, issue 15)
   const body = msg.body;
-  if (body !== undefined && body.length > 0 && (method === 'POST' || method === 'PUT')) {
+  if (body !== undefined && body.length > 0) {
     const ct = parseContentType(contentType);
     const codec = ct.serialization === undefined ? undefined : contentFor(ct.serialization);
     if (codec === undefined) {
@@ -223,7 +224,7 @@ export function fromHttpRequest(
   // atrl: one → to#attr, several → pc m2m:atrl, like ACME (ref B2 notes)
   if (atrl !== undefined && atrl.length > 0) {
     if (atrl.length === 1) req.to += '#' + atrl[0]!;
-    else if (req.pc === undefined) req.pc = { 'm2m:atrl': atrl };
+    else req.pc = { ...req.pc, 'm2m:atrl': atrl }; // beside a body's content, not instead of it
   }
   return req;
 }

@@ -2,7 +2,8 @@
 // Pure: the upstream client sends what this returns. Hot path: strings are
 // built directly, no URLSearchParams.
 import type { ContentCodec } from '../primitive/codec.js';
-import type { JsonValue, RequestPrimitive } from '../primitive/types.js';
+import { isFloatLexeme, lexemeOf, scalarText as passedText } from '../primitive/float-lexeme.js';
+import type { JsonValue, PrimitiveContent, RequestPrimitive } from '../primitive/types.js';
 import { Operation } from '../primitive/types.js';
 import { PrimitiveDecodeError } from '../errors.js';
 import { contentTypeFor } from './content-type.js';
@@ -81,9 +82,11 @@ function keyPrefix(key: string, req: RequestPrimitive): string {
   return KEY_PREFIX.get(key) ?? `&${enc(key, req)}=`;
 }
 
-/** One query value as text: strings as they are, numbers and booleans printed, objects as JSON. */
+/** One query value as text: strings as they are, numbers and booleans printed (a float as written), objects as JSON. */
 function scalarText(v: JsonValue): string {
-  return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object' || v === null) return String(v);
+  return isFloatLexeme(v) ? lexemeOf(v) : JSON.stringify(v);
 }
 
 /** `&k=v`, lists as repeated keys like ACME (ref A8 "Multi-valued query fields"). */
@@ -110,12 +113,19 @@ function header(headers: Record<string, string>, name: string, value: string, re
   headers[name] = value;
 }
 
+/** Operations whose request carries a body (TS-0009 6.5, ref B6). */
+function hasBody(op: number): boolean {
+  return op === Operation.Create || op === Operation.Update || op === Operation.Notify;
+}
+
 /**
- * Request primitive → the parts of an HTTP/1.1 request (ref B9). Throws
- * PrimitiveDecodeError (rsc 4000) for primitives that cannot be expressed in
- * TS-0009: unknown op, empty `to`, CREATE without `ty`, RETRIEVE content other
- * than `m2m:atrl`, characters no HTTP header can carry. `grtm` has no HTTP
- * mapping (gotcha 19) and is dropped.
+ * Request primitive → the parts of an HTTP/1.1 request (ref B9). Nothing is
+ * dropped (issue 15): what TS-0009 cannot carry is refused with
+ * PrimitiveDecodeError (rsc 4000) naming it — unknown op, empty `to`, CREATE
+ * without `ty`, `ty` outside CREATE, RETRIEVE or DELETE content other than
+ * `m2m:atrl` (no body, TS-0009 6.5), `grtm` (no mapping, gotcha 19), characters no HTTP header can
+ * carry. `m2m:atrl` becomes the `atrl` query on every operation; the CSE
+ * judges it (ACME answers a partial DELETE with 4000).
  */
 export function toHttpRequest(req: RequestPrimitive, content: ContentCodec): HttpRequestParts {
   // 1. method (TS-0009 6.2.1, ref B1)
@@ -139,36 +149,44 @@ export function toHttpRequest(req: RequestPrimitive, content: ContentCodec): Htt
   else path = '/~' + to; // SP-relative
   path = encodePath(path, req);
 
-  // partial retrieve: pc {"m2m:atrl":[…]} → atrl=a+b+c, no body (TS-0009 6.2.2.2, ref B2 notes)
-  const pc = req.pc;
-  if (op === Operation.Retrieve && pc !== undefined) {
+  // pc {"m2m:atrl":[…]} → atrl=a+b+c on any operation (TS-0009 6.2.2.2, ref B2 notes); the rest of pc is the body
+  let pc: PrimitiveContent | undefined = req.pc;
+  if (pc !== undefined && Object.hasOwn(pc, 'm2m:atrl')) {
     const list = pc['m2m:atrl'];
-    let keys = 0;
-    for (const _ in pc) keys++;
-    if (keys !== 1 || !Array.isArray(list)) fail('RETRIEVE content may only be m2m:atrl', req); // ref A1 note 2
+    if (!Array.isArray(list)) fail('pc m2m:atrl must list attribute names', req);
     for (const a of list) {
-      if (typeof a !== 'string') fail('m2m:atrl must list attribute names', req);
+      if (typeof a !== 'string') fail('pc m2m:atrl must list attribute names', req);
       atrl += (atrl === '' ? '' : '+') + enc(a, req); // literal "+" = list separator (gotcha 9)
     }
+    const { 'm2m:atrl': _atrl, ...rest } = pc;
+    pc = Object.keys(rest).length === 0 ? undefined : rest;
   }
+  if (pc !== undefined && !hasBody(op)) {
+    // TS-0009 6.5: GET and DELETE carry no body (ref A1 note 2)
+    fail(`pc ${Object.keys(pc).join(', ')} cannot travel with ${op === Operation.Retrieve ? 'RETRIEVE' : 'DELETE'}: TS-0009 gives it no body (only m2m:atrl, as the atrl query)`, req);
+  }
+  if (req.grtm !== undefined) fail('grtm has no HTTP form (TS-0009 defines none)', req); // gotcha 19
+  // ty travels only in a CREATE's Content-Type (TS-0009 6.4.3); `?ty=` is the filter (gotcha 7)
+  if (req.ty !== undefined && op !== Operation.Create) fail('ty is only allowed in CREATE (TS-0004 Table 7.2.1.1-1): TS-0009 has no place for it in other operations', req);
 
   if (typeof req.rqi !== 'string' || req.rqi === '') fail('rqi is missing', req); // X-M2M-RI is mandatory (TS-0009 6.4.2)
   if (req.rt !== undefined && !Number.isInteger(req.rt.rtv)) fail('rt.rtv must be an integer', req);
 
   // 3. query (TS-0009 6.2.2.2, ref B4)
   let q = atrl === '' ? '' : '&atrl=' + atrl;
-  if (req.rcn !== undefined) q += '&rcn=' + String(req.rcn);
+  // passed-on scalars as written: `"3"` and `3.0` stay what they are (issue 15)
+  if (req.rcn !== undefined) q += '&rcn=' + enc(passedText(req.rcn), req);
   if (req.rt !== undefined) q += '&rt=' + String(req.rt.rtv);
   if (req.rp !== undefined) q += '&rp=' + enc(String(req.rp), req);
-  if (req.da !== undefined) q += '&da=' + String(req.da);
-  if (req.drt !== undefined) q += '&drt=' + String(req.drt);
-  if (req.sqi !== undefined) q += '&sqi=' + String(req.sqi);
+  if (req.da !== undefined) q += '&da=' + enc(passedText(req.da), req);
+  if (req.drt !== undefined) q += '&drt=' + enc(passedText(req.drt), req);
+  if (req.sqi !== undefined) q += '&sqi=' + enc(passedText(req.sqi), req);
   if (req.rids !== undefined) q = appendValue(q, '&rids=', req.rids, req);
   if (req.tids !== undefined) q = appendValue(q, '&tids=', req.tids, req);
   if (req.ltids !== undefined) q = appendValue(q, '&ltids=', req.ltids, req);
-  if (req.tqi !== undefined) q += '&tqi=' + String(req.tqi);
-  if (req.asi !== undefined) q += '&asi=' + String(req.asi);
-  if (req.auri !== undefined) q += '&auri=' + String(req.auri);
+  if (req.tqi !== undefined) q += '&tqi=' + enc(passedText(req.tqi), req);
+  if (req.asi !== undefined) q += '&asi=' + enc(passedText(req.asi), req);
+  if (req.auri !== undefined) q += '&auri=' + enc(passedText(req.auri), req);
   if (req.ma !== undefined) q += '&ma=' + enc(req.ma, req);
   const fc = req.fc;
   if (fc !== undefined) {
@@ -202,7 +220,7 @@ export function toHttpRequest(req: RequestPrimitive, content: ContentCodec): Htt
   if (req.rqet !== undefined) header(headers, 'x-m2m-ret', String(req.rqet), req);
   if (req.rset !== undefined) header(headers, 'x-m2m-rst', String(req.rset), req);
   if (req.oet !== undefined) header(headers, 'x-m2m-oet', String(req.oet), req);
-  if (req.ec !== undefined) header(headers, 'x-m2m-ec', String(req.ec), req);
+  if (req.ec !== undefined) header(headers, 'x-m2m-ec', passedText(req.ec), req);
   if (req.gid !== undefined) header(headers, 'x-m2m-gid', req.gid, req);
   if (req.rt?.nu !== undefined && req.rt.nu.length > 0) header(headers, 'x-m2m-rtu', req.rt.nu.join('&'), req);
   if (req.vsi !== undefined) header(headers, 'x-m2m-vsi', req.vsi, req);
@@ -210,7 +228,7 @@ export function toHttpRequest(req: RequestPrimitive, content: ContentCodec): Htt
   // tokens, '+'-joined, no scheme word (TS-0009 6.4.19, gotcha 20)
   if (req.tkns !== undefined && req.tkns.length > 0) header(headers, 'authorization', req.tkns.join('+'), req);
 
-  // 5./6. body and Content-Type only for C/U/N (TS-0009 6.5, ref B6)
+  // 5./6. body and Content-Type only for C/U/N (TS-0009 6.5, ref B6); pc on R/D was refused above
   let body: Buffer | string | undefined;
   if (op === Operation.Create) {
     // ty travels only here, as Content-Type parameter (TS-0009 6.4.3); without

@@ -4,6 +4,7 @@ import type { ContentCodec } from '../primitive/codec.js';
 import type { ResponsePrimitive } from '../primitive/types.js';
 import { Rsc } from '../primitive/types.js';
 import { formatTimestamp, isValidTimestamp } from '../primitive/timestamp.js';
+import { scalarText } from '../primitive/float-lexeme.js';
 import { httpStatusForRsc } from './rsc-status.js';
 
 export interface HttpResponseParts {
@@ -36,15 +37,15 @@ export function toHttpResponse(rsp: ResponsePrimitive, content: ContentCodec, re
   if (rsp.rvi !== undefined) optional(headers, 'x-m2m-rvi', rsp.rvi);
   if (rsp.fr !== undefined && rsp.fr !== '') optional(headers, 'x-m2m-origin', rsp.fr);
   if (rsp.rset !== undefined) optional(headers, 'x-m2m-rst', String(rsp.rset));
-  if (rsp.ec !== undefined) headers['x-m2m-ec'] = String(rsp.ec);
+  if (rsp.ec !== undefined) optional(headers, 'x-m2m-ec', scalarText(rsp.ec));
   if (rsp.vsi !== undefined) optional(headers, 'x-m2m-vsi', rsp.vsi);
-  if (rsp.cnst !== undefined) headers['x-m2m-cts'] = String(rsp.cnst);
-  if (rsp.cnot !== undefined) headers['x-m2m-cto'] = String(rsp.cnot);
+  if (rsp.cnst !== undefined) optional(headers, 'x-m2m-cts', scalarText(rsp.cnst));
+  if (rsp.cnot !== undefined) optional(headers, 'x-m2m-cto', scalarText(rsp.cnot));
   if (rsp.ati !== undefined && rsp.ati.ltia.length > 0) {
     // `lti1:tkid1+lti2:tkid2` (TS-0009 6.4.22)
     optional(headers, 'x-m2m-ati', rsp.ati.ltia.map((a) => `${a.lti}:${a.tkid}`).join('+'));
   }
-  if (rsp.asri !== undefined) headers['x-m2m-asri'] = String(rsp.asri);
+  if (rsp.asri !== undefined) optional(headers, 'x-m2m-asri', scalarText(rsp.asri));
 
   // body: pc, or tqf for 4103 (TS-0009 6.5, ref B6)
   const payload = rsp.rsc === Rsc.ORIGINATOR_HAS_NO_PRIVILEGE && rsp.tqf !== undefined ? rsp.tqf : rsp.pc;

@@ -2,6 +2,7 @@
 // string keys, sent in WebSocket binary frames (TS-0020 Table 6.2.2.9-1).
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import { PrimitiveDecodeError } from '../errors.js';
+import { cborNeedsMarkers, decodeExact, encodeExact } from './cbor-exact.js';
 import type { PrimitiveCodec } from './codec.js';
 import { MAX_DEPTH, cborOverBudget } from './parse-budget.js';
 import type { Primitive, PrimitiveContent, RequestPrimitive, ResponsePrimitive } from './types.js';
@@ -103,6 +104,14 @@ function decodeTree(data: Buffer | string): unknown {
   // Parse budget (issue 13): depth and size are checked before cbor-x builds anything.
   const over = cborOverBudget(bytes);
   if (over !== undefined) throw new PrimitiveDecodeError(over, recoverRqi(bytes));
+  if (cborNeedsMarkers(bytes)) {
+    // Issue 15: a float with a whole value stays a float (cbor-x would read 5.0 as 5).
+    try {
+      return decodeExact(bytes);
+    } catch (err) {
+      throw new PrimitiveDecodeError(err instanceof Error ? err.message : String(err), recoverRqi(bytes), { cause: err });
+    }
+  }
   let tree: unknown;
   try {
     tree = objectDecoder.decode(bytes);
@@ -152,7 +161,10 @@ function withoutUndefined(value: unknown): unknown {
 }
 
 function encode(value: unknown): Buffer {
-  return encoder.encode(withoutUndefined(value));
+  const out = encoder.encode(withoutUndefined(value));
+  // Issue 15: content with a float marker, or an integer cbor-x wrote as a float
+  // (beyond 32 bits), is written by the small writer: floats as floats, integers as integers.
+  return cborNeedsMarkers(out) ? encodeExact(value) : out;
 }
 
 export const cborCodec: PrimitiveCodec = {

@@ -2,6 +2,8 @@
 // wrapper, sent in WebSocket text frames (TS-0020 Table 6.2.2.9-1).
 import { PrimitiveDecodeError } from '../errors.js';
 import type { PrimitiveCodec } from './codec.js';
+import { jsonNeedsMarkers } from './float-lexeme.js';
+import { parseExact, stringifyExact } from './json-exact.js';
 import { jsonOverBudget } from './parse-budget.js';
 import type { Primitive, PrimitiveContent, RequestPrimitive, ResponsePrimitive } from './types.js';
 import { toPrimitive } from './validate.js';
@@ -16,6 +18,9 @@ function parse(data: Buffer | string): unknown {
   const over = jsonOverBudget(text);
   if (over !== undefined) throw new PrimitiveDecodeError(over, RQI_IN_TEXT.exec(text)?.[1] || undefined);
   try {
+    // Issue 15: text with an integral float (`5.0`, `1e3`) is read by the careful
+    // parser so that it stays a float; everything else by JSON.parse.
+    if (jsonNeedsMarkers(text)) return parseExact(text);
     return JSON.parse(text);
   } catch (err) {
     const rqi = RQI_IN_TEXT.exec(text)?.[1];
@@ -39,15 +44,15 @@ export const jsonCodec: PrimitiveCodec = {
   decode(data: Buffer | string): Primitive {
     return toPrimitive(parse(data));
   },
-  // JSON.stringify skips undefined members
+  // Like JSON.stringify (undefined members skipped), float markers as their lexeme (issue 15)
   encodeRequest(req: RequestPrimitive): string {
-    return JSON.stringify(req);
+    return stringifyExact(req);
   },
   encodeResponse(rsp: ResponsePrimitive): string {
-    return JSON.stringify(rsp);
+    return stringifyExact(rsp);
   },
   encodeContent(pc: PrimitiveContent): string {
-    return JSON.stringify(pc);
+    return stringifyExact(pc);
   },
   decodeContent,
 };

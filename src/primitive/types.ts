@@ -1,6 +1,7 @@
 // oneM2M request and response primitives as plain data (short names, JSON
 // shape of TS-0004 8.4). No I/O here: everything that moves bytes lives in
 // src/ws and src/http.
+import type { FloatLexeme } from './float-lexeme.js';
 
 /** TS-0004 6.3.4.2.5. Discovery is RETRIEVE with fc.fu = 1, never its own code. */
 export const Operation = {
@@ -78,6 +79,15 @@ export const EventCategory = {
 
 /** The three serializations of TS-0004 8.3-8.5. */
 export type Serialization = 'json' | 'xml' | 'cbor';
+
+/**
+ * A numeric parameter the bridge only passes on (rcn, ec, drt, cnst, cnot):
+ * a number, a float marker (`5.0`, float-lexeme.ts) or a numeric string
+ * (`"3"`). Printed as written into the query or header; the CSE judges it (issue 15).
+ */
+export type PassedNumber = number | string | FloatLexeme;
+/** A boolean parameter the bridge only passes on (da, sqi, tqi, asi, auri, asri): `true`, or `"true"` as written. */
+export type PassedBoolean = boolean | string;
 
 /** Any JSON-shaped value that can appear inside primitive content. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -159,21 +169,21 @@ export interface RequestPrimitive {
   oet?: AbsRelTimestamp;
   rt?: ResponseTypeInfo;
   rp?: AbsRelTimestamp;
-  rcn?: number;
-  ec?: number;
-  da?: boolean;
+  rcn?: PassedNumber;
+  ec?: PassedNumber;
+  da?: PassedBoolean;
   gid?: string;
   fc?: FilterCriteria;
-  drt?: number;
+  drt?: PassedNumber;
   tkns?: string[];
   tids?: string[];
   ltids?: string[];
-  tqi?: boolean;
+  tqi?: PassedBoolean;
   grtm?: string[];
-  asi?: boolean;
+  asi?: PassedBoolean;
   aus?: string[];
-  auri?: boolean;
-  sqi?: boolean;
+  auri?: PassedBoolean;
+  sqi?: PassedBoolean;
   rvi?: string;
   vsi?: string;
   ma?: string;
@@ -193,12 +203,12 @@ export interface ResponsePrimitive {
   fr?: string;
   ot?: string;
   rset?: AbsRelTimestamp;
-  ec?: number;
-  cnst?: number;
-  cnot?: number;
+  ec?: PassedNumber;
+  cnst?: PassedNumber;
+  cnot?: PassedNumber;
   ati?: AssignedTokenIdentifiers;
   tqf?: JsonObject;
-  asri?: boolean;
+  asri?: PassedBoolean;
   rvi?: string;
   vsi?: string;
 }

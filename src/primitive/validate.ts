@@ -2,6 +2,7 @@
 // every message: one pass over the known parameter names, no cloning; nested
 // values (pc, fc, …) are reused as they are.
 import { PrimitiveDecodeError } from '../errors.js';
+import { isFloatLexeme, valueOf } from './float-lexeme.js';
 import { REQUEST_PARAMETER_ORDER, RESPONSE_PARAMETER_ORDER } from './types.js';
 import type { Primitive, RequestPrimitive, ResponsePrimitive } from './types.js';
 
@@ -25,11 +26,33 @@ function isObject(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// Issue 15, "validate what the bridge needs, pass the rest": parameters the
+// bridge routes by (op, to, rqi, ty, rt.rtv, rsc, the timestamps) are checked
+// strictly and a float marker (`2.0`) there becomes its number; parameters it
+// only prints into a query or header take any value with one unambiguous text
+// form and are carried as written for the CSE to judge.
+
+/** A float marker (`2.0`) where the bridge needs a plain number. */
+function plain(v: unknown): unknown {
+  return isFloatLexeme(v) ? valueOf(v) : v;
+}
+
+const NUMERIC_TEXT = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const BOOLEAN_TEXT = /^(?:true|false|1|0)$/i;
+
 const str: Check = (v, n, rqi) => (typeof v === 'string' ? v : fail(n, 'a string', v, rqi));
 const nonEmptyStr: Check = (v, n, rqi) => (typeof v === 'string' && v !== '' ? v : fail(n, 'a non-empty string', v, rqi));
-const num: Check = (v, n, rqi) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(n, 'a number', v, rqi));
-const int: Check = (v, n, rqi) => (Number.isInteger(v) ? v : fail(n, 'an integer', v, rqi));
-const bool: Check = (v, n, rqi) => (typeof v === 'boolean' ? v : fail(n, 'a boolean', v, rqi));
+/** Passed on: a number, a float marker or a numeric string (`"3"`), carried as written. */
+const num: Check = (v, n, rqi) =>
+  (typeof v === 'number' && Number.isFinite(v)) || isFloatLexeme(v) || (typeof v === 'string' && NUMERIC_TEXT.test(v)) ? v : fail(n, 'a number', v, rqi);
+/** Needed by the bridge: an integer (a float marker with a whole value counts). */
+const int: Check = (v, n, rqi) => {
+  const p = plain(v);
+  return Number.isInteger(p) ? p : fail(n, 'an integer', v, rqi);
+};
+/** Passed on: a boolean or its query text (`"true"`, `"false"`, `"1"`, `"0"`, ref B4), carried as written. */
+const bool: Check = (v, n, rqi) =>
+  typeof v === 'boolean' || (typeof v === 'string' && BOOLEAN_TEXT.test(v)) ? v : fail(n, 'a boolean', v, rqi);
 const obj: Check = (v, n, rqi) => (isObject(v) ? v : fail(n, 'an object', v, rqi));
 
 const strList: Check = (v, n, rqi) => {
@@ -41,22 +64,27 @@ const strList: Check = (v, n, rqi) => {
 // TS-0004 6.3.5.30 / ref A7: {rtv: integer, nu?: string[]}
 const responseType: Check = (v, n, rqi) => {
   if (!isObject(v)) return fail(n, 'an object {rtv, nu?}', v, rqi);
-  if (!Number.isInteger(v.rtv)) fail('rt.rtv', 'an integer', v.rtv, rqi);
   if (v.nu !== undefined) strList(v.nu, 'rt.nu', rqi);
+  if (isFloatLexeme(v.rtv)) return { ...v, rtv: int(v.rtv, 'rt.rtv', rqi) }; // the bridge reads rtv (noResponse)
+  if (!Number.isInteger(v.rtv)) fail('rt.rtv', 'an integer', v.rtv, rqi);
   return v;
 };
 
 // m2m:absRelTimestamp (ref E1): timestamp string or relative milliseconds
-const absRel: Check = (v, n, rqi) =>
-  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : fail(n, 'a timestamp string or a number', v, rqi);
+const absRel: Check = (v, n, rqi) => {
+  const p = plain(v); // rqet sets the bridge's own timeouts
+  return typeof p === 'string' || (typeof p === 'number' && Number.isFinite(p)) ? p : fail(n, 'a timestamp string or a number', v, rqi);
+};
 
 // rvi is a string (ref A1, G6); be liberal and accept 3 for "3"
 const releaseVersion: Check = (v, n, rqi) =>
   typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : fail(n, 'a string', v, rqi);
 
 // TS-0004 6.3.4.2.5, ref A3: only 1..5 exist on the wire
-const operation: Check = (v, n, rqi) =>
-  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5 ? v : fail(n, 'an integer 1..5', v, rqi);
+const operation: Check = (v, n, rqi) => {
+  const p = plain(v);
+  return Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 5 ? p : fail(n, 'an integer 1..5', v, rqi);
+};
 
 const assignedTokenIds: Check = (v, n, rqi) => {
   if (!isObject(v) || !Array.isArray(v.ltia)) return fail(n, 'an object {ltia: [...]}', v, rqi);

@@ -12,6 +12,7 @@ import type {
   RequestPrimitive,
   ResponsePrimitive,
 } from './types.js';
+import { floatLexeme, isFloatLexeme, lexemeOf, needsMarker } from './float-lexeme.js';
 import { toRequestPrimitive, toResponsePrimitive } from './validate.js';
 import { XmlSyntaxError, readXml } from './xml-reader.js';
 import type { XmlElement } from './xml-reader.js';
@@ -81,9 +82,13 @@ function parseXml(data: Buffer | string): { text: string; root: XmlElement } {
   }
 }
 
+const FRACTION_OR_EXPONENT = /[.eE]/;
+
 function toNumber(text: string): JsonValue {
   const t = text.trim();
-  return DECIMAL.test(t) ? Number(t) : text; // not a number: keep the text (lossless)
+  if (!DECIMAL.test(t)) return text; // not a number: keep the text (lossless)
+  // Issue 15: XML carries lexemes; `5.0` stays a float (float-lexeme.ts).
+  return FRACTION_OR_EXPONENT.test(t) && needsMarker(t) ? floatLexeme(t) : Number(t);
 }
 
 /** Typed value of a text node (ref C2: decimal text, true/false, space-separated lists). */
@@ -210,7 +215,7 @@ function isAtomic(v: unknown): v is string | number | boolean {
 }
 
 function atomText(v: unknown): string {
-  return isAtomic(v) ? String(v) : JSON.stringify(v);
+  return isAtomic(v) ? String(v) : isFloatLexeme(v) ? lexemeOf(v) : JSON.stringify(v);
 }
 
 function checkName(name: string): void {
@@ -246,6 +251,7 @@ function representable(value: unknown, inArray: boolean): boolean {
 function writeValue(name: string, value: unknown, parent: string, extra: string): string {
   if (value === undefined) return '';
   if (value === null) return `<${name}${extra}/>`; // NULL = empty element (ref C2)
+  if (isFloatLexeme(value)) return `<${name}${extra}>${lexemeOf(value)}</${name}>`; // issue 15
   const type = typeOf(parent, name);
   if (type === 'any' && typeof value === 'object' && !representable(value, false)) {
     return `<${name}${extra}>${escText(JSON.stringify(value))}</${name}>`;
@@ -279,14 +285,14 @@ function writeObject(name: string, obj: Record<string, unknown>, parent: string,
   for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
-    if (attrMembers !== undefined && isAtomic(v)) {
+    if (attrMembers !== undefined && (isAtomic(v) || isFloatLexeme(v))) {
       // childResourceRef: nm/typ as attributes, val as text (ref C2)
       if (key === 'val') {
-        text = escText(String(v));
+        text = escText(atomText(v));
         continue;
       }
       if (attrMembers.includes(key)) {
-        attrs += ` ${key}="${escAttr(String(v))}"`;
+        attrs += ` ${key}="${escAttr(atomText(v))}"`;
         continue;
       }
     }

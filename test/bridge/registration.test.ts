@@ -27,10 +27,24 @@ test('poa-mode always makes the downlink URL the only poa', () => {
 });
 
 test('the rewritten registration carries rr = true when the bridge is in the poa, and leaves the original untouched', () => {
-  const req = { op: 1, to: 'cse-in', rqi: '1', ty: 2, pc: { 'm2m:ae': { rn: 'a', api: 'Nx', rr: false, poa: ['ws://default'] } } };
-  const out = withRewrittenPoa(req, 'ae', DL, 'auto', false);
-  assert.deepEqual(out.pc, { 'm2m:ae': { rn: 'a', api: 'Nx', rr: true, poa: [DL] } });
-  assert.deepEqual(req.pc['m2m:ae'].poa, ['ws://default']);
+  for (const rr of [undefined, true]) {
+    const req = { op: 1, to: 'cse-in', rqi: '1', ty: 2, pc: { 'm2m:ae': { rn: 'a', api: 'Nx', ...(rr === undefined ? {} : { rr }), poa: ['ws://default'] } } };
+    const out = withRewrittenPoa(req, 'ae', DL, 'auto', false);
+    assert.deepEqual(out.pc, { 'm2m:ae': { rn: 'a', api: 'Nx', rr: true, poa: [DL] } }, `rr ${String(rr)}`);
+    assert.deepEqual(req.pc['m2m:ae'].poa, ['ws://default']);
+  }
+});
+
+test('issue 15: an explicit rr false stands with its own poa in poa-mode auto (registration and UPDATE); always overrides it', () => {
+  for (const poa of [['ws://default'], [], undefined]) {
+    const req = { op: 1, to: 'cse-in', rqi: '1', ty: 2, pc: { 'm2m:ae': { rn: 'a', api: 'Nx', rr: false, ...(poa === undefined ? {} : { poa }) } } };
+    assert.equal(withRewrittenPoa(req, 'ae', DL, 'auto', false), req, `poa ${JSON.stringify(poa)}`);
+    assert.deepEqual(withRewrittenPoa(req, 'ae', DL, 'always', false).pc, { 'm2m:ae': { rn: 'a', api: 'Nx', rr: true, poa: [DL] } });
+  }
+  const update = { op: 3, to: 'cse-in/a', rqi: '1', pc: { 'm2m:ae': { rr: false, poa: ['ws://x'] } } };
+  assert.equal(withRewrittenPoa(update, 'ae', DL, 'auto', true), update);
+  const csr = { op: 1, to: 'cse-in', rqi: '1', ty: 16, fr: '/mn', pc: { 'm2m:csr': { csi: '/mn', rr: false, poa: ['ws://mn'] } } };
+  assert.equal(withRewrittenPoa(csr, 'cse', DL, 'auto', false), csr);
 });
 
 test('an UPDATE without poa is not rewritten; one with poa is', () => {

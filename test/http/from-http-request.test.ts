@@ -79,12 +79,17 @@ test('B6: an undecodable body is a PrimitiveDecodeError carrying the rqi', () =>
   );
 });
 
-test('B6: an empty body gives no pc; GET and DELETE bodies are ignored', () => {
+test('B6: an empty body gives no pc; a GET or DELETE body is carried as pc, never dropped (issue 15)', () => {
   const empty = fromHttpRequest({ method: 'POST', path: '/x', headers: { 'x-m2m-ri': '1', 'content-type': 'application/json' }, body: Buffer.alloc(0) }, 'x', onlyJson);
   assert.equal(empty.pc, undefined);
   for (const method of ['GET', 'DELETE']) {
-    const r = fromHttpRequest({ method, path: '/x', headers: { 'x-m2m-ri': '1', 'content-type': 'text/plain' }, body: Buffer.from('junk') }, 'x', onlyJson);
-    assert.equal(r.pc, undefined);
+    const r = fromHttpRequest({ method, path: '/x', headers: { 'x-m2m-ri': '1', 'content-type': 'application/json' }, body: Buffer.from('{"m2m:cnt":{"lbl":["a"]}}') }, 'x', onlyJson);
+    assert.deepEqual(r.pc, { 'm2m:cnt': { lbl: ['a'] } }, method);
+    assert.throws(
+      () => fromHttpRequest({ method, path: '/x', headers: { 'x-m2m-ri': '1', 'content-type': 'text/plain' }, body: Buffer.from('junk') }, 'x', onlyJson),
+      (err: Error & { rsc?: number }) => err.rsc === 4015,
+      method,
+    );
   }
 });
 

@@ -161,8 +161,9 @@ for (const [what, query] of BAD) {
 test('B9 step 8: the primitive ty never goes into the query, fc.ty does', () => {
   const create = toHttpRequest({ ...BASE, op: 1, ty: 3, pc: { 'm2m:cnt': {} } }, json);
   assert.equal(create.path, '/cse-in');
-  const discovery = toHttpRequest({ ...BASE, ty: 3, fc: { fu: 1, ty: [4] } }, json);
+  const discovery = toHttpRequest({ ...BASE, fc: { fu: 1, ty: [4] } }, json);
   assert.equal(discovery.path, '/cse-in?fu=1&ty=4');
+  assert.throws(() => toHttpRequest({ ...BASE, ty: 3, fc: { fu: 1, ty: [4] } }, json), /ty is only allowed in CREATE/); // issue 15: refused, not dropped
 });
 
 test('A8: undefined fc members and null list items are skipped', () => {
@@ -185,11 +186,11 @@ test('A1 note 2: RETRIEVE content other than m2m:atrl is a PrimitiveDecodeError'
   assert.throws(() => toHttpRequest({ ...BASE, pc: { 'm2m:atrl': ['a'], x: 1 } }, json), PrimitiveDecodeError);
 });
 
-test('B2 notes: several atrl with a body already present keep the body and drop the list', () => {
+test('B2 notes: several atrl with a body already present keep the body and the list beside it (issue 15: nothing dropped)', () => {
   const got = fromHttpRequest(
     { method: 'PUT', path: '/cse-in?atrl=a+b', headers: { 'x-m2m-ri': '1', 'content-type': 'application/json' }, body: Buffer.from('{"m2m:cnt":{}}') },
     'x',
     contentFor,
   );
-  assert.deepEqual(got.pc, { 'm2m:cnt': {} });
+  assert.deepEqual(got.pc, { 'm2m:cnt': {}, 'm2m:atrl': ['a', 'b'] });
 });

@@ -38,13 +38,18 @@ for (const [name, req, method, hasBody, contentType] of OPS) {
   });
 }
 
-test('B6: GET and DELETE carry no body even when the primitive has pc (DELETE pc is NP and dropped)', () => {
-  const del = toHttpRequest({ op: 4, to: 'cse-in/x', rqi: '1', pc: PC }, json);
-  assert.equal(del.body, undefined);
-  assert.equal(del.headers['content-type'], undefined);
-  const get = toHttpRequest({ op: 2, to: 'cse-in/x', rqi: '1', pc: { 'm2m:atrl': ['lbl', 'rn'] } }, json);
-  assert.equal(get.body, undefined);
-  assert.equal(get.headers['content-type'], undefined);
+test('B6: GET and DELETE carry no body: pc other than m2m:atrl is refused with 4000 naming it, never dropped (issue 15)', () => {
+  for (const op of [2, 4]) {
+    assert.throws(
+      () => toHttpRequest({ op, to: 'cse-in/x', rqi: 'r9', pc: PC }, json),
+      (err: Error & { rsc?: number; rqi?: string }) => err.rsc === 4000 && err.rqi === 'r9' && /pc m2m:cnt/.test(err.message),
+      `op ${op}`,
+    );
+    const partial = toHttpRequest({ op, to: 'cse-in/x', rqi: '1', pc: { 'm2m:atrl': ['lbl', 'rn'] } }, json);
+    assert.equal(partial.body, undefined);
+    assert.equal(partial.headers['content-type'], undefined);
+    assert.equal(partial.path, '/cse-in/x?atrl=lbl+rn', `op ${op}`);
+  }
 });
 
 test('B5/B9 step 6: Content-Type carries ty only for CREATE and nothing else (no charset)', () => {
@@ -52,16 +57,18 @@ test('B5/B9 step 6: Content-Type carries ty only for CREATE and nothing else (no
     assert.equal(toHttpRequest({ op: 1, to: 'cse-in', rqi: '1', ty, pc: PC }, json).headers['content-type'], `application/json;ty=${ty}`);
   }
   for (const op of [3, 5]) {
-    const ct = toHttpRequest({ op, to: 'cse-in', rqi: '1', ty: 3, pc: PC }, json).headers['content-type'];
+    const ct = toHttpRequest({ op, to: 'cse-in', rqi: '1', pc: PC }, json).headers['content-type'];
     assert.equal(ct, 'application/json', `op ${op}`);
   }
 });
 
-test('B9 step 8: ty of a non-CREATE primitive goes nowhere (gotcha 7)', () => {
+test('B9 step 8: ty of a non-CREATE primitive has no HTTP form and is refused with 4000 naming it, as ACME refuses it (gotcha 7, issue 15)', () => {
   for (const op of [2, 3, 4, 5]) {
-    const out = toHttpRequest({ op, to: 'cse-in', rqi: '1', ty: 3, ...(op === 3 || op === 5 ? { pc: PC } : {}) }, json);
-    assert.equal(out.path, '/cse-in', `op ${op}`);
-    assert.ok(!Object.values(out.headers).some((v) => v.includes('ty=')), `op ${op}`);
+    assert.throws(
+      () => toHttpRequest({ op, to: 'cse-in', rqi: 't8', ty: 3, ...(op === 3 || op === 5 ? { pc: PC } : {}) }, json),
+      (err: Error & { rsc?: number; rqi?: string }) => err.rsc === 4000 && err.rqi === 't8' && /\bty\b/.test(err.message),
+      `op ${op}`,
+    );
   }
 });
 
@@ -107,10 +114,11 @@ test('B1: an op outside 1..5 is a PrimitiveDecodeError carrying the rqi', () => 
   }
 });
 
-test('gotcha 19: grtm has no HTTP mapping and is dropped', () => {
-  const out = toHttpRequest({ op: 2, to: 'x', rqi: '1', grtm: ['a', 'b'] }, json);
-  assert.equal(out.path, '/x');
-  assert.deepEqual(Object.keys(out.headers).sort(), ['accept', 'x-m2m-ri']);
+test('gotcha 19: grtm has no HTTP mapping and is refused with 4000 naming it, not dropped (issue 15)', () => {
+  assert.throws(
+    () => toHttpRequest({ op: 2, to: 'x', rqi: 'g1', grtm: ['a', 'b'] }, json),
+    (err: Error & { rsc?: number; rqi?: string }) => err.rsc === 4000 && err.rqi === 'g1' && /grtm/.test(err.message),
+  );
 });
 
 // ---- Worked mappings F1-F7 of the reference, reproduced exactly ----

@@ -26,7 +26,7 @@ for (const subprotocol of ['oneM2M.json', 'oneM2M.xml', 'oneM2M.cbor']) {
         fr: 'C',
         rqi: 'A1000',
         ty: 2,
-        pc: { 'm2m:ae': { rn: 'SmartHomeApplication', api: 'Na56', apn: 'app1234', rr: false, srv: ['3'] } },
+        pc: { 'm2m:ae': { rn: 'SmartHomeApplication', api: 'Na56', apn: 'app1234', srv: ['3'] } }, // no rr, as in Annex A: the bridge adds rr true (an explicit rr false would stand, issue 15)
       });
       assert.equal(reg.rsc, 2001);
       assert.equal(reg.rqi, 'A1000');

@@ -59,11 +59,29 @@ describe('toPrimitive: requests', () => {
     fails({ ...base, pc: 'x' }, 'pc', 'r1');
     fails({ ...base, rids: 'a' }, 'rids', 'r1');
     fails({ ...base, tkns: ['a', 1] }, 'tkns', 'r1');
-    fails({ ...base, da: 'true' }, 'da', 'r1');
+    fails({ ...base, da: 'yes' }, 'da', 'r1');
+    fails({ ...base, da: 1 }, 'da', 'r1');
     fails({ ...base, fc: [] }, 'fc', 'r1');
-    fails({ ...base, rcn: '1' }, 'rcn', 'r1');
+    fails({ ...base, rcn: 'one' }, 'rcn', 'r1');
+    fails({ ...base, rcn: true }, 'rcn', 'r1');
+    fails({ ...base, sqi: {} }, 'sqi', 'r1');
     fails({ ...base, rvi: true }, 'rvi', 'r1');
     fails({ ...base, rqet: {} }, 'rqet', 'r1');
+  });
+
+  test('issue 15: a passed-on parameter in the wrong JSON type with one text form is carried as written', () => {
+    for (const [name, value] of [['sqi', 'true'], ['da', 'FALSE'], ['tqi', '1'], ['asi', '0'], ['auri', 'true'], ['rcn', '3'], ['drt', '2'], ['ec', '4'], ['rcn', '3.0']] as const) {
+      assert.deepEqual(toPrimitive({ ...base, [name]: value }).primitive, { ...base, [name]: value }, name);
+    }
+  });
+
+  test('issue 15: what the bridge routes by stays strict (ty, op, rt.rtv), a whole float there counts as its integer', () => {
+    fails({ ...base, op: '2' }, 'op', 'r1');
+    fails({ ...base, op: 1.5 }, 'op', 'r1');
+    fails({ ...base, ty: 2.5 }, 'ty', 'r1');
+    fails({ ...base, rt: { rtv: '5' } }, 'rt.rtv', 'r1');
+    const marker = { '\u0000float': '2.0' };
+    assert.deepEqual(toPrimitive({ ...base, op: marker, ty: marker, rt: { rtv: { '\u0000float': '5.0' } } }).primitive, { ...base, op: 2, ty: 2, rt: { rtv: 5 } });
   });
 
   test('rt needs an integer rtv and string nu', () => {
@@ -92,7 +110,7 @@ describe('toPrimitive: responses', () => {
   test('rsc must be an integer, rqi a string', () => {
     fails({ rsc: '2000', rqi: 'r1' }, 'rsc', 'r1');
     fails({ rsc: 2000 }, 'rqi', undefined);
-    fails({ rsc: 2000, rqi: 'r1', cnst: '2' }, 'cnst', 'r1');
+    fails({ rsc: 2000, rqi: 'r1', cnst: 'two' }, 'cnst', 'r1'); // '2' is carried (issue 15)
     fails({ rsc: 2000, rqi: 'r1', ati: {} }, 'ati', 'r1');
   });
 });

@@ -232,8 +232,48 @@ function clone<T extends JsonValue>(v: T): T {
   return structuredClone(v);
 }
 
+// Floats as ACME (Python) keeps them: a JSON number written with a fraction or
+// an exponent is a float, `5.0` included, and comes back as written. Kept here
+// as a `{"\u0001float": "<lexeme>"}` member, written back as the bare lexeme.
+// Independent of the bridge's own float handling on purpose.
+const FAKE_FLOAT = '\u0001float';
+
+/** JSON text → data; numbers with a fraction or exponent become float markers. */
+function parseJsonKeepingFloats(text: string): unknown {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      continue;
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (m === null) continue;
+      if (m[1] !== undefined || m[2] !== undefined) {
+        out += text.slice(last, i) + JSON.stringify({ [FAKE_FLOAT]: m[0] });
+        last = i + m[0].length;
+      }
+      i += m[0].length - 1;
+    }
+  }
+  return JSON.parse(last === 0 ? text : out + text.slice(last));
+}
+
+function isFakeFloat(v: unknown): boolean {
+  return isObject(v) && typeof v[FAKE_FLOAT] === 'string';
+}
+
+const FAKE_FLOAT_JSON = /\{"\\u0001float":"([^"]*)"\}/g;
+
+/** Data → JSON text with every float marker written as its lexeme. */
+function stringifyKeepingFloats(v: JsonValue): string {
+  return JSON.stringify(v).replace(FAKE_FLOAT_JSON, '$1');
+}
+
 function byteSize(con: JsonValue): number {
-  return Buffer.byteLength(typeof con === 'string' ? con : JSON.stringify(con), 'utf8');
+  return Buffer.byteLength(typeof con === 'string' ? con : stringifyKeepingFloats(con), 'utf8');
 }
 
 /** ACME's toHttpUrl: escape `///` → `/_/`, else `//` → `/~/` anywhere in the path. */
@@ -529,7 +569,7 @@ class FakeCseImpl implements FakeCse {
     if (headers['x-m2m-rst']) out['X-M2M-RST'] = headers['x-m2m-rst'];
     let payload: Buffer | undefined;
     if (outcome.pc) {
-      payload = accept === 'cbor' ? Buffer.from(cborEncoder.encode(outcome.pc)) : Buffer.from(JSON.stringify(outcome.pc));
+      payload = accept === 'cbor' ? Buffer.from(cborEncoder.encode(outcome.pc)) : Buffer.from(stringifyKeepingFloats(outcome.pc));
       out['Content-Type'] = accept === 'cbor' ? 'application/cbor' : 'application/json';
       out['Content-Length'] = String(payload.length);
     } else {
@@ -610,7 +650,7 @@ class FakeCseImpl implements FakeCse {
       if (body.length === 0) throw new OneM2mError(4000, 'missing content');
       let decoded: unknown;
       try {
-        decoded = serialization === 'cbor' ? cborEncoder.decode(body) : JSON.parse(body.toString('utf8'));
+        decoded = serialization === 'cbor' ? cborEncoder.decode(body) : parseJsonKeepingFloats(body.toString('utf8'));
       } catch (err) {
         throw new OneM2mError(4000, `cannot parse content: ${(err as Error).message}`);
       }
@@ -946,10 +986,7 @@ class FakeCseImpl implements FakeCse {
 
     switch (ty) {
       case 3: {
-        for (const n of ['mni', 'mbs', 'mia']) {
-          const v = attrs[n];
-          if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new OneM2mError(4000, `invalid arguments/attributes: "${n}" must be a non-negative integer`);
-        }
+        this.checkContainerLimits(attrs);
         attrs.cni = 0;
         attrs.cbs = 0;
         attrs.st = 0;
@@ -1097,6 +1134,7 @@ class FakeCseImpl implements FakeCse {
     for (const a of NOT_UPDATABLE) {
       if (a in body) throw new OneM2mError(4000, `invalid arguments/attributes: attribute "${a}" cannot be updated`);
     }
+    if (target.ty === 3) this.checkContainerLimits(body);
     if (target.ty === 2) {
       if ('rr' in body && typeof body.rr !== 'boolean') throw new OneM2mError(4000, 'invalid arguments/attributes: "rr" must be a boolean');
       this.checkListOfStrings(body, ['poa', 'srv', 'lbl', 'acpi', 'csz']);
@@ -1135,7 +1173,18 @@ class FakeCseImpl implements FakeCse {
     return { rsc: 2004, pc };
   }
 
+  /** mni, mbs, mia: non-negative integers; `5.0` is refused as ACME does (4000 "invalid type: float"). */
+  private checkContainerLimits(attrs: JsonObject): void {
+    for (const n of ['mni', 'mbs', 'mia']) {
+      const v = attrs[n];
+      if (isFakeFloat(v)) throw new OneM2mError(4000, `invalid arguments/attributes: invalid type: float for attribute "${n}"`);
+      if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new OneM2mError(4000, `invalid arguments/attributes: "${n}" must be a non-negative integer`);
+    }
+  }
+
   private remove(req: ParsedRequest, originator: Originator, target: Res): Outcome {
+    // ACME: a DELETE with atrl is refused and deletes nothing (testMisc.test_partialDeleteCSEBaseFail).
+    if (req.query.has('atrl')) throw new OneM2mError(4000, 'invalid arguments/attributes: Partial retrieve is only valid for RETRIEVE');
     if (target.ty === 5) throw new OneM2mError(4005, 'operation not allowed: the CSEBase cannot be deleted');
     const rcn = this.rcnFor(req, [0, 1], 0);
     const pc = rcn === 1 ? this.wrap(target) : undefined;
@@ -1323,7 +1372,7 @@ class FakeCseImpl implements FakeCse {
   private async deliver(kind: FakeNotificationKind, subRi: string, nu: string, body: JsonObject, origin = `/${this.cseId}`): Promise<FakeNotificationRecord> {
     const { urls, rvi, error } = this.resolveNotificationUrls(nu);
     const rqi = randomId(16);
-    const payload = JSON.stringify(body);
+    const payload = stringifyKeepingFloats(body);
     const headers: Record<string, string> = {
       date: new Date().toUTCString(),
       'user-agent': 'FakeCSE',
