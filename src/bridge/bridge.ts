@@ -39,6 +39,7 @@ import { toHttpResponse } from '../http/to-http-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
+import { closingUpstreamMessage } from '../http/closing-upstream.js';
 import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
 import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
@@ -184,7 +185,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     storeUp: () => storeOpen && store.available() && cluster.available(),
   });
   const upstreamTls = upstreamTlsFiles(config);
-  const upstream = createUpstreamClient(config, upstreamTls);
+  const upstream = createUpstreamClient(config, upstreamTls, {
+    onConnectionOpened: () => metrics.upstreamConnectionOpened(),
+    onClosingUpstream: (evidence) => logger.warn({ upstream: config.upstream.origin, ...evidence }, closingUpstreamMessage(evidence)),
+  });
   const identityTls = config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require');
   const upstreamCseId = new UpstreamCseId({
     cseId: config.cseId,
