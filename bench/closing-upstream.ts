@@ -38,7 +38,8 @@ async function measure(csePid: number, forwarderPid: number | undefined, run: ()
 
 async function scenario(label: string, cseArgs: string[]): Promise<void> {
   const cse = await startProcess('bench/lib/tiny-cse.ts', cseArgs);
-  const upstream = `http://127.0.0.1:${cse.port}`;
+  // BENCH_CLOSING_HOST=localhost: the name is resolved for every new connection.
+  const upstream = `http://${process.env.BENCH_CLOSING_HOST ?? '127.0.0.1'}:${cse.port}`;
   const bridge = await startBridgeProcess(upstream);
   const minimal = await startProcess('bench/lib/minimal-bridge.ts', [upstream]);
   let clients: WsClient[] = [];

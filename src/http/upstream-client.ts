@@ -2,6 +2,7 @@
 // undici pool and turns its answers back into response primitives.
 import { Pool, errors as undiciErrors } from 'undici';
 import { BridgeError } from '../errors.js';
+import { CachedLookup } from './cached-lookup.js';
 import { ClosingUpstreamDetector } from './closing-upstream.js';
 import type { ClosingUpstreamEvidence } from './closing-upstream.js';
 import type { ContentCodec } from '../primitive/codec.js';
@@ -55,12 +56,17 @@ export class UpstreamClient {
 
   constructor(options: UpstreamClientOptions) {
     this.options = options;
+    // The CSE's host name is resolved once per few seconds, not per
+    // connection (cached-lookup.ts): a CSE that closes after each answer
+    // would otherwise cost a getaddrinfo per forwarded request.
+    const names = new CachedLookup();
     this.pool = new Pool(options.url.origin, {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      connect: { timeout: Math.min(options.timeoutMs, 10_000), ...options.tls },
+      connect: { timeout: Math.min(options.timeoutMs, 10_000), lookup: names.lookup, ...options.tls },
     });
+    this.pool.on('connectionError', () => names.clear());
     const onClosing = options.onClosingUpstream;
     this.closing = new ClosingUpstreamDetector((evidence) => onClosing?.(evidence));
     const onOpened = options.onConnectionOpened;

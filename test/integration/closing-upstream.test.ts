@@ -123,3 +123,17 @@ test('a CSE that closes the socket after each answer without saying so is notice
     await run.bridge.stop();
   }
 });
+
+test('an upstream named by host name (localhost) that closes each connection: every request answered, a connection each', async () => {
+  const cse = await startFakeCse({ connectionClose: true });
+  const run = await startLogged(`http://localhost:${cse.port}`);
+  try {
+    const { ae, aei } = await registerAe(run.wsUrl, 'ae1');
+    await retrieveLoop(ae, aei, 30);
+    assert.equal(await connectionsOpened(run.adminUrl), cse.requests.length);
+    await ae.close();
+  } finally {
+    await run.bridge.stop();
+    await cse.close();
+  }
+});
