@@ -79,7 +79,8 @@ test('a keep-alive CSE: connections are reused and nothing is said', async () =>
     await retrieveLoop(ae, aei, 250);
     assert.ok(cse.requests.length >= 251);
     const opened = await connectionsOpened(run.adminUrl);
-    assert.ok(opened >= 1 && opened <= 2, `opened ${opened} connections for ${cse.requests.length} requests`);
+    // One connection, more only if the machine stalls past a keep-alive timeout: far below one per request.
+    assert.ok(opened >= 1 && opened < 10, `opened ${opened} connections for ${cse.requests.length} requests`);
     assert.deepEqual(run.logs.filter((l) => CLOSING_LINE.test(l.msg)), []);
     await ae.close();
   });
