@@ -31,6 +31,7 @@ const BRIDGE_LABELS: Record<keyof typeof METRIC_NAMES, readonly string[]> = {
   primitives: ['direction', 'op', 'rsc'],
   requestDuration: ['direction', 'op'],
   upstreamErrors: ['kind'],
+  upstreamConnectionsOpened: [],
   registrees: ['state'],
   queueMessages: [],
   queueBytes: [],

@@ -1,6 +1,10 @@
 // A CSE stand-in that answers as fast as Node can: the benchmarks measure the
 // bridge, not the CSE. Run as its own process: prints its port on stdout.
+// Arg `close`: every answer carries `Connection: close` and the connection
+// ends after it, as ACME's default HTTP server does (bench/closing-upstream.ts).
 import { createServer } from 'node:http';
+
+const closing = process.argv[2] === 'close';
 
 const body = Buffer.from(JSON.stringify({ 'm2m:cnt': { rn: 'cnt', ty: 3, ri: 'cnt1', pi: 'ae1', ct: '20240101T000000', lt: '20240101T000000', st: 0, cni: 0, cbs: 0 } }));
 const server = createServer((req, res) => {
@@ -23,6 +27,7 @@ const server = createServer((req, res) => {
       'x-m2m-rsc': create ? '2001' : '2000',
       'x-m2m-ri': String(req.headers['x-m2m-ri'] ?? ''),
       'x-m2m-rvi': '3',
+      ...(closing ? { connection: 'close' } : {}),
     });
     res.end(answer);
   });

@@ -43,6 +43,7 @@ import { toHttpResponse } from '../http/to-http-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
+import { closingUpstreamMessage } from '../http/closing-upstream.js';
 import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
 import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
@@ -191,7 +192,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     upstreamUp: () => probeUpstream(),
   });
   const upstreamTls = upstreamTlsFiles(config);
-  const upstream = createUpstreamClient(config, upstreamTls);
+  const upstream = createUpstreamClient(config, upstreamTls, {
+    onConnectionOpened: () => metrics.upstreamConnectionOpened(),
+    onClosingUpstream: (evidence) => logger.warn({ upstream: config.upstream.origin, ...evidence }, closingUpstreamMessage(evidence)),
+  });
   /** The one upstream probe behind /readyz and upstream_up; callers at the same time share it. */
   let probing: Promise<boolean> | undefined;
   const probeUpstream = (): Promise<boolean> =>

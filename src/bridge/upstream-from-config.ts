@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { BridgeConfig } from '../config/config.js';
 import { UpstreamClient } from '../http/upstream-client.js';
+import type { UpstreamClientOptions } from '../http/upstream-client.js';
 import { contentCodecFor } from '../primitive/codecs.js';
 
 /** --upstream-ca/-cert/-key read once: for the upstream client and the passthrough. */
@@ -13,8 +14,12 @@ export function upstreamTlsFiles(config: BridgeConfig): { ca?: Buffer; cert?: Bu
   };
 }
 
-export function createUpstreamClient(config: BridgeConfig, tls = upstreamTlsFiles(config)): UpstreamClient {
+/** What the bridge wants to hear from the client: connections opened, a CSE that closes them. */
+export type UpstreamClientHooks = Pick<UpstreamClientOptions, 'onConnectionOpened' | 'onClosingUpstream'>;
+
+export function createUpstreamClient(config: BridgeConfig, tls = upstreamTlsFiles(config), hooks: UpstreamClientHooks = {}): UpstreamClient {
   return new UpstreamClient({
+    ...hooks,
     tls,
     url: config.upstream,
     content: contentCodecFor(config.upstreamFormat),

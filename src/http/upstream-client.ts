@@ -2,6 +2,9 @@
 // undici pool and turns its answers back into response primitives.
 import { Pool, errors as undiciErrors } from 'undici';
 import { BridgeError } from '../errors.js';
+import { CachedLookup } from './cached-lookup.js';
+import { ClosingUpstreamDetector } from './closing-upstream.js';
+import type { ClosingUpstreamEvidence } from './closing-upstream.js';
 import type { ContentCodec } from '../primitive/codec.js';
 import { absRelToEpochMs } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
@@ -17,6 +20,10 @@ export interface UpstreamClientOptions {
   connections: number;
   /** CA bundle and client certificate toward an https:// CSE. */
   tls?: UpstreamTls;
+  /** A TCP (or TLS) connection to the CSE was opened. */
+  onConnectionOpened?: () => void;
+  /** The CSE closes its connection after each answer (at most once per client; closing-upstream.ts). */
+  onClosingUpstream?: (evidence: ClosingUpstreamEvidence) => void;
 }
 
 export interface UpstreamTls {
@@ -45,14 +52,29 @@ export class UpstreamClient {
   private readonly options: UpstreamClientOptions;
   /** Root path of the CSE, e.g. '' or '/onem2m' (ACME's [http] root). */
   private readonly root: string;
+  private readonly closing: ClosingUpstreamDetector;
 
   constructor(options: UpstreamClientOptions) {
     this.options = options;
+    // The CSE's host name is resolved once per few seconds, not per
+    // connection (cached-lookup.ts): a CSE that closes after each answer
+    // would otherwise cost a getaddrinfo per forwarded request.
+    const names = new CachedLookup();
     this.pool = new Pool(options.url.origin, {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 10_000,
-      connect: { timeout: Math.min(options.timeoutMs, 10_000), ...options.tls },
+      connect: { timeout: Math.min(options.timeoutMs, 10_000), lookup: names.lookup, ...options.tls },
+    });
+    this.pool.on('connectionError', () => names.clear());
+    const onClosing = options.onClosingUpstream;
+    this.closing = new ClosingUpstreamDetector((evidence) => onClosing?.(evidence));
+    const onOpened = options.onConnectionOpened;
+    // This pool's own event, once per connection: other undici clients in
+    // the process (passthrough, tests) are not counted.
+    this.pool.on('connect', () => {
+      this.closing.connectionOpened();
+      onOpened?.();
     });
     this.root = options.url.pathname.replace(/\/+$/, '');
   }
@@ -73,6 +95,7 @@ export class UpstreamClient {
       if (timeoutMs <= 0) throw new UpstreamError('timeout', Rsc.REQUEST_TIMEOUT, 'request expired (rqet) before it could be forwarded');
     }
     const http = toHttpRequest(req, this.options.content);
+    const closing = this.closing;
     // dispatch() with a plain handler: no Readable, no async iterator per
     // request (the request() API costs measurably more on the hot path).
     const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer | undefined }>((resolve, reject) => {
@@ -101,6 +124,7 @@ export class UpstreamClient {
           onResponseStart(_controller, statusCode, responseHeaders) {
             status = statusCode;
             headers = responseHeaders;
+            closing.response(responseHeaders.connection);
           },
           onResponseData(_controller, chunk) {
             if (first === undefined) first = chunk;

@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   primitives: `${METRIC_PREFIX}primitives_total`,
   requestDuration: `${METRIC_PREFIX}request_duration_seconds`,
   upstreamErrors: `${METRIC_PREFIX}upstream_errors_total`,
+  upstreamConnectionsOpened: `${METRIC_PREFIX}upstream_connections_opened_total`,
   registrees: `${METRIC_PREFIX}registrees`,
   queueMessages: `${METRIC_PREFIX}queue_messages`,
   queueBytes: `${METRIC_PREFIX}queue_bytes`,
@@ -75,6 +76,7 @@ export class BridgeMetrics {
   private readonly primitives: Counter<'direction' | 'op' | 'rsc'>;
   private readonly duration: Histogram<'direction' | 'op'>;
   private readonly upstreamErrors: Counter<'kind'>;
+  private readonly upstreamConnections: Counter;
   private readonly queueEvents: Counter<'event'>;
   private readonly passthrough: Counter<'status'>;
   private readonly clusterRoutes: Counter<'outcome'>;
@@ -90,6 +92,7 @@ export class BridgeMetrics {
     this.primitives = new Counter({ name: METRIC_NAMES.primitives, help: 'Request primitives answered, by direction, operation and response status code', labelNames: ['direction', 'op', 'rsc'], registers });
     this.duration = new Histogram({ name: METRIC_NAMES.requestDuration, help: 'Time from request to response through the bridge', labelNames: ['direction', 'op'], buckets: DURATION_BUCKETS, registers });
     this.upstreamErrors = new Counter({ name: METRIC_NAMES.upstreamErrors, help: 'Failed exchanges with the upstream CSE by kind', labelNames: ['kind'], registers });
+    this.upstreamConnections = new Counter({ name: METRIC_NAMES.upstreamConnectionsOpened, help: 'TCP connections opened to the upstream CSE for forwarded requests (about one per request when the CSE closes them)', registers });
     new Gauge({
       name: METRIC_NAMES.registrees,
       help: 'Known registrees by state',
@@ -181,6 +184,10 @@ export class BridgeMetrics {
 
   upstreamError(kind: string): void {
     this.upstreamErrors.inc({ kind });
+  }
+
+  upstreamConnectionOpened(): void {
+    this.upstreamConnections.inc();
   }
 
   queueEvent(event: QueueEvent, n = 1): void {

@@ -38,6 +38,8 @@ export interface FakeCseOptions {
    * `m2m:uri` or `m2m:rce` (rcn 2/3), exactly like ACME. `always`: on every successful CREATE.
    */
   contentLocation?: 'acme' | 'always';
+  /** Answer every request with `Connection: close` and end the connection, as ACME's default HTTP server does (default false). */
+  connectionClose?: boolean;
 }
 
 /** One HTTP request the fake CSE received. */
@@ -349,6 +351,7 @@ class FakeCseImpl implements FakeCse {
   private readonly notifyTimeoutMs: number;
   private readonly releaseVersion: string;
   private readonly contentLocationMode: 'acme' | 'always';
+  private readonly connectionClose: boolean;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly agent: Agent;
@@ -368,6 +371,7 @@ class FakeCseImpl implements FakeCse {
     this.csebaseName = options.csebaseName ?? 'cse-in';
     this.admin = options.adminOriginator ?? 'CAdmin';
     this.verify = options.verifySubscriptions ?? true;
+    this.connectionClose = options.connectionClose ?? false;
     this.notifyTimeoutMs = options.notifyTimeoutMs ?? 2000;
     this.releaseVersion = options.releaseVersion ?? '5';
     this.contentLocationMode = options.contentLocation ?? 'acme';
@@ -576,6 +580,7 @@ class FakeCseImpl implements FakeCse {
       out['Content-Length'] = '0';
     }
     if (op === 1 && outcome.contentLocation) out['Content-Location'] = outcome.contentLocation;
+    if (this.connectionClose) out['Connection'] = 'close';
     if (res.destroyed || res.writableEnded) return;
     try {
       res.writeHead(httpStatusFor(outcome.rsc), out);
