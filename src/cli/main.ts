@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     const loaded = loadConfigWithSources(argv, process.env);
     config = loaded.config;
     if (args.printConfig) {
-      process.stdout.write(printConfig(loaded.config, loaded.sources) + '\n');
+      process.stdout.write(printConfig(loaded.config, loaded.sources, { masked: args.printConfig === 'masked' }) + '\n');
       return 0;
     }
   } catch (err) {

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { crossSettingProblems } from './check-config.js';
+import { didYouMean } from './did-you-mean.js';
+import { unknownEnvironmentProblems } from './environment.js';
 import { parseValue } from './parse-value.js';
 import { SETTINGS, envName } from './settings.js';
 import type { BridgeConfig, Setting } from './settings.js';
@@ -20,12 +22,16 @@ export class ConfigError extends Error {
 
 export interface ParsedArgs {
   help: boolean;
-  printConfig: boolean;
+  /** --print-config (secrets in full) or --print-config=masked; false when not given. */
+  printConfig: false | 'full' | 'masked';
   /** --config FILE, when given. */
   configFile: string | undefined;
   raw: Map<string, string>;
   problems: string[];
 }
+
+/** Flags that are not settings: what a misspelt flag may also have meant. */
+const COMMAND_FLAGS = [...SETTINGS.map((s) => s.flag), 'config', 'print-config', 'help', 'version'];
 
 /** Splits argv into --flag value / --flag=value / --no-flag pairs; unknown flags are problems. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -33,7 +39,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const raw = new Map<string, string>();
   const problems: string[] = [];
   let help = false;
-  let printConfig = false;
+  let printConfig: ParsedArgs['printConfig'] = false;
   let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -41,8 +47,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       help = true;
       continue;
     }
-    if (arg === '--print-config') {
-      printConfig = true;
+    if (arg === '--print-config' || arg.startsWith('--print-config=')) {
+      const mode = arg.slice('--print-config='.length);
+      if (arg === '--print-config') printConfig = 'full';
+      else if (mode === 'masked') printConfig = 'masked';
+      else problems.push(`--print-config: "${mode}" is not masked (--print-config prints secrets in full, --print-config=masked masks them)`);
       continue;
     }
     if (arg === '--config' || arg.startsWith('--config=')) {
@@ -67,7 +76,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       }
     }
     if (setting === undefined) {
-      problems.push(`--${name}: unknown setting (see --help)`);
+      problems.push(`--${name}: unknown setting${didYouMean(name, COMMAND_FLAGS, (f) => `--${f}`)} (see --help)`);
       // Its value, if any, belongs to it and is not a stray argument.
       if (value === undefined && i + 1 < argv.length && !argv[i + 1].startsWith('--')) i++;
       continue;
@@ -112,7 +121,7 @@ export function readConfigFile(path: string, read: (path: string) => string): { 
   for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
     const st = byName.get(name);
     if (st === undefined) {
-      problems.push(`${path}: ${name}: unknown setting (see --help)`);
+      problems.push(`${path}: ${name}: unknown setting${didYouMean(name, SETTINGS.map((s) => s.flag))} (see --help)`);
       continue;
     }
     if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) raw.set(st.flag, value.join(','));
@@ -144,7 +153,7 @@ export function loadConfigWithSources(
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): { config: BridgeConfig; sources: Record<string, SettingSource> } {
   const args = parseArgs(argv);
-  const problems = [...args.problems];
+  const problems = [...args.problems, ...unknownEnvironmentProblems(env)];
   const configFile = args.configFile ?? env.BRIDGE_CONFIG;
   const file = configFile === undefined || configFile === '' ? { raw: new Map<string, string>(), problems: [] } : readConfigFile(configFile, read);
   problems.push(...file.problems);
