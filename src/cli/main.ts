@@ -7,6 +7,7 @@ import type { Bridge } from '../bridge/bridge.js';
 import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
 import { StartError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
 import { processIo, runClientCommand } from './client-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.help) {
     process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   let config;

@@ -65,6 +65,7 @@ export function helpText(): string {
     '  --print-config           print the effective configuration as a config file and exit; secrets',
     '                           (admin token, passwords in URLs) are printed in full: it is your terminal',
     '  --print-config=masked    the same with secrets masked, to share or attach to a report',
+    '  --version, -v            print the version and exit',
     '  --help, -h               this text',
   ];
   for (const { title, settings } of settingGroups()) {

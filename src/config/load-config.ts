@@ -22,6 +22,8 @@ export class ConfigError extends Error {
 
 export interface ParsedArgs {
   help: boolean;
+  /** --version or -v. */
+  version: boolean;
   /** --print-config (secrets in full) or --print-config=masked; false when not given. */
   printConfig: false | 'full' | 'masked';
   /** --config FILE, when given. */
@@ -39,12 +41,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const raw = new Map<string, string>();
   const problems: string[] = [];
   let help = false;
+  let version = false;
   let printConfig: ParsedArgs['printConfig'] = false;
   let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       help = true;
+      continue;
+    }
+    if (arg === '--version' || arg === '-v') {
+      version = true;
       continue;
     }
     if (arg === '--print-config' || arg.startsWith('--print-config=')) {
@@ -91,7 +98,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     raw.set(setting.flag, value);
   }
-  return { help, printConfig, configFile, raw, problems };
+  return { help, version, printConfig, configFile, raw, problems };
 }
 
 /** Reads a YAML or JSON config file; keys are setting names (`upstream-format`) or config keys (`upstreamFormat`). */
