@@ -6,3 +6,4 @@ export type { BridgeConfig } from './config/config.js';
 export { codecFor, contentCodecFor } from './primitive/codecs.js';
 export * from './primitive/types.js';
 export { BridgeError, PrimitiveDecodeError } from './errors.js';
+export { VERSION } from './version.js';

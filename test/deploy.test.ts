@@ -142,6 +142,11 @@ function isBridgeImage(image: unknown): boolean {
   return typeof image === 'string' && /(^|\/)onem2m-ws-bridge(:|@|$)/.test(image);
 }
 
+/** Stands for the value of a Secret key given to a container as a variable. */
+function standInSecretValue(ref: { name: string; key: string }): string {
+  return `stand-in-${ref.name}-${ref.key}`.replace(/[^a-z0-9-]/gi, '-');
+}
+
 function containerEnv(container: Doc): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
@@ -151,8 +156,15 @@ function containerEnv(container: Doc): Record<string, string> {
       env[e.name] = 'onem2m-ws-bridge-7c9d5-x2k4q';
       continue;
     }
+    const secret = e.valueFrom?.secretKeyRef;
+    if (secret !== undefined) {
+      assert.ok(!String(e.name).startsWith('BRIDGE_'), `env ${e.name} of container ${container.name}: a Secret goes into a variable of its own, used as $(NAME)`);
+      env[e.name] = standInSecretValue(secret);
+      continue;
+    }
     assert.equal(typeof e.value, 'string', `env ${e.name} of container ${container.name} needs a literal string value`);
-    env[e.name] = e.value;
+    // Kubernetes expands $(NAME) of a variable defined before it.
+    env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
   }
   return env;
 }
@@ -338,10 +350,17 @@ test('the Dockerfile EXPOSEs exactly the three door ports', () => {
   assert.deepEqual(exposed, [PORTS.public, PORTS.downlink, PORTS.admin].sort((a, b) => a - b));
 });
 
-test('the Dockerfile builds on node:20-bookworm-slim in two stages and runs as a non-root user', () => {
+test('the Dockerfile builds on a supported Node LTS (22 or 24, bookworm-slim) that package.json\'s engines names, in two stages, as a non-root user', () => {
   const froms = DOCKERFILE.filter((i) => i.op === 'FROM');
   assert.ok(froms.length >= 2, 'multi-stage build');
-  for (const f of froms) assert.match(f.args, /^node:20-bookworm-slim\b/);
+  const engines: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node;
+  for (const f of froms) {
+    const m = /^node:(\d+)-bookworm-slim\b/.exec(f.args);
+    assert.ok(m, `FROM ${f.args}: node:<major>-bookworm-slim`);
+    // Node 20 left support in April 2026; 22 and 24 are the LTS lines.
+    assert.ok(['22', '24'].includes(m[1]), `FROM ${f.args}: a supported LTS`);
+    assert.match(engines, new RegExp(`(^|\\|\\|\\s)\\^${m[1]}\\.`), `engines "${engines}" names Node ${m[1]}, the image's`);
+  }
   assert.ok(DOCKERFILE.some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args)), 'npm ci');
   assert.ok(DOCKERFILE.some((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args)), 'npm run build');
   assert.ok(DOCKERFILE.some((i) => i.op === 'RUN' && /--omit=dev/.test(i.args)), 'dev dependencies are dropped');
@@ -500,11 +519,20 @@ test('where the downlink door leaves loopback, a NetworkPolicy admits it only fr
   }
 });
 
-test('bridge pods run non-root on a read-only root filesystem, with the store directory on a volume and 15 s to stop', () => {
+test('bridge pods run non-root on a read-only root filesystem, with the store directory on a volume, a preStop, and time for it and the 10 s stop', () => {
   for (const b of BRIDGES) {
     const where = `${b.m.file} ${b.container.name}`;
     const pod = b.workload.spec.template.spec;
-    assert.equal(pod.terminationGracePeriodSeconds, 15, `${where}: terminationGracePeriodSeconds`);
+    // Endpoints drop the pod while it still serves; then SIGTERM, which the bridge finishes within 10 s (src/cli/main.ts).
+    const preStop: string[] | undefined = b.container.lifecycle?.preStop?.exec?.command;
+    assert.deepEqual(preStop?.slice(0, 1), ['sleep'], `${where}: a preStop that waits before SIGTERM`);
+    const waits = Number(preStop?.[1]);
+    assert.ok(waits >= 3, `${where}: preStop waits a few seconds, not ${preStop?.[1]}`);
+    assert.ok(pod.terminationGracePeriodSeconds >= waits + 10, `${where}: terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} covers the preStop (${waits} s) and the stop (10 s)`);
+    for (const other of pod.containers as Doc[]) {
+      const sleeps = Number(other.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+      if (other !== b.container && !isBridgeImage(other.image)) assert.ok(sleeps >= waits + 5, `${where}: ${other.name} in the same pod stays up through the bridge's preStop and its in-flight requests`);
+    }
     assert.equal(b.container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
     assert.equal(b.container.securityContext?.readOnlyRootFilesystem, true, `${where}: readOnlyRootFilesystem`);
     assert.equal(b.container.securityContext?.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
@@ -696,3 +724,87 @@ function composeEnv(service: Doc): Record<string, string> {
   }
   return Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
+
+// ------------------------------------------- schemas, Redis, images (issue 17.8)
+
+/** The kubernetes-models class for a document's apiVersion and kind (core, or the Prometheus Operator's). */
+async function modelFor(apiVersion: string, kind: string): Promise<(new (data: unknown) => { validate(): void }) | undefined> {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const path = group === 'monitoring.coreos.com' ? `@kubernetes-models/prometheus-operator/${group}/${version}` : `kubernetes-models/${group === '' ? '' : `${group}/`}${version}`;
+  const models = (await import(path)) as Record<string, unknown>;
+  return models[kind] as (new (data: unknown) => { validate(): void }) | undefined;
+}
+
+test('every Kubernetes object validates against the Kubernetes (and Prometheus Operator) JSON schemas', async () => {
+  assert.ok(MANIFESTS.length >= 20, `${MANIFESTS.length} objects`);
+  for (const m of MANIFESTS) {
+    const Model = await modelFor(m.doc.apiVersion, m.doc.kind);
+    assert.ok(Model, `${m.file}: ${m.doc.apiVersion} ${m.doc.kind} is a kind the schemas know`);
+    assert.doesNotThrow(() => new Model(m.doc).validate(), `${m.file}: ${m.doc.kind} ${m.doc.metadata.name}`);
+  }
+  // The check can fail: a wrong type is refused.
+  const Deployment = await modelFor('apps/v1', 'Deployment');
+  const broken = structuredClone(WORKLOADS[0].doc);
+  broken.spec.replicas = 'three';
+  assert.throws(() => new Deployment!(broken).validate());
+});
+
+test('kubectl apply -f <shape>/ needs no CRD: objects of other API groups (ServiceMonitors) live in a subdirectory of their own', () => {
+  const core = /^(v1|apps\/v1|policy\/v1|networking\.k8s\.io\/v1)$/;
+  for (const m of MANIFESTS) {
+    const depth = relative(join(KUBERNETES, m.shape), join(ROOT, m.file)).split(sep).length;
+    if (depth === 1) assert.match(m.doc.apiVersion, core, `${m.file}: ${m.doc.kind} (${m.doc.apiVersion}) is applied with the shape's directory`);
+  }
+  for (const shape of SHAPES) {
+    const monitors = MANIFESTS.filter((m) => m.shape === shape && m.doc.kind === 'ServiceMonitor');
+    assert.ok(monitors.length > 0, `${shape} has a ServiceMonitor`);
+    for (const m of monitors) assert.equal(m.file, join('deploy', 'kubernetes', shape, 'monitoring', 'servicemonitor.yaml'));
+  }
+});
+
+test('the cluster shape\'s Redis: a password from a Secret that the bridges use too, maxmemory with noeviction, and a PodDisruptionBudget', () => {
+  const bridges = BRIDGES.filter((b) => b.m.shape === 'cluster');
+  const redis = ofKind('cluster', 'StatefulSet').find((s) => s.doc.metadata.name === 'onem2m-redis');
+  assert.ok(redis);
+  const container = redis.doc.spec.template.spec.containers[0];
+  const env = containerEnv(container);
+  const argv = (container.args as string[]).map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole));
+  const password = redisServerOption(argv, 'requirepass');
+  assert.ok(password?.startsWith('stand-in-'), `${redis.file}: --requirepass comes from a Secret, not ${password}`);
+  assert.equal(env.REDISCLI_AUTH, password, `${redis.file}: the probes' redis-cli authenticates`);
+  // Stored requests are never evicted: a full Redis refuses writes instead.
+  assert.equal(redisServerOption(argv, 'maxmemory-policy'), 'noeviction', `${redis.file}: --maxmemory-policy`);
+  const maxmemory = /^(\d+)mb$/.exec(redisServerOption(argv, 'maxmemory') ?? '');
+  assert.ok(maxmemory, `${redis.file}: --maxmemory <n>mb`);
+  const limit = /^(\d+)Mi$/.exec(container.resources.limits.memory);
+  assert.ok(limit && Number(maxmemory[1]) * 1e6 < Number(limit[1]) * 2 ** 20 * 0.85, `${redis.file}: maxmemory leaves room below the memory limit ${container.resources.limits.memory}`);
+  for (const b of bridges) {
+    assert.ok(Number(maxmemory[1]) * 1e6 > effectiveConfig(b.env).queueGlobalMaxBytes, `${redis.file}: maxmemory holds the bridges' --queue-global-max-bytes`);
+    assert.equal(new URL(b.env.BRIDGE_STORE).password, password, `${b.m.file}: BRIDGE_STORE carries the same Secret's password`);
+  }
+  const pdb = ofKind('cluster', 'PodDisruptionBudget').find((p) => selects(p.doc.spec.selector.matchLabels, redis.doc.spec.template.metadata.labels));
+  assert.ok(pdb, 'a PodDisruptionBudget selects the Redis pod');
+  assert.equal(pdb.doc.spec.minAvailable, 1, `${pdb.file}: a drain does not evict Redis on its own`);
+  assert.match(readFileSync(join(DEPLOY, 'README.md'), 'utf8'), /kubectl create secret generic onem2m-redis-password\b/, 'deploy/README.md says how to create the Redis Secret');
+});
+
+test('every container of every workload has a securityContext: no privilege escalation, all capabilities dropped', () => {
+  for (const m of WORKLOADS) {
+    for (const c of m.doc.spec.template.spec.containers as Doc[]) {
+      const where = `${m.file} ${c.name}`;
+      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
+      assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL'], `${where}: capabilities.drop`);
+      assert.notEqual(c.securityContext?.privileged, true, `${where}: not privileged`);
+    }
+  }
+});
+
+test('compose has no v2-only top-level name:, and .dockerignore keeps local and built things out of the image\'s build context', () => {
+  assert.equal(COMPOSE.name, undefined, 'docker-compose.yaml: top-level name: is refused by docker-compose v1');
+  const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  for (const entry of ['.git', 'node_modules', 'dist', 'data', '*.tsbuildinfo']) assert.ok(ignored.includes(entry), `.dockerignore lists ${entry}`);
+  // What the Dockerfile copies from the context stays in it.
+  for (const i of DOCKERFILE.filter((x) => x.op === 'COPY' && !x.args.startsWith('--from'))) {
+    for (const source of i.args.split(/\s+/).slice(0, -1)) assert.ok(!ignored.includes(source.replace(/\/$/, '')), `.dockerignore keeps ${source}, which the Dockerfile copies`);
+  }
+});

@@ -46,6 +46,7 @@ import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.j
 import { closingUpstreamMessage } from '../http/closing-upstream.js';
 import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
+import { VERSION } from '../version.js';
 import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
 
 export interface BridgeAddresses {
@@ -502,7 +503,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       }, expiry.intervalMs);
       expiryTimer.unref();
     }
-    logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
+    logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
     for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
       if (!isLoopback(at2.host)) {
         const where = { door, listen: `${at2.host}:${at2.port}` };

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Onem2mClientError, Onem2mWsClient } from '../client/index.js';
 import type { ClientTls, RequestInit, Serialization } from '../client/index.js';
-import { parseDuration } from '../config/config.js';
+import { parseDuration } from '../config/parse-value.js';
 import { PrimitiveDecodeError } from '../errors.js';
 import { toRequestPrimitive } from '../primitive/validate.js';
 

@@ -7,6 +7,7 @@ import type { Bridge } from '../bridge/bridge.js';
 import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
 import { StartError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
 import { processIo, runClientCommand } from './client-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -17,12 +18,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText() + '\n');
     return 0;
   }
+  if (args.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   let config;
   try {
     const loaded = loadConfigWithSources(argv, process.env);
     config = loaded.config;
     if (args.printConfig) {
-      process.stdout.write(printConfig(loaded.config, loaded.sources) + '\n');
+      process.stdout.write(printConfig(loaded.config, loaded.sources, { masked: args.printConfig === 'masked' }) + '\n');
       return 0;
     }
   } catch (err) {

@@ -40,14 +40,20 @@ test('a missing or empty token file, or both a token and a file, is refused nami
   assert.match(both[0], /^--admin-token-file: give either --admin-token or --admin-token-file, not both$/);
 });
 
-test('--print-config never shows the token, from a flag or from a file', () => {
+test('--print-config=masked never shows the token; --print-config shows a flag\'s token and never a file\'s (the file setting carries it)', () => {
   const path = file('printed', 'tok-from-file-71c2\n');
   for (const argv of [['--admin-token', 'tok-from-flag-93ab'], ['--admin-token-file', path]]) {
     const { config, sources } = loadConfigWithSources(argv, {});
-    const text = printConfig(config, sources);
+    const text = printConfig(config, sources, { masked: true });
     assert.ok(!text.includes('tok-from-'), text);
     assert.match(text, /^admin-token-file: /m);
   }
+  const fromFlag = loadConfigWithSources(['--admin-token', 'tok-from-flag-93ab'], {});
+  assert.match(printConfig(fromFlag.config, fromFlag.sources), /^admin-token: "tok-from-flag-93ab"  # flag$/m);
+  const fromFile = loadConfigWithSources(['--admin-token-file', path], {});
+  const text = printConfig(fromFile.config, fromFile.sources);
+  assert.ok(!text.includes('tok-from-file'), text);
+  assert.match(text, /^admin-token: ""/m);
 });
 
 test('the CLI exits 2 with one line naming --admin-token-file when the file cannot be read', () => {

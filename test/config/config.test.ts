@@ -135,13 +135,15 @@ test('config file problems name the file and the setting; a missing file is a pr
   }
 });
 
-test('--print-config masks credentials and its output loads back to the same configuration', () => {
+test('--print-config prints credentials in full and loads back to the same configuration; --print-config=masked masks them', () => {
   const { config, sources } = loadConfigWithSources(['--upstream', 'http://admin:secret@cse:8080/root', '--queue-ttl', '90s', '--allow-originator', 'CAdmin'], {});
   const text = printConfig(config, sources);
-  assert.ok(!text.includes('secret'));
-  assert.match(text, /upstream: "http:\/\/admin:\*\*\*@cse:8080\/root"  # flag/);
-  const again = loadConfig(['--config', 'printed.yaml', '--upstream', 'http://admin:secret@cse:8080/root'], {}, files({ 'printed.yaml': text }));
-  assert.deepEqual({ ...again, upstream: again.upstream.href }, { ...config, upstream: config.upstream.href });
+  assert.match(text, /^upstream: "http:\/\/admin:secret@cse:8080\/root"  # flag$/m);
+  const again = loadConfig(['--config', 'printed.yaml'], {}, files({ 'printed.yaml': text }));
+  assert.deepEqual({ ...again, upstream: again.upstream.href, downlinkUrl: '' }, { ...config, upstream: config.upstream.href });
+  const masked = printConfig(config, sources, { masked: true });
+  assert.ok(!masked.includes(':secret@'), masked);
+  assert.match(masked, /^upstream: "http:\/\/admin:\*\*\*@cse:8080\/root"  # flag$/m);
 });
 
 test('TLS settings are checked together and their files must be readable', () => {

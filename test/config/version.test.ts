@@ -1,0 +1,29 @@
+// --version / -v and the start line carry the version of package.json (issue 17.6).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { spawnBridge } from '../support/bridge-process.js';
+
+const PACKAGE_VERSION: string = JSON.parse(readFileSync('package.json', 'utf8')).version;
+
+test('--version and -v print the version of package.json and exit 0, whatever else is on the line', () => {
+  assert.match(PACKAGE_VERSION, /^\d+\.\d+\.\d+/);
+  for (const args of [['--version'], ['-v'], ['--store', 'memory', '-v']]) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, `${PACKAGE_VERSION}\n`, args.join(' '));
+    assert.equal(r.stderr, '');
+  }
+});
+
+test('the "bridge listening" line carries the version', async () => {
+  const bridge = await spawnBridge(['--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9']);
+  try {
+    const line = bridge.logs.find((l) => l.msg === 'bridge listening');
+    assert.equal(line?.version, PACKAGE_VERSION);
+  } finally {
+    bridge.proc.kill('SIGTERM');
+    await bridge.exited;
+  }
+});
