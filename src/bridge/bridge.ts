@@ -17,7 +17,6 @@ import { createAdminServer } from '../admin/admin-server.js';
 import { registreeAdmin } from '../admin/registree-admin.js';
 import { bridgeStatus, displayUrl } from '../admin/bridge-status.js';
 import { RequestRate, primitiveTotals } from '../admin/request-rate.js';
-import { PACKAGE_VERSION } from '../admin/version.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { badRequestLogger } from '../http/bad-request-log.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
@@ -415,7 +414,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     downlinkReady: async () => ({ ready: started, checks: { doors: started } }),
     metrics: () => metrics.render(),
     status: bridgeStatus({
-      version: PACKAGE_VERSION,
+      version: VERSION,
       startedAt: createdAt,
       replica: cluster.replicaId,
       clustered: cluster instanceof RedisCluster,

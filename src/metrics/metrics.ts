@@ -2,7 +2,7 @@
 // bridge, and every test, gets fresh ones). Labels are bounded: no rqi and no
 // originator IDs. Hot-path children are cached so an observation costs one
 // Map lookup, not a label hash.
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueTotals } from '../store/store.js';
 
@@ -38,16 +38,6 @@ const DROPPED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests
 const UPSTREAM_ERROR_KINDS = ['refused', 'timeout', 'reset', 'bad_response', 'other'] as const;
 const HANDSHAKE_REJECTIONS = ['no_subprotocol', 'bad_path', 'bad_handshake', 'too_many_connections', 'unauthorized'] as const;
 const ROUTE_OUTCOMES = ['answered', 'no_owner', 'timeout', 'unavailable'] as const;
-
-/** The package's version, read at run time from its package.json (two levels above src/metrics and dist/metrics). */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 export type Direction = 'uplink' | 'downlink';
 export type QueueEvent = 'stored' | 'delivered' | 'expired' | 'replaced' | 'refused';
@@ -140,7 +130,7 @@ export class BridgeMetrics {
       },
     });
     new Gauge({ name: METRIC_NAMES.buildInfo, help: 'Always 1; the labels say which version runs on which Node.js', labelNames: ['version', 'node'], registers }).set(
-      { version: packageVersion(), node: process.versions.node },
+      { version: VERSION, node: process.versions.node },
       1,
     );
     // Series that should exist from the start, so dashboards show zeros, not gaps.
