@@ -34,8 +34,7 @@ import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { bridgeError } from '../errors.js';
-import { responseForError } from './error-response.js';
-import { toHttpResponse } from '../http/to-http-response.js';
+import { httpErrorAnswer } from './error-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
@@ -126,9 +125,11 @@ function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
 
 /** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
 function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  const ri = req.headers['x-m2m-ri'];
-  const rqi = typeof ri === 'string' ? ri : '';
-  const answer = toHttpResponse(responseForError({ rqi }, err), contentCodecFor('json'), rqi);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const answer = httpErrorAnswer(req.headers['x-m2m-ri'], err);
   const body = answer.body ?? '';
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
   res.end(body);
@@ -336,6 +337,15 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
   const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
+    // The bridge's own error handler: a failure here is answered in oneM2M terms, never with a stack.
+    try {
+      publicRequest(req, res);
+    } catch (err) {
+      logger.error({ remote: req.socket.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'public door request failed');
+      refuse(req, res, err);
+    }
+  };
+  const publicRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (passthrough !== undefined) {
       if (gate === undefined) {
         passthrough.handle(req, res);
@@ -432,7 +442,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.info({ registree: id }, 'registree removed by the operator');
       return true;
     },
-  }, { token: config.adminToken });
+  }, { token: config.adminToken, onError: (err, req) => logger.error({ path: req.path, err: err instanceof Error ? err.message : String(err) }, 'admin request failed') });
   // Slowloris: request head and body in time, on every door, per connection.
   const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs };
   applyDoorLimits(publicServer, { ...doorLimits, onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
