@@ -20,6 +20,7 @@ import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { redactUrl } from '../redact.js';
 import { BridgeMetrics } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
@@ -503,7 +504,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       }, expiry.intervalMs);
       expiryTimer.unref();
     }
-    logger.info({ public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
+    // Credentials in a URL never reach the log (SECURITY.md).
+    logger.info({ public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
     for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
       if (!isLoopback(at2.host)) {
         const where = { door, listen: `${at2.host}:${at2.port}` };

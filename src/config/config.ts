@@ -255,9 +255,9 @@ function parseValue(s: Setting, raw: string): { value?: unknown; problem?: strin
       try {
         url = new URL(raw);
       } catch {
-        return { problem: `"${raw}" is not a URL` };
+        return { problem: `"${redactUrl(raw)}" is not a URL` };
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `"${raw}" must be http:// or https://` };
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `"${redactUrl(raw)}" must be http:// or https://` };
       return { value: url };
     }
     case 'hostport': {
@@ -504,9 +504,9 @@ export function loadConfigWithSources(
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--downlink-url: "${config.downlinkUrl}" must be http:// or https://`);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--downlink-url: "${redactUrl(config.downlinkUrl)}" must be http:// or https://`);
     } catch {
-      problems.push(`--downlink-url: "${config.downlinkUrl}" is not a URL`);
+      problems.push(`--downlink-url: "${redactUrl(config.downlinkUrl)}" is not a URL`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
