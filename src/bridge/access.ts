@@ -60,13 +60,52 @@ export function parseCredentials(text: string, path: string): { credentials: Cre
   return { credentials, problems };
 }
 
+/** A JSON string literal at the start of the text, as Node writes a quoted SAN value. */
+const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/;
+
+/**
+ * The entries of a subject alternative name list as Node exposes it
+ * (`X509Certificate.subjectAltName`, `subjectaltname`): `TYPE:value`
+ * separated by ", ", where Node writes a value holding a comma, a quote, a
+ * backslash or a control character as a JSON string (`URI:"urn:a\u002cb"`;
+ * the RFC 5280 4.2.1.6 GeneralName is any IA5String). Split as Node's own
+ * tls.checkServerIdentity does; quoted values come back unquoted. A list that
+ * does not follow these rules yields undefined (the certificate is then known
+ * by its CN only).
+ */
+export function splitAltNames(text: string): string[] | undefined {
+  const out: string[] = [];
+  let token = '';
+  let at = 0;
+  while (at < text.length) {
+    const sep = text.indexOf(', ', at);
+    const quote = text.indexOf('"', at);
+    if (quote !== -1 && (sep === -1 || quote < sep)) {
+      token += text.slice(at, quote);
+      const m = JSON_STRING.exec(text.slice(quote));
+      if (m === null) return undefined;
+      token += JSON.parse(m[0]) as string;
+      at = quote + m[0].length;
+    } else if (sep !== -1) {
+      out.push(token + text.slice(at, sep));
+      token = '';
+      at = sep + 2;
+    } else {
+      token += text.slice(at);
+      at = text.length;
+    }
+  }
+  if (token.length > 0) out.push(token);
+  return out.filter((entry) => entry.length > 0);
+}
+
 /** The names a verified client certificate is known by in an identity map. */
-export function certificateNames(cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'>): string[] {
+export function certificateNames(cert: Pick<PeerCertificate, 'subject'> & { subjectaltname?: string }): string[] {
   const names: string[] = [];
   const cn = cert.subject?.CN;
   if (typeof cn === 'string') names.push(`CN=${cn}`);
   else if (Array.isArray(cn)) for (const c of cn) names.push(`CN=${c}`);
-  for (const entry of (cert.subjectaltname ?? '').split(', ')) if (entry.length > 0) names.push(entry);
+  names.push(...(splitAltNames(cert.subjectaltname ?? '') ?? []));
   return names;
 }
 
@@ -113,7 +152,10 @@ export function credentialsMatch(credentials: Credentials, origin: string | unde
 /** The names of the verified client certificate on this TLS socket (none when it did not verify). */
 export function verifiedCertificateNames(socket: unknown): string[] {
   const tls = socket as Partial<TLSSocket>;
-  return tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
+  if (tls.authorized !== true || tls.getPeerCertificate === undefined) return [];
+  // SANs from X509Certificate, in the escaped form splitAltNames reads.
+  const x509 = tls.getPeerX509Certificate?.();
+  return certificateNames({ subject: tls.getPeerCertificate().subject, subjectaltname: x509?.subjectAltName });
 }
 
 /** SHA-256 fingerprint of the verified client certificate on this socket; undefined when none verified. */
