@@ -12,6 +12,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { idMatches, sameId } from './canonical-id.js';
 import type { CseIdentity } from './canonical-id.js';
+import { identityHint } from './identity-mode.js';
 
 /** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
 export type IdentityMap = ReadonlyMap<string, readonly string[]>;
@@ -173,22 +174,28 @@ export type HandshakeDecision = { ok: true; allowed?: readonly string[] } | { ok
  * match) and the identity map (403 when the certificate is allowed nothing)
  * narrow who the connection may be. Undefined when neither is configured.
  */
-export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined, self: CseIdentity): ((req: IncomingMessage) => HandshakeDecision) | undefined {
+export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined, self: CseIdentity, identityTls = false): ((req: IncomingMessage) => HandshakeDecision) | undefined {
   if (identityMap === undefined && credentials === undefined) return undefined;
+  const hint = identityHint({ tls: identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined });
   return (req) => {
     let allowed: string[] | undefined;
     if (credentials !== undefined) {
       const header = req.headers['x-m2m-origin'];
       const origin = typeof header === 'string' ? header : undefined;
       if (origin === undefined || !credentialsMatch(credentials, origin, req.headers.authorization, self)) {
-        return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
+        return { ok: false, status: 401, reason: `the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials); ${hint}` };
       }
       allowed = [origin];
     }
     if (identityMap !== undefined) {
-      const byCertificate = allowedByCertificate(identityMap, verifiedCertificateNames(req.socket));
+      const names = verifiedCertificateNames(req.socket);
+      const byCertificate = allowedByCertificate(identityMap, names);
       allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a, self));
-      if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
+      if (allowed.length === 0) {
+        const known = names.length === 0 ? 'no verified client certificate' : `the client certificate (${names.join(', ').slice(0, 300)})`;
+        const what = credentials !== undefined && byCertificate.length > 0 ? 'is not given the X-M2M-Origin of this handshake' : 'is given no originator';
+        return { ok: false, status: 403, reason: `${known} ${what} by --identity-map; ${hint}` };
+      }
     }
     return { ok: true, allowed };
   };

@@ -218,6 +218,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     logger,
     poaMode: config.poaMode,
     identityTls,
+    identityModes: { tls: identityTls, identityMap: config.identityMap !== '', credentials: config.credentials !== '' },
     allowOriginator: config.allowOriginator,
     cse: upstreamCseId,
     downlinkBase: () => downlinkBase,
@@ -289,7 +290,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
   const ws = new WsServer({
-    authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId),
+    authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId, identityTls),
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,
@@ -517,6 +518,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.warn(
         { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
         'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
+      );
+    }
+    // Basic passwords and Bearer tokens over ws:// can be read by anyone on the path.
+    if (credentials !== undefined && secureServer === undefined && !isLoopback(config.listen.host)) {
+      logger.warn(
+        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'credentials' },
+        '--credentials on a ws:// public door beyond loopback: every handshake sends its password or token in clear text; serve wss:// (--tls-cert, --tls-key) or terminate TLS in front of the bridge (see SECURITY.md)',
       );
     }
     // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
