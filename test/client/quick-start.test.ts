@@ -33,7 +33,7 @@ function curlParts(line: string): { method: string; url: URL; headers: Record<st
   return { method, url, headers, body };
 }
 
-describe('README quick start: a device in one line', { timeout: 60_000 }, () => {
+describe('README quick start: a device in one line', { timeout: 180_000 }, () => {
   let run: Running;
   before(async () => {
     run = await startBridge();

@@ -50,7 +50,8 @@ describe('routing bodies at --max-downlink-body between replicas', { skip, timeo
           replicaId,
           redisDurability: 'applied',
           maxDownlinkBodyBytes: MAX_DOWNLINK_BODY,
-          downlinkTimeoutMs: 5000,
+          // Generous: 4 MiB crosses several parsers on a machine that may be busy; the old way never answers at all.
+          downlinkTimeoutMs: 20_000,
         }),
       );
       bridges.push(bridge);
