@@ -12,3 +12,11 @@ export function redactUrl(text: string): string {
     return text.replace(/:[^:@/]*@/, ':***@');
   }
 }
+
+/** Userinfo with a password inside a URL somewhere in free text: `scheme://user:` kept, the password masked. */
+const URL_PASSWORD_RE = /([a-z][a-z0-9+.-]*:\/\/[^\s/@:"']*):[^\s/@"']*@/gi;
+
+/** Every `scheme://user:password@` in `text` → `scheme://user:***@` (error messages that quote a URL). */
+export function redactUrls(text: string): string {
+  return text.includes('@') ? text.replace(URL_PASSWORD_RE, '$1:***@') : text;
+}

@@ -87,6 +87,30 @@ function registreeId(req: Request): string | undefined {
 export interface AdminServerOptions {
   /** `--admin-token`: when not empty, every request but the open paths needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** A request failed inside the bridge (answered 500 without details): for the log. */
+  onError?(err: unknown, req: Request): void;
+}
+
+/**
+ * The admin door's own error handler, in place of Express's default one,
+ * which sends the stack unless NODE_ENV=production: a client error keeps its
+ * 4xx status and says what was wrong; anything else is a 500 without details.
+ */
+function errorHandler(onError: AdminServerOptions['onError']): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown } | null;
+    const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      res.status(status).json({ error: e?.expose === true && typeof e.message === 'string' ? e.message : 'bad request' });
+      return;
+    }
+    onError?.(err, req);
+    res.status(500).json({ error: 'internal error (see the bridge log)' });
+  };
 }
 
 /**
@@ -227,5 +251,6 @@ export function createAdminServer(api: AdminApi, options: AdminServerOptions = {
   app.use((_req, res) => {
     res.status(404).json({ error: 'admin door serves / (status page), /metrics, /healthz, /readyz, /api/status, /api/registrees[/<id>]' });
   });
+  app.use(errorHandler(options.onError));
   return createServer(app);
 }

@@ -12,6 +12,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { idMatches, sameId } from './canonical-id.js';
 import type { CseIdentity } from './canonical-id.js';
+import { identityHint } from './identity-mode.js';
 
 /** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
 export type IdentityMap = ReadonlyMap<string, readonly string[]>;
@@ -60,13 +61,52 @@ export function parseCredentials(text: string, path: string): { credentials: Cre
   return { credentials, problems };
 }
 
+/** A JSON string literal at the start of the text, as Node writes a quoted SAN value. */
+const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/;
+
+/**
+ * The entries of a subject alternative name list as Node exposes it
+ * (`X509Certificate.subjectAltName`, `subjectaltname`): `TYPE:value`
+ * separated by ", ", where Node writes a value holding a comma, a quote, a
+ * backslash or a control character as a JSON string (`URI:"urn:a\u002cb"`;
+ * the RFC 5280 4.2.1.6 GeneralName is any IA5String). Split as Node's own
+ * tls.checkServerIdentity does; quoted values come back unquoted. A list that
+ * does not follow these rules yields undefined (the certificate is then known
+ * by its CN only).
+ */
+export function splitAltNames(text: string): string[] | undefined {
+  const out: string[] = [];
+  let token = '';
+  let at = 0;
+  while (at < text.length) {
+    const sep = text.indexOf(', ', at);
+    const quote = text.indexOf('"', at);
+    if (quote !== -1 && (sep === -1 || quote < sep)) {
+      token += text.slice(at, quote);
+      const m = JSON_STRING.exec(text.slice(quote));
+      if (m === null) return undefined;
+      token += JSON.parse(m[0]) as string;
+      at = quote + m[0].length;
+    } else if (sep !== -1) {
+      out.push(token + text.slice(at, sep));
+      token = '';
+      at = sep + 2;
+    } else {
+      token += text.slice(at);
+      at = text.length;
+    }
+  }
+  if (token.length > 0) out.push(token);
+  return out.filter((entry) => entry.length > 0);
+}
+
 /** The names a verified client certificate is known by in an identity map. */
-export function certificateNames(cert: Pick<PeerCertificate, 'subject' | 'subjectaltname'>): string[] {
+export function certificateNames(cert: Pick<PeerCertificate, 'subject'> & { subjectaltname?: string }): string[] {
   const names: string[] = [];
   const cn = cert.subject?.CN;
   if (typeof cn === 'string') names.push(`CN=${cn}`);
   else if (Array.isArray(cn)) for (const c of cn) names.push(`CN=${c}`);
-  for (const entry of (cert.subjectaltname ?? '').split(', ')) if (entry.length > 0) names.push(entry);
+  names.push(...(splitAltNames(cert.subjectaltname ?? '') ?? []));
   return names;
 }
 
@@ -113,7 +153,10 @@ export function credentialsMatch(credentials: Credentials, origin: string | unde
 /** The names of the verified client certificate on this TLS socket (none when it did not verify). */
 export function verifiedCertificateNames(socket: unknown): string[] {
   const tls = socket as Partial<TLSSocket>;
-  return tls.authorized === true && tls.getPeerCertificate !== undefined ? certificateNames(tls.getPeerCertificate()) : [];
+  if (tls.authorized !== true || tls.getPeerCertificate === undefined) return [];
+  // SANs from X509Certificate, in the escaped form splitAltNames reads.
+  const x509 = tls.getPeerX509Certificate?.();
+  return certificateNames({ subject: tls.getPeerCertificate().subject, subjectaltname: x509?.subjectAltName });
 }
 
 /** SHA-256 fingerprint of the verified client certificate on this socket; undefined when none verified. */
@@ -131,22 +174,28 @@ export type HandshakeDecision = { ok: true; allowed?: readonly string[] } | { ok
  * match) and the identity map (403 when the certificate is allowed nothing)
  * narrow who the connection may be. Undefined when neither is configured.
  */
-export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined, self: CseIdentity): ((req: IncomingMessage) => HandshakeDecision) | undefined {
+export function handshakeAuthorizer(identityMap: IdentityMap | undefined, credentials: Credentials | undefined, self: CseIdentity, identityTls = false): ((req: IncomingMessage) => HandshakeDecision) | undefined {
   if (identityMap === undefined && credentials === undefined) return undefined;
+  const hint = identityHint({ tls: identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined });
   return (req) => {
     let allowed: string[] | undefined;
     if (credentials !== undefined) {
       const header = req.headers['x-m2m-origin'];
       const origin = typeof header === 'string' ? header : undefined;
       if (origin === undefined || !credentialsMatch(credentials, origin, req.headers.authorization, self)) {
-        return { ok: false, status: 401, reason: 'the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials)' };
+        return { ok: false, status: 401, reason: `the handshake needs X-M2M-Origin and a matching Authorization: Basic or Bearer (--credentials); ${hint}` };
       }
       allowed = [origin];
     }
     if (identityMap !== undefined) {
-      const byCertificate = allowedByCertificate(identityMap, verifiedCertificateNames(req.socket));
+      const names = verifiedCertificateNames(req.socket);
+      const byCertificate = allowedByCertificate(identityMap, names);
       allowed = allowed === undefined ? byCertificate : allowed.filter((a) => originatorAllowed(byCertificate, a, self));
-      if (allowed.length === 0) return { ok: false, status: 403, reason: 'the client certificate is not allowed any originator (--identity-map)' };
+      if (allowed.length === 0) {
+        const known = names.length === 0 ? 'no verified client certificate' : `the client certificate (${names.join(', ').slice(0, 300)})`;
+        const what = credentials !== undefined && byCertificate.length > 0 ? 'is not given the X-M2M-Origin of this handshake' : 'is given no originator';
+        return { ok: false, status: 403, reason: `${known} ${what} by --identity-map; ${hint}` };
+      }
     }
     return { ok: true, allowed };
   };

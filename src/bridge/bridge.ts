@@ -23,6 +23,7 @@ import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
 import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { redactUrl } from '../redact.js';
 import { BridgeMetrics, METRIC_NAMES } from '../metrics/metrics.js';
 import { codecFor, contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
@@ -37,8 +38,7 @@ import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { bridgeError } from '../errors.js';
-import { responseForError } from './error-response.js';
-import { toHttpResponse } from '../http/to-http-response.js';
+import { httpErrorAnswer } from './error-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
@@ -131,9 +131,11 @@ function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
 
 /** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
 function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  const ri = req.headers['x-m2m-ri'];
-  const rqi = typeof ri === 'string' ? ri : '';
-  const answer = toHttpResponse(responseForError({ rqi }, err), contentCodecFor('json'), rqi);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const answer = httpErrorAnswer(req.headers['x-m2m-ri'], err);
   const body = answer.body ?? '';
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
   res.end(body);
@@ -233,6 +235,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     logger,
     poaMode: config.poaMode,
     identityTls,
+    identityModes: { tls: identityTls, identityMap: config.identityMap !== '', credentials: config.credentials !== '' },
     allowOriginator: config.allowOriginator,
     cse: upstreamCseId,
     downlinkBase: () => downlinkBase,
@@ -304,7 +307,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
   const ws = new WsServer({
-    authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId),
+    authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId, identityTls),
     deflate: config.deflate,
     pingIntervalMs: config.pingIntervalMs,
     maxPayload: config.maxMessageBytes,
@@ -353,6 +356,15 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
   const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
+    // The bridge's own error handler: a failure here is answered in oneM2M terms, never with a stack.
+    try {
+      publicRequest(req, res);
+    } catch (err) {
+      logger.error({ remote: req.socket.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'public door request failed');
+      refuse(req, res, err);
+    }
+  };
+  const publicRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (passthrough !== undefined) {
       if (gate === undefined) {
         passthrough.handle(req, res);
@@ -440,7 +452,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       refreshRegistreeCount,
       logger,
     }),
-  }, { token: config.adminToken });
+  }, { token: config.adminToken, onError: (err, req) => logger.error({ path: req.path, err: err instanceof Error ? err.message : String(err) }, 'admin request failed') });
   // Slowloris: request head and body in time, on every door, per connection.
   // Every bad request a door answers is a (rate-limited) warn line (issue 17).
   const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, onBadRequest: badRequestLogger(logger) };
@@ -502,7 +514,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       }, expiry.intervalMs);
       expiryTimer.unref();
     }
-    logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl, upstream: config.upstream.href, store: store.description }, 'bridge listening');
+    // Credentials in a URL never reach the log (SECURITY.md).
+    logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
     for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
       if (!isLoopback(at2.host)) {
         const where = { door, listen: `${at2.host}:${at2.port}` };
@@ -514,6 +527,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       logger.warn(
         { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
         'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
+      );
+    }
+    // Basic passwords and Bearer tokens over ws:// can be read by anyone on the path.
+    if (credentials !== undefined && secureServer === undefined && !isLoopback(config.listen.host)) {
+      logger.warn(
+        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'credentials' },
+        '--credentials on a ws:// public door beyond loopback: every handshake sends its password or token in clear text; serve wss:// (--tls-cert, --tls-key) or terminate TLS in front of the bridge (see SECURITY.md)',
       );
     }
     // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.

@@ -1,9 +1,13 @@
-// The one place where failures become response primitives.
+// The one place where failures become response primitives (and, on the HTTP
+// doors, the HTTP answers carrying them).
 import { BridgeError, ERRORS } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
+import { contentCodecFor } from '../primitive/codecs.js';
+import { toHttpResponse } from '../http/to-http-response.js';
+import type { HttpResponseParts } from '../http/to-http-response.js';
 
 /** Release used in answers the bridge makes up itself when the request named none. */
 export const DEFAULT_RVI = '3';
@@ -23,4 +27,19 @@ export function responseForError(req: Pick<RequestPrimitive, 'rqi' | 'rvi'>, err
   if (err instanceof BridgeError) return errorResponse(req.rqi, err.rsc, err.message, req.rvi ?? DEFAULT_RVI);
   const message = err instanceof Error ? err.message : String(err);
   return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `internal error: ${message}`, req.rvi ?? DEFAULT_RVI);
+}
+
+// RFC 9110 5.5 field-value characters: an X-M2M-RI that cannot be echoed is left out.
+const HEADER_SAFE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Any thrown value → the HTTP answer on a door that speaks oneM2M (TS-0009
+ * 6.4.13 X-M2M-RSC, 6.4.2 X-M2M-RI echoed when the request carried a readable
+ * one): the error's message in `m2m:dbg`, never a stack.
+ */
+export function httpErrorAnswer(ri: string | string[] | undefined, err: unknown): HttpResponseParts {
+  const rqi = typeof ri === 'string' && HEADER_SAFE_RE.test(ri) ? ri : '';
+  const answer = toHttpResponse(responseForError({ rqi }, err), contentCodecFor('json'), rqi);
+  if (rqi === '') delete answer.headers['x-m2m-ri'];
+  return answer;
 }

@@ -19,6 +19,8 @@ import { isAeIdForm, isCseIdForm, parentCseId } from './canonical-id.js';
 import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
 import type { UpstreamCseId } from './upstream-cse-id.js';
 import type { Registry } from './registry.js';
+import { identityHint, modeInForce } from './identity-mode.js';
+import type { IdentityModes } from './identity-mode.js';
 
 /** What the uplink needs from the upstream CSE client. */
 export interface UpstreamSender {
@@ -33,6 +35,8 @@ export interface UplinkOptions {
   poaMode: PoaMode;
   /** DESIGN 3: with true, a registree is bound only by the client certificate it registered with. */
   identityTls: boolean;
+  /** Which identity settings are on, for the words of refusals (default: identityTls alone). */
+  identityModes?: IdentityModes;
   /** --allow-originator entries (IDs or `prefix*` patterns). */
   allowOriginator: readonly string[];
   /** The upstream CSE's CSE-ID/SP-ID: every ID is compared in canonical form (TS-0001 7.2). */
@@ -158,13 +162,12 @@ export class Uplink implements SessionHandler {
       if (req.fr !== undefined && req.fr !== '' && originatorAllowed(this.o.allowOriginator, req.fr, this.o.cse)) return this.o.upstream.send(req);
       const known = req.fr === undefined || req.fr === '' ? undefined : await this.findRegistration(req.fr);
       if (known === undefined) {
-        throw bridgeError('BRIDGE_ERR_NOT_REGISTERED', 'connection is not bound to a registree: register first (CREATE <AE> ty=2 or <remoteCSE> ty=16) or send as a registered originator (TS-0020 6.4)',
-        );
+        throw bridgeError('BRIDGE_ERR_NOT_REGISTERED', `connection is not bound to a registree: register first (CREATE <AE> ty=2 or <remoteCSE> ty=16) or send as a registered originator (TS-0020 6.4); ${identityHint(this.modes)}`);
       }
       if (session.closed) throw bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'connection closed');
       if (!this.identityAllows(session, known)) {
         this.o.logger.warn({ conn: session.id, registree: known.id, remote: session.remoteAddress, rqi: req.rqi }, 'request as a registree from a connection without its identity refused');
-        throw bridgeError('BRIDGE_ERR_IDENTITY', this.identityRefusal(known.id));
+        throw bridgeError('BRIDGE_ERR_IDENTITY', this.identityRefusal(session, known.id));
       }
       reg = known;
       this.bind(session, reg, 'originator');
@@ -174,8 +177,7 @@ export class Uplink implements SessionHandler {
       // The connection's identity is known: a bound registree may omit fr.
       req = { ...req, fr: reg.id };
     } else if (!this.mayActAs(reg, req.fr)) {
-      throw bridgeError('BRIDGE_ERR_FOREIGN_ORIGINATOR', `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4)`,
-      );
+      throw bridgeError('BRIDGE_ERR_FOREIGN_ORIGINATOR', `connection is bound to ${reg.id} and may not send as ${req.fr} (TS-0020 6.4): send as ${reg.id}, or open a connection of its own for ${req.fr}; ${this.modeText()}`);
     }
 
     // Only UPDATE (poa rewrite) and DELETE (deregistration) care whether the target is the registree itself.
@@ -228,17 +230,17 @@ export class Uplink implements SessionHandler {
       // /id-in/Calice cannot be told apart from Calice either: fail closed.
       if (!isAeIdForm(claimed) || parentCseId(claimed) !== undefined || claimed.startsWith('//')) {
         const why = this.o.cse.cseId === undefined ? ` (the upstream's CSE-ID is unknown: set --cse-id${claimed.startsWith('//') ? ' and --sp-id' : ''})` : '';
-        throw bridgeError('BRIDGE_ERR_ID_HELD', `an AE registers as C…, S… or its AE-ID at this CSE, not as ${fr}${why}`);
+        throw bridgeError('BRIDGE_ERR_ID_HELD', `an AE registers as C…, S… or its AE-ID at this CSE, not as ${fr}${why}; ${this.modeText()}`);
       }
       return claimed;
     }
     // TS-0001 7.2 / TS-0004 7.4.4: a remoteCSE registers with its own CSE-ID as originator and csi.
     const claimed = this.o.cse.canonical(fr);
-    if (!isCseIdForm(claimed)) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE registers with its own CSE-ID as originator (/<csi>), not ${fr === '' ? 'none' : fr}`);
+    if (!isCseIdForm(claimed)) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE registers with its own CSE-ID as originator (/<csi>), not ${fr === '' ? 'none' : fr}; ${this.modeText()}`);
     const csr = req.pc?.['m2m:csr'];
     const csi = typeof csr === 'object' && csr !== null && !Array.isArray(csr) ? csr.csi : undefined;
-    if (typeof csi === 'string' && this.o.cse.canonical(csi) !== claimed) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE may claim only its own CSE-ID: originator ${fr} and csi ${csi} differ`);
-    if (this.o.cse.cseId !== undefined && claimed === this.o.cse.canonical(this.o.cse.cseId)) throw bridgeError('BRIDGE_ERR_ID_HELD', `${claimed} is the upstream CSE's own CSE-ID`);
+    if (typeof csi === 'string' && this.o.cse.canonical(csi) !== claimed) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE may claim only its own CSE-ID: originator ${fr} and csi ${csi} differ; ${this.modeText()}`);
+    if (this.o.cse.cseId !== undefined && claimed === this.o.cse.canonical(this.o.cse.cseId)) throw bridgeError('BRIDGE_ERR_ID_HELD', `${claimed} is the upstream CSE's own CSE-ID; ${this.modeText()}`);
     return claimed;
   }
 
@@ -246,20 +248,20 @@ export class Uplink implements SessionHandler {
     await this.o.cse.ensure();
     const allowed = session.allowedOriginators;
     if (this.o.identityTls && session.identity === undefined) {
-      throw bridgeError('BRIDGE_ERR_IDENTITY', 'with --identity tls a registration needs a verified client certificate: the registree is tied to it');
+      throw bridgeError('BRIDGE_ERR_IDENTITY', `a registration needs a verified client certificate: the registree is tied to it; ${identityHint(this.modes)}`);
     }
     const claimed = this.claimedId(req, kind);
     // With an identity map or credentials the device names who it is up front;
     // a CSE-assigned ID ("C") could not be checked before the CSE creates it.
     if (allowed !== undefined && (claimed === undefined || !originatorAllowed(allowed, claimed, this.o.cse))) {
       this.o.logger.warn({ conn: session.id, fr: req.fr, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an originator this connection may not use refused');
-      throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')} (${this.allowedSource()})`);
+      throw bridgeError('BRIDGE_ERR_IDENTITY', `this connection may register only as ${allowed.join(', ')}, named in its registration's fr (${this.allowedSource()}); ${this.modeText()}`);
     }
     // A registration never takes what belongs to another identity: refused before the CSE sees it.
     const previous = claimed === undefined ? undefined : await this.o.store.getRegistration(claimed);
     if (previous !== undefined && !this.identityAllows(session, previous)) {
       this.o.logger.warn({ conn: session.id, registree: previous.id, remote: session.remoteAddress, rqi: req.rqi }, 'registration as an ID another identity holds refused');
-      throw bridgeError('BRIDGE_ERR_ID_HELD', `${previous.id} is held by another identity at this bridge: ${this.identityRefusal(previous.id)}`);
+      throw bridgeError('BRIDGE_ERR_ID_HELD', `${previous.id} is held by another identity at this bridge: ${this.identityRefusal(session, previous.id)}`);
     }
     // Without the store the registration could not be kept: refuse before the CSE creates the <AE>.
     if (!this.o.store.available()) throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `cannot register now: ${this.o.store.description} is unreachable`);
@@ -310,14 +312,25 @@ export class Uplink implements SessionHandler {
     return !this.o.identityTls || (reg.identity !== undefined && reg.identity === session.identity);
   }
 
-  /** What a refused client can do, naming the mode in force. */
-  private identityRefusal(id: string): string {
-    if (this.o.identityTls) return `only the client certificate ${id} registered with may act as it (--identity tls)`;
-    return `this connection may act only as ${this.allowedSource()} allow it`;
+  private get modes(): IdentityModes {
+    return this.o.identityModes ?? { tls: this.o.identityTls, identityMap: false, credentials: false };
   }
 
+  private modeText(): string {
+    return `identity mode in force: ${modeInForce(this.modes)}`;
+  }
+
+  /** What a refused client can do, naming the mode in force (issue 21 item 5). */
+  private identityRefusal(session: WsSession, id: string): string {
+    const allowed = session.allowedOriginators;
+    const mine = allowed === undefined ? '' : `; this connection may act only as ${allowed.join(', ')}`;
+    return `this connection may not act as ${id}${mine}; ${identityHint(this.modes)}`;
+  }
+
+  /** Who narrowed this connection's originators: the handshake's credentials and/or the certificate's map entry. */
   private allowedSource(): string {
-    return this.o.identityTls ? '--identity tls' : 'the --identity-map / --credentials entries';
+    const m = this.modes;
+    return [m.credentials ? 'its handshake credentials, --credentials' : '', m.identityMap ? "its certificate's entry in --identity-map" : ''].filter((x) => x !== '').join(' and ') || modeInForce(m);
   }
 
   private async findRegistration(fr: string): Promise<Registration | undefined> {

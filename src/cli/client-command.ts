@@ -1,6 +1,8 @@
 // onem2m-ws-bridge client: one primitive over TS-0020 and its answer, or a
-// connection that stays and prints what the registrar sends (--listen). For
-// operators checking a deployment. Primitives are printed as JSON lines
+// connection that stays and prints what the registrar sends (--listen), or a
+// device in one line (--register NAME [--subscribe]: register an AE, watch a
+// container of its own, print what arrives). For operators checking a
+// deployment and newcomers after the quick start. Primitives are printed as JSON lines
 // whatever the serialization on the wire. Exit: 0 answer below 4000 (or
 // --listen ended by a signal), 1 error answer or no answer, 2 bad arguments.
 import { readFileSync } from 'node:fs';
@@ -9,6 +11,8 @@ import type { ClientTls, RequestInit, Serialization } from '../client/index.js';
 import { parseDuration } from '../config/parse-value.js';
 import { PrimitiveDecodeError } from '../errors.js';
 import { toRequestPrimitive } from '../primitive/validate.js';
+import type { JsonObject, ResponsePrimitive } from '../primitive/types.js';
+import { redactUrl } from '../redact.js';
 
 export interface ClientCommandIo {
   stdout: NodeJS.WritableStream;
@@ -26,6 +30,11 @@ interface ClientArgs {
   format: Serialization;
   timeoutMs: number;
   listen: boolean;
+  /** --register NAME: an AE of that name (implies --listen). */
+  register: string | undefined;
+  subscribe: boolean;
+  /** --cse: the CSEBase resource name registrations go to. */
+  cse: string;
   proxy: string | false | undefined;
   ca: string | undefined;
   cert: string | undefined;
@@ -44,6 +53,11 @@ request the server sends (answering 2000).
                        rqi and rvi are filled in when absent, fr from --from
   --from ID            originator: fr of the request and X-M2M-Origin of the handshake
   --listen             stay connected (reconnecting) and print incoming requests until SIGINT/SIGTERM
+  --register NAME      register an AE named NAME (originator C<NAME> unless --from), print the answer,
+                       then stay as --listen does; registered already: carries on as that AE
+  --subscribe          with --register: create the container <cse>/NAME/data and a subscription on it
+                       for the AE, so each contentInstance created there arrives as a notification
+  --cse NAME           the CSEBase resource name for --register (default cse-in, ACME's)
   --format json|xml|cbor   serialization on the wire (default json)
   --timeout DURATION   time the answer may take (default 30s)
   --proxy URL|none     HTTP CONNECT proxy (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)
@@ -55,7 +69,7 @@ request the server sends (answering 2000).
 Exit codes: 0 answer with rsc below 4000 (or --listen stopped by a signal),
 1 error answer, no answer or no connection, 2 bad arguments.`;
 
-const VALUE_FLAGS = new Set(['url', 'from', 'json', 'format', 'timeout', 'proxy', 'ca', 'cert', 'key', 'header']);
+const VALUE_FLAGS = new Set(['url', 'from', 'json', 'format', 'timeout', 'proxy', 'ca', 'cert', 'key', 'header', 'register', 'cse']);
 
 /** argv → arguments, or every problem naming its argument. */
 export function parseClientArgs(argv: readonly string[]): { args?: ClientArgs; help: boolean; problems: string[] } {
@@ -63,6 +77,7 @@ export function parseClientArgs(argv: readonly string[]): { args?: ClientArgs; h
   const raw = new Map<string, string>();
   const headers: Record<string, string> = {};
   let listen = false;
+  let subscribe = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -76,9 +91,10 @@ export function parseClientArgs(argv: readonly string[]): { args?: ClientArgs; h
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (name === 'listen') {
-      if (eq !== -1) problems.push('--listen: takes no value');
-      listen = true;
+    if (name === 'listen' || name === 'subscribe') {
+      if (eq !== -1) problems.push(`--${name}: takes no value`);
+      if (name === 'listen') listen = true;
+      else subscribe = true;
       continue;
     }
     if (!VALUE_FLAGS.has(name)) {
@@ -107,25 +123,30 @@ export function parseClientArgs(argv: readonly string[]): { args?: ClientArgs; h
 
   const url = raw.get('url');
   if (url === undefined) problems.push('--url: needed (ws://host:port/ or wss://host:port/)');
-  else if (!/^wss?:\/\//i.test(url)) problems.push(`--url: "${url}" must be ws:// or wss://`);
+  else if (!/^wss?:\/\//i.test(url)) problems.push(`--url: "${redactUrl(url)}" must be ws:// or wss://`);
   const format = raw.get('format') ?? 'json';
   if (format !== 'json' && format !== 'xml' && format !== 'cbor') problems.push(`--format: "${format}" is not one of json, xml, cbor`);
   const timeoutText = raw.get('timeout') ?? '30s';
   const timeoutMs = parseDuration(timeoutText);
   if (timeoutMs === undefined || timeoutMs <= 0) problems.push(`--timeout: "${timeoutText}" is not a duration above 0 (e.g. 500ms, 30s)`);
   const json = raw.get('json');
-  if (json === undefined && !listen) problems.push('--json: needed (or --listen to only wait for requests)');
+  const register = raw.get('register');
+  if (register !== undefined && !/^[A-Za-z0-9._-]+$/.test(register)) problems.push(`--register: "${register}" is not a resource name (letters, digits, . _ -)`);
+  if (register !== undefined && json !== undefined) problems.push('--register: give either --register or --json, not both');
+  if (subscribe && register === undefined) problems.push('--subscribe: only with --register NAME');
+  if (register !== undefined) listen = true;
+  if (json === undefined && !listen) problems.push('--json: needed (or --listen to only wait for requests, or --register NAME)');
   const proxyText = raw.get('proxy');
   const proxy = proxyText === undefined ? undefined : proxyText === 'none' ? false : proxyText;
   if (typeof proxy === 'string' && !/^https?:\/\//i.test(proxy)) problems.push(`--proxy: "${proxy}" must be http://host:port, https://host:port or none`);
   if ((raw.get('cert') === undefined) !== (raw.get('key') === undefined)) problems.push(`--${raw.get('cert') === undefined ? 'cert' : 'key'}: needed together with --${raw.get('cert') === undefined ? 'key' : 'cert'}`);
-  const from = raw.get('from');
+  const from = raw.get('from') ?? (register !== undefined ? `C${register}` : undefined);
   if (from === '') problems.push('--from: must not be empty');
   if (problems.length > 0) return { help, problems };
   return {
     help,
     problems,
-    args: { url: url!, from, json, format: format as Serialization, timeoutMs: timeoutMs!, listen, proxy, ca: raw.get('ca'), cert: raw.get('cert'), key: raw.get('key'), headers },
+    args: { url: url!, from, json, format: format as Serialization, timeoutMs: timeoutMs!, listen, register, subscribe, cse: raw.get('cse') ?? 'cse-in', proxy, ca: raw.get('ca'), cert: raw.get('cert'), key: raw.get('key'), headers },
   };
 }
 
@@ -175,6 +196,7 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
   const tls: ClientTls = {};
   if (parsed.args !== undefined) {
     const a = parsed.args;
+    if (a.register !== undefined) request = aeRegistration(a.cse, a.register, a.from!);
     if (a.json !== undefined) {
       const text = a.json === '-' ? await io.readStdin() : a.json;
       const r = parseRequestJson(text);
@@ -233,9 +255,11 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
       } else {
         const rsp = await client.request(request);
         io.stdout.write(JSON.stringify(rsp) + '\n');
-        if (rsp.rsc >= 4000) code = 1;
+        if (a.register !== undefined) code = await afterRegistration(client, a, rsp, say);
+        else if (rsp.rsc >= 4000) code = 1;
       }
     }
+    if (a.register !== undefined && code !== 0) return code;
     if (a.listen) {
       const signal = await io.stopSignal();
       say(`${signal}: closing`);
@@ -249,6 +273,45 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     await client.close();
   }
   return code;
+}
+
+/** TS-0004 6.6.3.3: CONFLICT (the resource name is taken) and ORIGINATOR_HAS_ALREADY_REGISTERED. */
+const CONFLICT = 4105;
+const ALREADY_REGISTERED = 4117;
+
+/** --register NAME: CREATE <AE> under the CSEBase (TS-0004 7.4.5), reachable through the bridge (rr, poa by the bridge). */
+function aeRegistration(cse: string, name: string, from: string): RequestInit {
+  return { op: 1, to: cse, fr: from, ty: 2, pc: { 'm2m:ae': { rn: name, api: `N${name}`, rr: true, srv: ['3'] } } };
+}
+
+/**
+ * After --register: 2001, or 4117/4105 (registered before; the handshake's
+ * X-M2M-Origin bound this connection to it) carry on; with --subscribe a
+ * container and a subscription on it for the AE (4105: there already).
+ * Returns the exit code so far (0: stay and listen).
+ */
+async function afterRegistration(client: Onem2mWsClient, a: ClientArgs, rsp: ResponsePrimitive, say: (line: string) => void): Promise<number> {
+  const before = rsp.rsc === ALREADY_REGISTERED || rsp.rsc === CONFLICT;
+  if (rsp.rsc !== 2001 && !before) return 1;
+  const ae = rsp.pc?.['m2m:ae'] as JsonObject | undefined;
+  const aei = typeof ae?.aei === 'string' ? ae.aei : a.from!;
+  say(before ? `${a.register} was registered before: carrying on as ${aei}` : `registered as ${aei}`);
+  if (!a.subscribe) return 0;
+  const container = `${a.cse}/${a.register}/data`;
+  const steps: RequestInit[] = [
+    { op: 1, to: `${a.cse}/${a.register}`, fr: aei, ty: 3, pc: { 'm2m:cnt': { rn: 'data' } } },
+    // net 3: creation of a direct child (TS-0004 6.3.4.2.5); the CSE first verifies nu, which arrives here too.
+    { op: 1, to: container, fr: aei, ty: 23, pc: { 'm2m:sub': { rn: 'sub', nu: [aei], enc: { net: [3] } } } },
+  ];
+  for (const step of steps) {
+    const r = await client.request(step);
+    if (r.rsc !== 2001 && r.rsc !== CONFLICT) {
+      say(`subscribing failed at ${step.to} (${r.rsc}): ${JSON.stringify(r.pc ?? {})}`);
+      return 1;
+    }
+  }
+  say(`subscribed to ${container}: each contentInstance created there is printed here`);
+  return 0;
 }
 
 /** The io of the real process. */

@@ -8,6 +8,7 @@ import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } 
 import { StartError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { VERSION } from '../version.js';
+import { redactUrls } from '../redact.js';
 import { processIo, runClientCommand } from './client-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -87,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
  * problems of loadConfig), exit 1 when the host refused what the settings ask.
  */
 function startFailed(err: unknown, logger: Logger): number {
-  const message = err instanceof Error ? err.message : String(err);
+  // A setting's URL in the message keeps its password out (SECURITY.md).
+  const message = redactUrls(err instanceof Error ? err.message : String(err));
   if (err instanceof StartError && err.kind === 'config') {
     process.stderr.write(`onem2m-ws-bridge: ${message}\n`);
     return 2;

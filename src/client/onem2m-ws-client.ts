@@ -22,6 +22,7 @@ import type { BackoffOptions } from './backoff.js';
 import { Onem2mClientError } from './client-error.js';
 import { connectProxyAgent, proxyFor } from './proxy-agent.js';
 import { registeredOrigin } from './registration-origin.js';
+import { redactUrl, redactUrls } from '../redact.js';
 
 /** TLS toward a wss:// server (TS-0020 7): trusted CAs and the client certificate. */
 export interface ClientTls {
@@ -168,6 +169,8 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
   private readonly tls: ClientTls;
   private readonly agent: Agent | undefined;
   private readonly proxyUrl: URL | undefined;
+  /** The URL as messages show it: a password in it masked. */
+  private readonly shownUrl: string;
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly backoff: BackoffOptions | undefined;
@@ -201,12 +204,13 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     try {
       url = new URL(options.url);
     } catch {
-      throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `url: "${String(options.url)}" is not a URL (expected ws://host:port/ or wss://host:port/)`);
+      throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `url: "${redactUrls(String(options.url))}" is not a URL (expected ws://host:port/ or wss://host:port/)`);
     }
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `url: "${url.href}" must be ws:// or wss:// (TS-0020 6.2.1)`);
+      throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `url: "${redactUrl(url.href)}" must be ws:// or wss:// (TS-0020 6.2.1)`);
     }
     this.url = url;
+    this.shownUrl = redactUrl(url.href);
     this.protocols = offeredSubprotocols(options);
     this.headers = { ...options.headers };
     this.tls = { ...options.tls };
@@ -372,7 +376,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     // start the reconnect, and writing to it would only fail.
     if (this.state === 'open' && this.ws?.readyState === WebSocket.OPEN) return;
     if (this.state === 'closed') throw new Onem2mClientError('ONEM2M_CLIENT_CLOSED', 'the client was closed');
-    if (this.state === 'idle') throw new Onem2mClientError('ONEM2M_CLIENT_NOT_CONNECTED', `not connected to ${this.url.href}: call connect() first`);
+    if (this.state === 'idle') throw new Onem2mClientError('ONEM2M_CLIENT_NOT_CONNECTED', `not connected to ${this.shownUrl}: call connect() first`);
     await this.waitForOpen(deadline, timeoutMs);
   }
 
@@ -382,7 +386,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
       if (deadline !== undefined) {
         waiter.timer = setTimeout(() => {
           this.openWaiters.delete(waiter);
-          reject(new Onem2mClientError('ONEM2M_CLIENT_NOT_CONNECTED', `no connection to ${this.url.href} within ${timeoutMs ?? 0} ms`));
+          reject(new Onem2mClientError('ONEM2M_CLIENT_NOT_CONNECTED', `no connection to ${this.shownUrl} within ${timeoutMs ?? 0} ms`));
         }, Math.max(0, deadline - Date.now()));
       }
       this.openWaiters.add(waiter);
@@ -431,7 +435,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
       let size = 0;
       const done = () => {
         const reason = Buffer.concat(chunks).toString('utf8').trim().slice(0, 300);
-        failure = new Onem2mClientError('ONEM2M_CLIENT_HANDSHAKE', `${this.url.href}${via} refused the handshake: HTTP ${status}${reason === '' ? '' : ` ${reason}`}`, { status });
+        failure = new Onem2mClientError('ONEM2M_CLIENT_HANDSHAKE', `${this.shownUrl}${via} refused the handshake: HTTP ${status}${reason === '' ? '' : ` ${reason}`}`, { status });
         req.destroy();
         ws.terminate();
       };
@@ -444,16 +448,16 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     });
     ws.on('error', (err: Error) => {
       if (opened) {
-        this.emitError(new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `connection to ${this.url.href} failed: ${err.message}`, { cause: err }));
+        this.emitError(new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `connection to ${this.shownUrl} failed: ${err.message}`, { cause: err }));
         return;
       }
-      failure ??= new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `cannot connect to ${this.url.href}${via}: ${err.message}`, { cause: err });
+      failure ??= new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `cannot connect to ${this.shownUrl}${via}: ${err.message}`, { cause: err });
     });
     ws.once('close', (code: number, reason: Buffer) => {
       resolveClosed();
       if (this.ws === ws) this.ws = undefined;
       if (opened) this.onDrop(code, reason.toString('utf8'));
-      else this.onAttemptFailed(failure ?? new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `connection to ${this.url.href}${via} closed before the handshake completed`));
+      else this.onAttemptFailed(failure ?? new Onem2mClientError('ONEM2M_CLIENT_CONNECT', `connection to ${this.shownUrl}${via} closed before the handshake completed`));
     });
   }
 

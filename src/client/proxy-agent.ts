@@ -6,6 +6,7 @@ import type { Agent } from 'node:http';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { Onem2mClientError } from './client-error.js';
+import { redactUrl } from '../redact.js';
 
 /**
  * `false`: connect directly. A URL: tunnel through that HTTP(S) proxy.
@@ -32,7 +33,7 @@ export function proxyFor(target: URL, proxy: ProxySetting): URL | undefined {
   try {
     url = new URL(text);
   } catch {
-    throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `proxy: "${text}" is not a URL (expected http://host:port or https://host:port)`);
+    throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `proxy: "${redactUrl(text)}" is not a URL (expected http://host:port or https://host:port)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Onem2mClientError('ONEM2M_CLIENT_BAD_OPTION', `proxy: "${url.protocol}" proxies are not supported; TS-0020 6.6 uses an HTTP proxy with CONNECT (http:// or https://)`);

@@ -13,7 +13,9 @@ export type ClusterMessage =
   /** An operator deleted `id`: close its connection with 4001. */
   | { t: 'evict'; id: string }
   /** Something was stored for `id`: deliver it if it is bound here. */
-  | { t: 'kick'; id: string };
+  | { t: 'kick'; id: string }
+  /** A message too large for the channel (a req or rsp with a large body): read once from key `k`, then act on it. */
+  | { t: 'ref'; k: string };
 
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
 
@@ -46,6 +48,8 @@ export function decodeMessage(bytes: Buffer): ClusterMessage | undefined {
     case 'evict':
     case 'kick':
       return typeof m.id === 'string' ? (m as ClusterMessage) : undefined;
+    case 'ref':
+      return typeof m.k === 'string' ? (m as ClusterMessage) : undefined;
     default:
       return undefined;
   }

@@ -30,7 +30,10 @@
 // its owner's channel; the owner delivers it (or applies the offline rules)
 // and PUBLISHes the answer back. PUBLISH says how many subscribers got the
 // message: 0 means the owner is gone (killed, its record not yet expired), and
-// the request follows the offline rules here.
+// the request follows the offline rules here. A request or answer above 64 KiB
+// goes into a short-lived key msg:<replica>:<random> and only a reference is
+// published (message-ref.ts): whole bodies on a channel can pass Redis's
+// pub/sub output-buffer limit, which disconnects the subscriber.
 //
 // A request stored while its registree binds on another replica meanwhile is
 // not stranded: after storing, the storing replica reads owner:<id> again and
@@ -44,6 +47,7 @@ import { responseForError } from '../bridge/error-response.js';
 import type { Cluster, ClusterHandlers, RouteResult } from './cluster.js';
 import { decodeMessage, encodeMessage } from './cluster-message.js';
 import type { ClusterMessage } from './cluster-message.js';
+import { INLINE_MAX_BYTES, messageKey, publishMessage, reference, takeMessage } from './message-ref.js';
 import type { RouteOutcome } from '../metrics/metrics.js';
 
 
@@ -126,19 +130,24 @@ return {lost, claimed}
 `;
 
 // One round trip per routed request: read the owner and, when it is another
-// replica, publish on its channel. KEYS[1] owner:<id>; ARGV me, channel
-// prefix, message → {owner or '', subscribers reached}
+// replica, publish on its channel. KEYS[1] owner:<id>, KEYS[2] the key for a
+// large message; ARGV me, channel prefix, message, its reference ('' = publish
+// the message itself), the key's TTL ms → {owner or '', subscribers reached}
 const LUA_ROUTE = `
 local owner = redis.call('GET', KEYS[1])
 if not owner or owner == ARGV[1] then return {owner or '', 0} end
-return {owner, redis.call('PUBLISH', ARGV[2] .. owner, ARGV[3])}
+if ARGV[4] == '' then return {owner, redis.call('PUBLISH', ARGV[2] .. owner, ARGV[3])} end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+local n = redis.call('PUBLISH', ARGV[2] .. owner, ARGV[4])
+if n == 0 then redis.call('DEL', KEYS[2]) end
+return {owner, n}
 `;
 
 interface ScriptCommands {
   bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number): Promise<[string | null, number]>;
   bridgeRelease(ownerKey: string, epochKey: string, me: string, epoch: number): Promise<number>;
   bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<[number[], number[]]>;
-  bridgeRoute(key: string, me: string, channelPrefix: string, message: Buffer): Promise<[string, number]>;
+  bridgeRoute(ownerKey: string, messageKey: string, me: string, channelPrefix: string, message: Buffer, ref: Buffer | string, ttl: number): Promise<[string, number]>;
 }
 type Connection = Redis & ScriptCommands;
 
@@ -165,6 +174,8 @@ export class RedisCluster implements Cluster {
   /** The refresh round under way, if any. */
   private refreshRound: Promise<void> | undefined;
   private subscribedOnce = false;
+  /** Messages waiting behind one being read by reference: acted on in the order they were published. */
+  private inbound: Promise<void> | undefined;
 
   constructor(options: RedisClusterOptions) {
     this.o = options;
@@ -211,7 +222,7 @@ export class RedisCluster implements Cluster {
     cmd.defineCommand('bridgeClaim', { numberOfKeys: 2, lua: LUA_CLAIM });
     cmd.defineCommand('bridgeRelease', { numberOfKeys: 2, lua: LUA_RELEASE });
     cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
-    cmd.defineCommand('bridgeRoute', { numberOfKeys: 1, lua: LUA_ROUTE });
+    cmd.defineCommand('bridgeRoute', { numberOfKeys: 2, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
     sub.on('ready', () => {
       // Back after an outage: requests stored meanwhile could not kick us.
@@ -324,7 +335,10 @@ export class RedisCluster implements Cluster {
     let receivers: number;
     try {
       const message = encodeMessage({ t: 'req', c, from: this.replicaId, id, r: req, w: timeoutMs });
-      [owner, receivers] = await cmd.bridgeRoute(this.k(`owner:${id}`), this.replicaId, this.channelOf(''), message);
+      // Large: stored under a key that outlives the wait, and referenced (message-ref.ts).
+      const large = message.length > INLINE_MAX_BYTES;
+      const key = large ? messageKey(this.o.prefix, this.replicaId) : this.k('msg:');
+      [owner, receivers] = await cmd.bridgeRoute(this.k(`owner:${id}`), key, this.replicaId, this.channelOf(''), message, large ? reference(key) : '', wait);
     } catch (err) {
       this.dropCall(c);
       this.o.onRoute?.('unavailable');
@@ -407,6 +421,38 @@ export class RedisCluster implements Cluster {
       this.o.logger.warn({ bytes: bytes.length }, 'cluster: unreadable message on this replica\'s channel ignored');
       return;
     }
+    // Nothing waits and no read by reference is needed: at once (the common case).
+    if (this.inbound === undefined && m.t !== 'ref') {
+      this.act(m);
+      return;
+    }
+    const turn: Promise<void> = (this.inbound ?? Promise.resolve()).then(() => (m.t === 'ref' ? this.actOnReference(m.k) : this.act(m)));
+    this.inbound = turn;
+    void turn.finally(() => {
+      if (this.inbound === turn) this.inbound = undefined;
+    });
+  }
+
+  /** A large message: read from its key (message-ref.ts), then acted on. */
+  private async actOnReference(key: string): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined) return;
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await takeMessage(cmd, key);
+    } catch (err) {
+      this.o.logger.warn({ err: errText(err) }, 'cluster: a large routed message could not be read; its sender times out');
+      return;
+    }
+    const m = bytes === undefined ? undefined : decodeMessage(bytes);
+    if (m === undefined || m.t === 'ref') {
+      this.o.logger.warn({ found: bytes !== undefined }, 'cluster: a large routed message expired or is unreadable; its sender times out');
+      return;
+    }
+    this.act(m);
+  }
+
+  private act(m: ClusterMessage): void {
     switch (m.t) {
       case 'req':
         void this.answer(m);
@@ -429,6 +475,8 @@ export class RedisCluster implements Cluster {
       case 'kick':
         this.handlers?.kick(m.id);
         return;
+      case 'ref':
+        return; // read by onMessage
     }
   }
 
@@ -440,7 +488,9 @@ export class RedisCluster implements Cluster {
       rsp = responseForError(m.r, err);
     }
     try {
-      await this.cmd?.publish(this.channelOf(m.from), encodeMessage({ t: 'rsp', c: m.c, r: rsp }));
+      const cmd = this.cmd;
+      // A large answer goes by reference too; its key lives as long as the sender waits.
+      if (cmd !== undefined) await publishMessage(cmd, this.channelOf(m.from), encodeMessage({ t: 'rsp', c: m.c, r: rsp }), () => messageKey(this.o.prefix, this.replicaId), m.w + ROUTE_MARGIN_MS);
     } catch (err) {
       this.o.logger.warn({ registree: m.id, rqi: m.r.rqi, err: errText(err) }, 'cluster: could not return a routed answer');
     }

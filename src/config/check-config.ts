@@ -4,6 +4,7 @@
 import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
 import { parseSourceAllowList } from '../http/source-allow.js';
 import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
+import { redactUrl } from '../redact.js';
 import { pemProblems } from './pem.js';
 import type { BridgeConfig } from './settings.js';
 
@@ -67,9 +68,9 @@ export function crossSettingProblems(config: BridgeConfig, read: (path: string) 
   if (config.downlinkUrl !== '') {
     try {
       const u = new URL(config.downlinkUrl);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--downlink-url: "${config.downlinkUrl}" must be http:// or https://`);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`--downlink-url: "${redactUrl(config.downlinkUrl)}" must be http:// or https://`);
     } catch {
-      problems.push(`--downlink-url: "${config.downlinkUrl}" is not a URL`);
+      problems.push(`--downlink-url: "${redactUrl(config.downlinkUrl)}" is not a URL`);
     }
   }
   return problems;

@@ -1,5 +1,6 @@
 // One setting's text → its typed value, or why not: durations (500ms, 30s),
 // sizes (64KiB, 4MiB), HOST:PORT, URLs, enums, lists, booleans, store specs.
+import { redactUrl } from '../redact.js';
 import { validateStoreSpec } from '../store/open-store.js';
 import type { HostPort, Setting } from './settings.js';
 
@@ -41,9 +42,9 @@ export function parseValue(s: Setting, raw: string): { value?: unknown; problem?
       try {
         url = new URL(raw);
       } catch {
-        return { problem: `"${raw}" is not a URL` };
+        return { problem: `"${redactUrl(raw)}" is not a URL` };
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `"${raw}" must be http:// or https://` };
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `"${redactUrl(raw)}" must be http:// or https://` };
       return { value: url };
     }
     case 'hostport': {

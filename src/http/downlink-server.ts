@@ -2,6 +2,8 @@
 // CSE and writes back what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { httpErrorAnswer } from '../bridge/error-response.js';
+import { bridgeError } from '../errors.js';
 import { Rsc } from '../primitive/types.js';
 import { collectBody, refuse } from './door-limits.js';
 import { parseSourceAllowList } from './source-allow.js';
@@ -24,10 +26,6 @@ export type DownlinkRequestHandler = (key: string, req: DownlinkHttpRequest) => 
 
 const PREFIX = '/r/';
 
-function plain(status: number, message: string): DownlinkHttpResponse {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
-}
-
 export interface DownlinkServerOptions {
   /** Largest request body (--max-downlink-body); larger: 413 as soon as it is passed. */
   maxBodyBytes: number;
@@ -48,7 +46,7 @@ export function createDownlinkServer(handler: DownlinkRequestHandler, options: D
     }
     const url = req.url ?? '/';
     if (!url.startsWith(PREFIX)) {
-      write(res, plain(404, 'the downlink door serves /r/<key>[/<target>] only'));
+      write(res, httpErrorAnswer(req.headers['x-m2m-ri'], bridgeError('BRIDGE_ERR_UNKNOWN_KEY', 'the downlink door serves /r/<key>[/<target>] only')));
       req.resume();
       return;
     }
@@ -63,10 +61,13 @@ export function createDownlinkServer(handler: DownlinkRequestHandler, options: D
     const key = url.slice(PREFIX.length, end);
     const path = url.slice(end);
     collectBody(req, res, maxBodyBytes, '--max-downlink-body', (body) => {
-      handler(key, { method: req.method ?? 'GET', path, headers: req.headers, body }).then(
-        (answer) => write(res, answer),
-        (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
-      );
+      // The CSE speaks oneM2M here: a failure is answered with X-M2M-RSC (and X-M2M-RI), never a stack.
+      const failed = (err: unknown) => write(res, httpErrorAnswer(req.headers['x-m2m-ri'], err));
+      try {
+        handler(key, { method: req.method ?? 'GET', path, headers: req.headers, body }).then((answer) => write(res, answer), failed);
+      } catch (err) {
+        failed(err);
+      }
     });
   });
 }

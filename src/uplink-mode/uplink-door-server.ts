@@ -3,6 +3,7 @@
 // registrar) and gets what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { httpErrorAnswer } from '../bridge/error-response.js';
 import { collectBody } from '../http/door-limits.js';
 import type { HttpResponseParts } from '../http/to-http-response.js';
 
@@ -16,17 +17,16 @@ export interface UplinkHttpRequest {
 
 export type UplinkRequestHandler = (req: UplinkHttpRequest) => Promise<HttpResponseParts>;
 
-function plain(status: number, message: string): HttpResponseParts {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
-}
-
 export function createUplinkDoorServer(handler: UplinkRequestHandler, maxBodyBytes: number): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     collectBody(req, res, maxBodyBytes, '--max-downlink-body', (body) => {
-      handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body }).then(
-        (answer) => write(res, answer),
-        (err: unknown) => write(res, plain(500, `internal error: ${err instanceof Error ? err.message : String(err)}`)),
-      );
+      // The upstream CSE speaks oneM2M here: a failure is answered with X-M2M-RSC (and X-M2M-RI), never a stack.
+      const failed = (err: unknown) => write(res, httpErrorAnswer(req.headers['x-m2m-ri'], err));
+      try {
+        handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body }).then((answer) => write(res, answer), failed);
+      } catch (err) {
+        failed(err);
+      }
     });
   });
 }

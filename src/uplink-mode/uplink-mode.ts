@@ -18,6 +18,7 @@ import type { UpstreamClient } from '../http/upstream-client.js';
 import { urlHost } from '../http/url-host.js';
 import { createUpstreamClient } from '../bridge/upstream-from-config.js';
 import { silentLogger } from '../log.js';
+import { redactUrl } from '../redact.js';
 import type { Serialization } from '../primitive/types.js';
 import { fromRegistrarHandler } from './from-registrar.js';
 import { toRegistrarHandler } from './to-registrar.js';
@@ -52,7 +53,7 @@ function preference(first: Serialization): Serialization[] {
 
 export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependencies = {}): UplinkMode {
   if (config.uplink === '') throw new Error('createUplinkMode: --uplink is not set');
-  const logger = (deps.logger ?? silentLogger()).child({ uplink: config.uplink });
+  const logger = (deps.logger ?? silentLogger()).child({ uplink: redactUrl(config.uplink) });
   const tls: ClientTls = {
     ...(config.uplinkCa !== '' ? { ca: readFileSync(config.uplinkCa) } : {}),
     ...(config.uplinkCert !== '' ? { cert: readFileSync(config.uplinkCert), key: readFileSync(config.uplinkKey) } : {}),
@@ -100,7 +101,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
       const at = { host: a.address, port: a.port };
       const url = config.uplinkUrl !== '' ? config.uplinkUrl.replace(/\/+$/, '') : `http://${urlHost(at.host)}:${at.port}`;
       addresses = { door: at, url };
-      logger.info({ door: at, url, origin: client.origin ?? '(learned from the registration)' }, 'uplink door listening');
+      logger.info({ door: at, url: redactUrl(url), origin: client.origin ?? '(learned from the registration)' }, 'uplink door listening');
       // Keeps trying until the registrar answers; a refusal for good (HTTP 4xx) is logged and ends the attempts.
       connecting = client.connect({ retry: true }).catch((err: unknown) => {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'uplink gave up connecting to the registrar');

@@ -2,11 +2,13 @@
 // URL schemes, files readable now, certificate and key together, and
 // uplink-* settings given without --uplink.
 import type { BridgeConfig } from '../config/settings.js';
+import { redactUrl } from '../redact.js';
 
-function urlProblem(flag: string, text: string, schemes: readonly string[]): string | undefined {
+function urlProblem(flag: string, raw: string, schemes: readonly string[]): string | undefined {
+  const text = redactUrl(raw);
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(raw);
   } catch {
     return `--${flag}: "${text}" is not a URL`;
   }
