@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, SETTINGS, envName, helpText, loadConfig, loadConfigWithSources, parseDuration, parseHostPort, printConfig } from '../../src/config/config.js';
 import { problems } from '../support/config-problems.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin 127.0.0.1:9464', () => {
   const c = loadConfig([], {});
@@ -86,7 +90,7 @@ test('--help lists every setting with its default and environment variable', () 
 });
 
 test('the CLI exits 2 and names the setting on bad configuration', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--upstream-format', 'yaml', '--nope'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--upstream-format', 'yaml', '--nope'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--upstream-format: "yaml" is not one of json, cbor, xml/);
   assert.match(r.stderr, /--nope: unknown setting/);
@@ -208,7 +212,7 @@ test('--downlink-allow takes IPv4 and IPv6 CIDR ranges or single addresses; a ba
     '--downlink-allow: "cse.local" is not an IPv4 or IPv6 address or CIDR range',
     '--downlink-allow: "fd00::/129": the prefix length must be 0 to 128',
   ]);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--downlink-allow', '10.0.0.0/40'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--downlink-allow', '10.0.0.0/40'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.equal(r.stderr, 'onem2m-ws-bridge: --downlink-allow: "10.0.0.0/40": the prefix length must be 0 to 32\n');
 });
