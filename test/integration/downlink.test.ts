@@ -1,6 +1,7 @@
 // The downlink door: CSE HTTP requests on /r/<key> reach the online registree.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { decode as cborDecode } from 'cbor-x';
 import { request } from 'undici';
 import type { JsonObject } from '../../src/primitive/types.js';
 import { startBridge } from '../support/harness.js';
@@ -64,11 +65,13 @@ describe('downlink door', () => {
 
   test('two in-flight requests with the same rqi get their own answers', async () => {
     const seen: string[] = [];
+    let secondDone!: () => void;
+    const secondAnswered = new Promise<void>((resolve) => (secondDone = resolve));
     ae.onRequest(async (req) => {
       const tag = String((req.pc?.['m2m:sgn'] as JsonObject).sur);
       seen.push(req.rqi);
-      // Answer the first one last.
-      await new Promise((resolve) => setTimeout(resolve, tag.endsWith('first') ? 60 : 0));
+      // Answer the first one last: once the CSE has the second one's answer.
+      if (tag.endsWith('first')) await secondAnswered;
       return { rsc: tag.endsWith('first') ? 2000 : 4103, rqi: req.rqi, rvi: '3' };
     });
     const send = (sur: string) =>
@@ -77,7 +80,13 @@ describe('downlink door', () => {
         headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': 'same', 'x-m2m-rvi': '3' },
         body: JSON.stringify({ 'm2m:sgn': { sur } }),
       });
-    const [a, b] = await Promise.all([send('/id-in/first'), send('/id-in/second')]);
+    const [a, b] = await Promise.all([
+      send('/id-in/first'),
+      send('/id-in/second').then((r) => {
+        secondDone();
+        return r;
+      }),
+    ]);
     assert.equal(a.headers['x-m2m-rsc'], '2000');
     assert.equal(b.headers['x-m2m-rsc'], '4103');
     assert.equal(a.headers['x-m2m-ri'], 'same');
@@ -180,7 +189,9 @@ describe('downlink to a registered remoteCSE', () => {
     assert.deepEqual(run.cse.resources.get('cse-in/mn-cse')?.attributes.poa, [`${run.addresses.downlinkUrl}/r/${bound.registration?.key}`]);
     // A bound CSE may send for entities under its CSE-ID.
     const relayed = await mn.request({ op: 2, to: 'cse-in', fr: '/id-mn/Cdevice' });
-    assert.notEqual(relayed.rsc, 4103);
+    assert.equal(relayed.rsc, 2000, JSON.stringify(relayed));
+    // forwarded to the CSE with the relayed originator, unchanged
+    assert.equal(run.cse.requests.find((r) => r.headers['x-m2m-ri'] === relayed.rqi)?.headers['x-m2m-origin'], '/id-mn/Cdevice');
 
     mn.onRequest((req) => ({ rsc: 2000, rqi: req.rqi, rvi: '3', pc: { 'm2m:cnt': { rn: 'temp', ri: 'cnt7', cni: 1 } } }));
     const res = await request(`${run.downlinkUrl}/r/${bound.registration?.key}/~/id-mn/cse-mn/temp?rcn=1`, {
@@ -189,7 +200,8 @@ describe('downlink to a registered remoteCSE', () => {
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['x-m2m-rsc'], '2000');
     assert.equal(res.headers['content-type'], 'application/cbor');
-    assert.ok((await res.body.arrayBuffer()).byteLength > 0);
+    // the body is the MN-CSE's content, CBOR-encoded by the bridge (TS-0009: the pc as the HTTP body): decoded here with cbor-x itself
+    assert.deepEqual(cborDecode(Buffer.from(await res.body.arrayBuffer())), { 'm2m:cnt': { rn: 'temp', ri: 'cnt7', cni: 1 } });
     const got = mn.received.find((r) => r.rqi === 'retarget-1');
     assert.equal(got?.op, 2);
     assert.equal(got?.to, '/id-mn/cse-mn/temp');
