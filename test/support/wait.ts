@@ -22,3 +22,12 @@ export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 5000,
     }
   }
 }
+
+/** waitUntil for a condition only I/O can check (a Redis key, a metric over HTTP); the timeout only bounds a hang. */
+export async function waitUntilAsync(condition: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
