@@ -38,6 +38,12 @@ async function main(argv: string[]): Promise<number> {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
   });
   let bridge: Bridge;
+  // Installed before start(): it logs "bridge listening", and a SIGTERM/SIGINT
+  // sent on that line must stop the bridge cleanly, not kill it by default.
+  let requested: string | undefined;
+  let onStop = (signal: string): void => void (requested ??= signal);
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGINT', () => onStop('SIGINT'));
   try {
     bridge = createBridge(config, { logger });
     await bridge.start();
@@ -62,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
         resolve();
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    onStop = stop;
+    if (requested !== undefined) stop(requested);
     // Certificate rotation without dropping connections.
     process.on('SIGHUP', () => {
       try {
@@ -71,7 +78,6 @@ async function main(argv: string[]): Promise<number> {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'TLS reload failed; the previous certificate stays in use');
       }
     });
-    process.on('SIGINT', () => stop('SIGINT'));
   });
   logger.info('stopped');
   return 0;
