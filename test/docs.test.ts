@@ -28,6 +28,47 @@ test('every catalogued error code has a row in docs/errors.md with its rsc and H
   }
 });
 
+/**
+ * The error codes and their rsc as docs/errors.md publishes them (clients and
+ * log queries match on them): literals, so a renamed code or a changed rsc
+ * fails here even when the catalog and its doc row move together.
+ */
+const PUBLISHED_ERRORS: ReadonlyArray<readonly [code: string, rsc: number]> = [
+  ['BRIDGE_ERR_BAD_PRIMITIVE', 4000],
+  ['BRIDGE_ERR_UNSUPPORTED_MEDIA_TYPE', 4015],
+  ['BRIDGE_ERR_NOT_REGISTERED', 4103],
+  ['BRIDGE_ERR_FOREIGN_ORIGINATOR', 4103],
+  ['BRIDGE_ERR_IDENTITY', 4103],
+  ['BRIDGE_ERR_ID_HELD', 4103],
+  ['BRIDGE_ERR_PASSTHROUGH_IDENTITY', 4103],
+  ['BRIDGE_ERR_TOO_MANY_IN_FLIGHT', 5000],
+  ['BRIDGE_ERR_RATE_LIMITED', 5000],
+  ['BRIDGE_ERR_UPSTREAM_REFUSED', 5103],
+  ['BRIDGE_ERR_UPSTREAM_RESET', 5103],
+  ['BRIDGE_ERR_UPSTREAM_TIMEOUT', 4008],
+  ['BRIDGE_ERR_UPSTREAM_BAD_RESPONSE', 5000],
+  ['BRIDGE_ERR_UPSTREAM_OTHER', 5103],
+  ['BRIDGE_ERR_UNKNOWN_KEY', 4004],
+  ['BRIDGE_ERR_REGISTREE_GONE', 5103],
+  ['BRIDGE_ERR_REGISTREE_TIMEOUT', 4008],
+  ['BRIDGE_ERR_REGISTREE_BUSY', 5103],
+  ['BRIDGE_ERR_OFFLINE_NOT_STORED', 5103],
+  ['BRIDGE_ERR_OFFLINE_EXPIRED', 4008],
+  ['BRIDGE_ERR_QUEUE_FULL', 5103],
+  ['BRIDGE_ERR_STORE', 5000],
+  ['BRIDGE_ERR_STORE_UNAVAILABLE', 5103],
+  ['BRIDGE_ERR_ROUTE_TIMEOUT', 4008],
+  ['BRIDGE_ERR_XML_ENCODE', 5207],
+  ['BRIDGE_ERR_ENCODE', 5000],
+  ['BRIDGE_ERR_INTERNAL', 5000],
+  ['BRIDGE_ERR_CONFIG', 5000],
+];
+
+test('every published error code is still in the catalog with the same rsc', () => {
+  const catalog: Readonly<Record<string, { rsc: number }>> = ERRORS;
+  for (const [code, rsc] of PUBLISHED_ERRORS) assert.equal(catalog[code]?.rsc, rsc, code);
+});
+
 test('every error code used in src is in the catalog', async () => {
   const used = new Set<string>();
   for (const file of await sources('src')) {

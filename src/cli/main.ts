@@ -44,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
   });
   let bridge: Bridge;
+  // Installed before start(): it logs "bridge listening", and a SIGTERM/SIGINT
+  // sent on that line must stop the bridge cleanly, not kill it by default.
+  let requested: string | undefined;
+  let onStop = (signal: string): void => void (requested ??= signal);
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGINT', () => onStop('SIGINT'));
   try {
     bridge = createBridge(config, { logger });
     await bridge.start();
@@ -68,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
         resolve();
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    onStop = stop;
+    if (requested !== undefined) stop(requested);
     // Certificate rotation without dropping connections.
     process.on('SIGHUP', () => {
       try {
@@ -77,7 +84,6 @@ async function main(argv: string[]): Promise<number> {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'TLS reload failed; the previous certificate stays in use');
       }
     });
-    process.on('SIGINT', () => stop('SIGINT'));
   });
   logger.info('stopped');
   return 0;

@@ -11,6 +11,7 @@ import { startConnectProxy } from '../support/connect-proxy.js';
 import type { ConnectProxy } from '../support/connect-proxy.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const tlsDir = 'test/fixtures/tls';
 const pem = (name: string) => readFileSync(join(tlsDir, `${name}.pem`));
@@ -94,7 +95,7 @@ describe('through an HTTP CONNECT proxy', { timeout: 30_000 }, () => {
     const errors: Onem2mClientError[] = [];
     client.on('error', (e) => errors.push(e));
     const connecting = client.connect({ retry: true });
-    while (proxy.connects.length < n + 3) await new Promise((r) => setTimeout(r, 2));
+    await waitUntil(() => proxy.connects.length >= n + 3, 10_000, 'three refused CONNECTs');
     proxy.refuseWith = undefined;
     await connecting;
     try {

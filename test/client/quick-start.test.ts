@@ -1,6 +1,6 @@
 // Issue 21 item 7: the README's quick start ends with a device a newcomer can
 // run. The two command lines are read from README.md and run as written
-// (the client from source through tsx, the curl line as the HTTP request it
+// (the client as built (node dist/cli/main.js), the curl line as the HTTP request it
 // describes) against a bridge and the fake CSE: the client prints the
 // registration and the notification.
 import assert from 'node:assert/strict';
@@ -12,6 +12,10 @@ import { request } from 'undici';
 import type { JsonObject } from '../../src/primitive/types.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as it ships (node dist/cli/main.js), built once per source state. */
+const CLI = await builtCli();
 
 const readme = readFileSync('README.md', 'utf8');
 const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
@@ -46,7 +50,7 @@ describe('README quick start: a device in one line', { timeout: 180_000 }, () =>
     const clientLine = documented('node dist/cli/main.js client ');
     const args = clientLine.slice('node dist/cli/main.js client '.length).split(/\s+/).map((a) => (a === 'ws://127.0.0.1:8180/' ? run.wsUrl : a));
     assert.ok(args.includes(run.wsUrl), 'the documented line names the default public door');
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'client', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'client', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     let stderr = '';
     const lines: JsonObject[] = [];
@@ -95,7 +99,7 @@ describe('README quick start: a device in one line', { timeout: 180_000 }, () =>
   test('run again, it carries on as the same AE and still gets notifications', async () => {
     const clientLine = documented('node dist/cli/main.js client ');
     const args = clientLine.slice('node dist/cli/main.js client '.length).split(/\s+/).map((a) => (a === 'ws://127.0.0.1:8180/' ? run.wsUrl : a));
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'client', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'client', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     let stderr = '';
     const lines: JsonObject[] = [];

@@ -11,6 +11,10 @@ import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 const { redis, skip } = await redisOrSkip({ password: 's3cr:t/pw' });
 
@@ -51,7 +55,7 @@ describe('cluster on a password-protected Redis', { skip }, () => {
 
   test('the process given a wrong password exits 1 with one line, without the password in it', { timeout: 60_000 }, async () => {
     const wrong = redis!.url.replace(encodeURIComponent('s3cr:t/pw'), 'nope');
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--upstream', cse.url, '--store', wrong, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, '--upstream', cse.url, '--store', wrong, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proc.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     proc.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));

@@ -12,17 +12,14 @@ import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
 import { redisOrSkip } from '../support/redis-server.js';
+import { waitUntilAsync } from '../support/wait.js';
 import { registerAe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
 const { redis, skip } = await redisOrSkip();
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  return waitUntilAsync(check, timeoutMs, what);
 }
 
 describe('cluster while Redis is down', { skip }, () => {

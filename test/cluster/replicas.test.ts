@@ -17,7 +17,7 @@ import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { startTcpBalancer } from '../support/tcp-balancer.js';
 import type { TcpBalancer } from '../support/tcp-balancer.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, waitUntilAsync } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
 const { redis, skip } = await redisOrSkip();
@@ -117,13 +117,7 @@ describe('three replicas on one Redis', { skip }, () => {
   test('a binding on another replica that ends at once does not leave the older connection open: the owner\'s refresh closes it (issue 14 4b)', { timeout: 20_000 }, async () => {
     const { ae: first, aei } = await registerAe(ws('A'), 'fenced');
     const owner = async () => raw.get(`${prefix}owner:${aei}`);
-    const until = async (what: string, check: () => Promise<boolean>) => {
-      const deadline = Date.now() + 10_000;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const until = (what: string, check: () => Promise<boolean>) => waitUntilAsync(check, 10_000, what);
     await until('A recorded as owner', async () => (await owner()) === 'A');
     // Nothing A sends runs in Redis, and B's "release" message to A waits at
     // the gate, until B's binding has come and gone.
@@ -196,8 +190,8 @@ describe('three replicas on one Redis', { skip }, () => {
     await partial.waitForReceived(4);
     const answeredCons = partial.received.slice(0, 3).map(con);
     assert.deepEqual(answeredCons, ['m0', 'm1', 'm2']);
-    // Give B a moment to remove the three answered requests from Redis, then kill it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once B removed the three answered requests from Redis (its stream holds 7), kill it.
+    await waitUntilAsync(async () => (await raw.xlen(`${prefix}q:${aei}`)) === 7, 10_000, 'B to remove the three answered requests');
     const b = replicas.get('B')!;
     b.proc.kill('SIGKILL');
     await b.exited;
@@ -208,11 +202,7 @@ describe('three replicas on one Redis', { skip }, () => {
       const got = await rest.waitForReceived(7);
       assert.deepEqual(got.map(con), cons.slice(3));
       // Every delivered request was removed from Redis (C's gauge follows its own acks).
-      const deadline = Date.now() + 5000;
-      while ((await metric(replicas.get('C')!, 'onem2m_bridge_queue_messages')) !== 0) {
-        assert.ok(Date.now() < deadline, 'queue still holds requests after the drain');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitUntilAsync(async () => (await metric(replicas.get('C')!, 'onem2m_bridge_queue_messages')) === 0, 10_000, 'the queue to be empty after the drain');
     } finally {
       await rest.close();
     }

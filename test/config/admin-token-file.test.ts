@@ -10,6 +10,10 @@ import request from 'supertest';
 import { loadConfig, loadConfigWithSources, printConfig } from '../../src/config/config.js';
 import { startBridge } from '../support/harness.js';
 import { problems } from '../support/config-problems.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 const dir = mkdtempSync(join(tmpdir(), 'admin-token-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,7 +61,7 @@ test('--print-config=masked never shows the token; --print-config shows a flag\'
 });
 
 test('the CLI exits 2 with one line naming --admin-token-file when the file cannot be read', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--admin-token-file', join(dir, 'absent')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--admin-token-file', join(dir, 'absent')], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);

@@ -10,6 +10,10 @@ import { after, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { SETTINGS, helpText, loadConfigWithSources, printConfig } from '../../src/config/config.js';
 import { problems } from '../support/config-problems.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as it ships (node dist/cli/main.js), built once per source state. */
+const CLI = await builtCli();
 
 const dir = mkdtempSync(join(tmpdir(), 'config-edges-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +26,7 @@ function file(name: string, text: string): string {
 
 function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BRIDGE_')));
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...clean, ...env } });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
 }
 
 /** The printed lines without their `# source` comments. */

@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, SETTINGS, envName, helpText, loadConfig, loadConfigWithSources, parseDuration, parseHostPort, printConfig } from '../../src/config/config.js';
 import { problems } from '../support/config-problems.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 test('defaults match DESIGN: public 0.0.0.0:8180, downlink 127.0.0.1:8181, admin 127.0.0.1:9464', () => {
   const c = loadConfig([], {});
@@ -77,6 +81,98 @@ test('durations and host:port parse in their usual spellings', () => {
   assert.equal(parseHostPort('h:99999'), undefined);
 });
 
+/**
+ * Flags and environment variables as README's Settings table names them
+ * (operators' files, Kubernetes manifests and scripts use these): pinned here
+ * as literals, not taken from SETTINGS, so a rename fails. The value is the
+ * table's default where that is a valid value, '' where it says (none).
+ */
+const DOCUMENTED_SETTINGS: ReadonlyArray<readonly [flag: string, env: string, value: string]> = [
+  ['upstream', 'BRIDGE_UPSTREAM', 'http://127.0.0.1:8080'],
+  ['listen', 'BRIDGE_LISTEN', '0.0.0.0:8180'],
+  ['downlink-listen', 'BRIDGE_DOWNLINK_LISTEN', '127.0.0.1:8181'],
+  ['downlink-url', 'BRIDGE_DOWNLINK_URL', 'http://bridge.example:8181'],
+  ['admin-listen', 'BRIDGE_ADMIN_LISTEN', '127.0.0.1:9464'],
+  ['passthrough', 'BRIDGE_PASSTHROUGH', 'true'],
+  ['store', 'BRIDGE_STORE', 'lmdb:./data'],
+  ['redis-prefix', 'BRIDGE_REDIS_PREFIX', 'onem2m-bridge:'],
+  ['redis-durability', 'BRIDGE_REDIS_DURABILITY', 'fsync'],
+  ['redis-ca', 'BRIDGE_REDIS_CA', ''],
+  ['replica-id', 'BRIDGE_REPLICA_ID', ''],
+  ['owner-ttl', 'BRIDGE_OWNER_TTL', '30s'],
+  ['upstream-format', 'BRIDGE_UPSTREAM_FORMAT', 'json'],
+  ['upstream-timeout', 'BRIDGE_UPSTREAM_TIMEOUT', '30s'],
+  ['upstream-connections', 'BRIDGE_UPSTREAM_CONNECTIONS', '64'],
+  ['downlink-timeout', 'BRIDGE_DOWNLINK_TIMEOUT', '10s'],
+  ['poa-mode', 'BRIDGE_POA_MODE', 'auto'],
+  ['allow-originator', 'BRIDGE_ALLOW_ORIGINATOR', ''],
+  ['deflate', 'BRIDGE_DEFLATE', 'true'],
+  ['offline-ack', 'BRIDGE_OFFLINE_ACK', '1000'],
+  ['auto-verify', 'BRIDGE_AUTO_VERIFY', 'false'],
+  ['queue-ttl', 'BRIDGE_QUEUE_TTL', '24h'],
+  ['queue-max-messages', 'BRIDGE_QUEUE_MAX_MESSAGES', '10000'],
+  ['queue-max-bytes', 'BRIDGE_QUEUE_MAX_BYTES', '16MiB'],
+  ['queue-global-max-bytes', 'BRIDGE_QUEUE_GLOBAL_MAX_BYTES', '1GiB'],
+  ['max-connections', 'BRIDGE_MAX_CONNECTIONS', '100000'],
+  ['max-connections-per-address', 'BRIDGE_MAX_CONNECTIONS_PER_ADDRESS', '0'],
+  ['max-inflight', 'BRIDGE_MAX_INFLIGHT', '256'],
+  ['rate-limit', 'BRIDGE_RATE_LIMIT', '0'],
+  ['handshake-timeout', 'BRIDGE_HANDSHAKE_TIMEOUT', '10s'],
+  ['idle-timeout', 'BRIDGE_IDLE_TIMEOUT', '0'],
+  ['max-downlink-body', 'BRIDGE_MAX_DOWNLINK_BODY', '4MiB'],
+  ['ping-interval', 'BRIDGE_PING_INTERVAL', '30s'],
+  ['max-message-size', 'BRIDGE_MAX_MESSAGE_SIZE', '4MiB'],
+  ['max-unbound-message-size', 'BRIDGE_MAX_UNBOUND_MESSAGE_SIZE', '64KiB'],
+  ['max-downlink-inflight', 'BRIDGE_MAX_DOWNLINK_INFLIGHT', '64'],
+  ['max-downlink-buffered', 'BRIDGE_MAX_DOWNLINK_BUFFERED', '8MiB'],
+  ['body-timeout', 'BRIDGE_BODY_TIMEOUT', '30s'],
+  ['max-passthrough-body', 'BRIDGE_MAX_PASSTHROUGH_BODY', '16MiB'],
+  ['tls-cert', 'BRIDGE_TLS_CERT', ''],
+  ['tls-key', 'BRIDGE_TLS_KEY', ''],
+  ['tls-ca', 'BRIDGE_TLS_CA', ''],
+  ['tls-client-auth', 'BRIDGE_TLS_CLIENT_AUTH', 'none'],
+  ['identity', 'BRIDGE_IDENTITY', 'auto'],
+  ['upstream-ca', 'BRIDGE_UPSTREAM_CA', ''],
+  ['upstream-cert', 'BRIDGE_UPSTREAM_CERT', ''],
+  ['upstream-key', 'BRIDGE_UPSTREAM_KEY', ''],
+  ['identity-map', 'BRIDGE_IDENTITY_MAP', ''],
+  ['credentials', 'BRIDGE_CREDENTIALS', ''],
+  ['cse-id', 'BRIDGE_CSE_ID', ''],
+  ['sp-id', 'BRIDGE_SP_ID', ''],
+  ['registration-ttl', 'BRIDGE_REGISTRATION_TTL', '0'],
+  ['admin-token', 'BRIDGE_ADMIN_TOKEN', ''],
+  ['admin-token-file', 'BRIDGE_ADMIN_TOKEN_FILE', ''],
+  ['downlink-allow', 'BRIDGE_DOWNLINK_ALLOW', ''],
+  ['uplink', 'BRIDGE_UPLINK', ''],
+  ['uplink-listen', 'BRIDGE_UPLINK_LISTEN', '127.0.0.1:8182'],
+  ['uplink-url', 'BRIDGE_UPLINK_URL', ''],
+  ['uplink-poa', 'BRIDGE_UPLINK_POA', 'ws://default'],
+  ['uplink-origin', 'BRIDGE_UPLINK_ORIGIN', ''],
+  ['uplink-format', 'BRIDGE_UPLINK_FORMAT', 'json'],
+  ['uplink-timeout', 'BRIDGE_UPLINK_TIMEOUT', '30s'],
+  ['uplink-proxy', 'BRIDGE_UPLINK_PROXY', ''],
+  ['uplink-ca', 'BRIDGE_UPLINK_CA', ''],
+  ['uplink-cert', 'BRIDGE_UPLINK_CERT', ''],
+  ['uplink-key', 'BRIDGE_UPLINK_KEY', ''],
+  ['log-level', 'BRIDGE_LOG_LEVEL', 'info'],
+];
+
+test('every flag and BRIDGE_* variable of the README Settings table is read under exactly that name', () => {
+  for (const [flag, env, value] of DOCUMENTED_SETTINGS) {
+    // the flag: known to the parser (an unknown one is a problem naming it)
+    const viaFlag = problems(['--' + flag, value === '' ? 'x' : value]);
+    assert.ok(!viaFlag.some((p) => p.startsWith(`--${flag}: unknown setting`)), `--${flag} is not a known setting: ${viaFlag.join('; ')}`);
+    // the variable: taken as the setting's source, or named in the problem its value causes
+    try {
+      const { sources } = loadConfigWithSources([], { [env]: value });
+      assert.equal(sources[flag], 'env', `${env} sets --${flag}`);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.ok(err.problems.some((p) => p.startsWith(`${env}:`)), `${env} is read for --${flag}: ${err.problems.join('; ')}`);
+    }
+  }
+});
+
 test('--help lists every setting with its default and environment variable', () => {
   const text = helpText();
   for (const s of SETTINGS) {
@@ -86,7 +182,7 @@ test('--help lists every setting with its default and environment variable', () 
 });
 
 test('the CLI exits 2 and names the setting on bad configuration', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--upstream-format', 'yaml', '--nope'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--upstream-format', 'yaml', '--nope'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--upstream-format: "yaml" is not one of json, cbor, xml/);
   assert.match(r.stderr, /--nope: unknown setting/);
@@ -210,7 +306,7 @@ test('--downlink-allow takes IPv4 and IPv6 CIDR ranges or single addresses; a ba
     '--downlink-allow: "cse.local" is not an IPv4 or IPv6 address or CIDR range',
     '--downlink-allow: "fd00::/129": the prefix length must be 0 to 128',
   ]);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--downlink-allow', '10.0.0.0/40'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--downlink-allow', '10.0.0.0/40'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.equal(r.stderr, 'onem2m-ws-bridge: --downlink-allow: "10.0.0.0/40": the prefix length must be 0 to 32\n');
 });

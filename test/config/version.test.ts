@@ -4,13 +4,17 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { spawnBridge } from '../support/bridge-process.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as it ships (node dist/cli/main.js), built once per source state. */
+const CLI = await builtCli();
 
 const PACKAGE_VERSION: string = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 test('--version and -v print the version of package.json and exit 0, whatever else is on the line', () => {
   assert.match(PACKAGE_VERSION, /^\d+\.\d+\.\d+/);
   for (const args of [['--version'], ['-v'], ['--store', 'memory', '-v']]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, `${PACKAGE_VERSION}\n`, args.join(' '));
     assert.equal(r.stderr, '');

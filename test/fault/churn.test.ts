@@ -1,9 +1,8 @@
 // Connection churn against one bridge: many connect / register / drop cycles
-// leave no connection, binding, socket, timer or heap behind. Counters only;
-// the test's timeout just bounds a hang.
+// leave no connection, binding, socket or timer behind. Counters only; the
+// test's timeout just bounds a hang. Cycles per second and heap growth are
+// figures, measured by bench/churn.ts (docs/benchmarks.md), not asserted here.
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
@@ -11,22 +10,13 @@ import { waitUntil } from '../support/wait.js';
 import type { JsonObject } from '../../src/primitive/types.js';
 import { CrashRecorder, RawClient } from '../fuzz/support.js';
 
-const CYCLES = Number(process.env.CHURN_CYCLES ?? 10_000);
+/** Enough for a leak per cycle to show in the counters; bench/churn.ts runs 10,000. */
+const CYCLES = Number(process.env.CHURN_CYCLES ?? 1000);
 /** Parallel lanes of cycles (a handful of devices reconnecting at once). */
 const LANES = 4;
 
-// global.gc without --expose-gc on the command line (package.json stays as it is)
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 function handles(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
-}
-
-function heapUsed(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
 }
 
 let rqi = 0;
@@ -75,15 +65,11 @@ describe('fault: connection churn', () => {
     await run.stop();
   });
 
-  test(`${CYCLES} connect/register/drop cycles leave no connections, bindings, sockets, timers or heap behind`, { timeout: 300_000 }, async (t) => {
+  test(`${CYCLES} connect/register/drop cycles leave no connections, bindings, sockets or timers behind`, { timeout: 300_000 }, async (t) => {
     // warm-up: pools, JIT, lazily created timers
     for (let i = 0; i < 30; i++) await cycle(run.wsUrl, -1 - i);
     await waitUntil(() => run.bridge.connectionCount() === 0 && run.bridge.registry.onlineCount === 0, 10_000, 'warm-up connections to go');
     const baseHandles = handles();
-    // the fake CSE (same process) logs every request it gets: not the bridge's memory
-    run.cse.requests.length = 0;
-    const baseHeap = heapUsed();
-    const started = process.hrtime.bigint();
 
     let next = 0;
     await Promise.all(
@@ -91,20 +77,16 @@ describe('fault: connection churn', () => {
         while (next < CYCLES) await cycle(run.wsUrl, next++);
       }),
     );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
     await waitUntil(() => run.bridge.connectionCount() === 0 && run.bridge.registry.onlineCount === 0, 10_000, 'every connection to go');
     assert.equal(run.bridge.connectionCount(), 0);
     assert.equal(run.bridge.registry.onlineCount, 0);
     // sockets and timers: back near the baseline (keep-alive sockets to the CSE may differ by a few)
     await waitUntil(() => handles() <= baseHandles + 8, 10_000, `handles back near ${baseHandles} (now ${handles()})`);
-    run.cse.requests.length = 0;
-    const heapGrowth = heapUsed() - baseHeap;
     // what legitimately stays: a third of the AEs stay registered (bridge store and fake CSE, same process)
     const registered = (await run.bridge.store.listRegistrations()).length;
-    t.diagnostic(`${CYCLES} cycles in ${seconds.toFixed(1)} s (${(CYCLES / seconds).toFixed(0)}/s, ${LANES} lanes); handles ${baseHandles} → ${handles()}; heap +${(heapGrowth / 2 ** 20).toFixed(1)} MiB; ${registered} registrations kept`);
+    t.diagnostic(`${CYCLES} cycles, ${LANES} lanes; handles ${baseHandles} → ${handles()}; ${registered} registrations kept`);
     assert.ok(registered <= Math.ceil(CYCLES / 3) + 30, `${registered} registrations kept`);
-    assert.ok(heapGrowth < 20 * 2 ** 20, `heap grew by ${(heapGrowth / 2 ** 20).toFixed(1)} MiB`);
     assert.deepEqual(crashes.errors, []);
   });
 });

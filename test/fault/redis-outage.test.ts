@@ -14,7 +14,7 @@ import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { registerAe } from '../support/register.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, waitUntilAsync } from '../support/wait.js';
 
 const { redis, skip } = await redisOrSkip();
 
@@ -97,10 +97,7 @@ describe('Redis dies under a stream of requests', { skip, timeout: 60_000 }, () 
     await redis!.up();
     // ioredis reconnects on its own schedule: ask until it has (the test's timeout bounds it).
     let rsc = await notify();
-    while (rsc === 5103) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      rsc = await notify();
-    }
+    await waitUntilAsync(async () => (rsc = await notify()) !== 5103, 20_000, 'a NOTIFY stored again');
     assert.equal(rsc, 1000);
   });
 });

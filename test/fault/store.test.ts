@@ -1,7 +1,9 @@
 // Fault injection in the store: a directory the bridge cannot write, and an
 // LMDB environment that fails under a running bridge.
 import assert from 'node:assert/strict';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,19 +13,14 @@ import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
 import { registerAe } from '../support/register.js';
+import { WsRegistree } from '../support/ws-registree.js';
 import { CrashRecorder } from '../fuzz/support.js';
+import { builtCli } from '../support/built-cli.js';
 
-/** True when this process can write into `dir` despite its mode (root with CAP_DAC_OVERRIDE). */
-function permissionsBypassed(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    writeFileSync(join(dir, '.probe'), 'x');
-    rmSync(join(dir, '.probe'));
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
+/** uid and gid of nobody/nogroup: a user without root's bypass of file permissions. */
+const NOBODY = 65534;
 
 async function notify(downlinkUrl: string, key: string, aei: string, ri: string): Promise<{ status: number; rsc: string | null; body: string }> {
   const res = await fetch(`${downlinkUrl}/r/${key}/${aei}`, {
@@ -53,6 +50,8 @@ describe('fault: the store cannot write', () => {
     crashes = new CrashRecorder();
     cse = await startFakeCse();
     base = mkdtempSync(join(tmpdir(), 'bridge-store-fault-'));
+    // reachable for the bridge process run as nobody
+    chmodSync(base, 0o755);
   });
   after(async () => {
     crashes.stop();
@@ -66,22 +65,35 @@ describe('fault: the store cannot write', () => {
     assert.deepEqual(crashes.errors, []);
   });
 
-  test('start() fails with a clear BRIDGE_ERR_STORE naming the directory when its parent is read-only', async (t) => {
+  test('the bridge process exits 1 with one line naming --store and the directory when its parent is read-only (as uid 65534 when run as root)', { timeout: 120_000 }, async () => {
     const parent = join(base, 'ro');
     mkdirSync(parent);
-    chmodSync(parent, 0o500);
-    if (permissionsBypassed(parent)) {
-      t.skip(`this process (uid ${process.getuid?.() ?? '?'}) writes into a 0o500 directory anyway (root bypasses file permissions); the read-only case cannot be provoked here — see the ENOTDIR test`);
-      return;
-    }
+    // r-x for everyone: readable and traversable, not writable
+    chmodSync(parent, 0o555);
     const dir = join(parent, 'data');
-    const bridge = createBridge(testConfig(cse.url, { store: `lmdb:${dir}` }));
-    await assert.rejects(bridge.start(), (err: unknown) => {
-      assertStoreRefused(err);
-      assert.match((err as Error).message, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-      return true;
+    // root bypasses file permissions (CAP_DAC_OVERRIDE, and CI runs as root): the bridge then runs as nobody
+    const asRoot = process.getuid?.() === 0;
+    const proc = spawn(process.execPath, [CLI, '--upstream', cse.url, '--store', `lmdb:${dir}`, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: base,
+      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
-    await bridge.stop();
+    let output = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      output += d.toString('utf8');
+      // it started after all (the store was writable): stop it, the assertions below say so
+      if (output.includes('bridge listening')) proc.kill('SIGKILL');
+    });
+    proc.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const [code] = (await once(proc, 'close')) as [number | null];
+    const lines = output.split('\n').filter((l) => l.trim() !== '');
+    assert.equal(code, 1, `exit code ${String(code)}:\n${output}`);
+    assert.equal(lines.length, 1, `one line, got:\n${output}`);
+    assert.match(lines[0], /--store/);
+    assert.ok(lines[0].includes(dir), `the line names ${dir}: ${lines[0]}`);
+    assert.match(lines[0], /EACCES|permission denied/i, lines[0]);
+    assert.doesNotMatch(output, /^\s+at /m, 'no stack trace');
+    assert.ok(!existsSync(dir), 'nothing was created under the read-only parent');
   });
 
   test('start() fails with a clear BRIDGE_ERR_STORE naming the directory when a path component is a file (ENOTDIR, also as root)', async () => {
@@ -121,9 +133,18 @@ describe('fault: the store cannot write', () => {
         assert.equal(r.rsc, '5000', `answer ${i}: HTTP ${r.status} ${String(r.rsc)} ${r.body}`);
         assert.equal(r.status, 500);
       }
-      // the WebSocket side still answers
-      const { ae: other } = await registerAe(wsUrl, 'storeFaultAE2').catch(() => ({ ae: undefined }));
-      await other?.close();
+      // the WebSocket side still answers: a registration (which needs the store) and a retrieve (which does not)
+      const other = await WsRegistree.connect(wsUrl, 'oneM2M.json');
+      try {
+        const reg = await other.request({ op: 1, to: 'cse-in', fr: 'C', ty: 2, pc: { 'm2m:ae': { rn: 'storeFaultAE2', api: 'Ntest', rr: true, srv: ['3'] } } });
+        const cb = await other.request({ op: 2, to: 'cse-in', fr: 'CAdmin' });
+        // TS-0004: a registration the bridge cannot record is refused (5000 INTERNAL_SERVER_ERROR), answered, with its rqi
+        assert.equal(reg.rsc, 5000, JSON.stringify(reg));
+        assert.equal(cb.rsc, 2000, JSON.stringify(cb));
+        assert.equal((cb.pc?.['m2m:cb'] as { csi?: string } | undefined)?.csi, '/id-in');
+      } finally {
+        await other.close();
+      }
     } finally {
       await bridge.stop().catch(() => undefined);
     }

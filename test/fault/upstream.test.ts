@@ -89,9 +89,18 @@ async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Prom
   };
 }
 
+/**
+ * --upstream-timeout of the cases where the fault itself must produce the
+ * answer: long enough that a loaded machine does not turn a reset or garbage
+ * answer into the timeout's 4008 (seen at 300 ms under load average ~40).
+ */
+const FAULT_TIMEOUT_MS = 5000;
+/** --upstream-timeout of the cases about the timeout itself. */
+const SHORT_TIMEOUT_MS = 300;
+
 /** A bridge in front of `upstream`, for one test. */
-async function withBridge(upstream: FaultServer, fn: (wsUrl: string, bridge: Bridge) => Promise<void>): Promise<void> {
-  const bridge = createBridge(testConfig(upstream.url, { allowOriginator: ['CAdmin'], upstreamTimeoutMs: 300 }));
+async function withBridge(upstream: FaultServer, fn: (wsUrl: string, bridge: Bridge) => Promise<void>, upstreamTimeoutMs = FAULT_TIMEOUT_MS): Promise<void> {
+  const bridge = createBridge(testConfig(upstream.url, { allowOriginator: ['CAdmin'], upstreamTimeoutMs }));
   const addresses = await bridge.start();
   try {
     await fn(`ws://127.0.0.1:${addresses.public.port}/`, bridge);
@@ -114,7 +123,7 @@ describe('fault: the upstream CSE misbehaves', () => {
   describe('refuses connections', () => {
     let run: Running;
     before(async () => {
-      run = await startBridge({ allowOriginator: ['CAdmin'], upstreamTimeoutMs: 300 });
+      run = await startBridge({ allowOriginator: ['CAdmin'], upstreamTimeoutMs: FAULT_TIMEOUT_MS });
     });
     after(async () => {
       await run.stop();
@@ -145,7 +154,7 @@ describe('fault: the upstream CSE misbehaves', () => {
 
   test('every request gets 4008 when the CSE accepts but never answers (upstream timeout)', async () => {
     const upstream = await netServer((s) => s.resume());
-    await withBridge(upstream, async (wsUrl) => assertAll(await answersFor(wsUrl), [4008]));
+    await withBridge(upstream, async (wsUrl) => assertAll(await answersFor(wsUrl), [4008]), SHORT_TIMEOUT_MS);
   });
 
   // Issue 13.5: rqet may shorten the wait for the CSE, never lengthen it past
@@ -166,7 +175,7 @@ describe('fault: the upstream CSE misbehaves', () => {
       } finally {
         await c.close();
       }
-    });
+    }, SHORT_TIMEOUT_MS);
   });
 
   test('every request gets 5000 or 5103 when the CSE answers bytes that are not HTTP', async () => {

@@ -10,6 +10,7 @@ import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { registerAe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
+import { waitUntil } from '../support/wait.js';
 import type { JsonObject } from '../../src/primitive/types.js';
 import { jsonValue } from './arbitraries.js';
 import { CrashRecorder } from './support.js';
@@ -183,8 +184,8 @@ describe('fuzz: random HTTP requests on the downlink door', () => {
     // reconnect: the handshake's X-M2M-Origin binds the registree and starts delivery
     const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
     await back.waitForReceived(acknowledged.length, 20_000);
-    // nothing more comes: a request round-trip after the queue drained
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // nothing more comes: every stored request was answered and removed, and the connection still serves
+    await waitUntil(() => run.bridge.store.queueStats(aei).messages === 0, 20_000, 'the queue to drain');
     const probe = await back.request({ op: 2, to: 'cse-in', fr: aei });
     assert.equal(probe.rsc, 2000);
     assert.deepEqual(back.received.map((r) => r.rqi), acknowledged);

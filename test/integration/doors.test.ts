@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { request as httpRequest } from 'undici';
-import { METRIC_NAMES } from '../../src/metrics/metrics.js';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { registerAe } from '../support/register.js';
@@ -19,6 +18,28 @@ function metricValue(text: string, name: string, labels: Record<string, string> 
   }
   return total;
 }
+
+/**
+ * DESIGN 7's metric names, as dashboards, alert rules and operators' queries
+ * spell them: literals, not the bridge's own constants, so a rename fails here.
+ */
+const DESIGN_7_METRICS = [
+  'onem2m_bridge_ws_connections',
+  'onem2m_bridge_ws_handshakes_total',
+  'onem2m_bridge_primitives_total',
+  'onem2m_bridge_request_duration_seconds',
+  'onem2m_bridge_upstream_errors_total',
+  'onem2m_bridge_registrees',
+  'onem2m_bridge_queue_messages',
+  'onem2m_bridge_queue_bytes',
+  'onem2m_bridge_queue_events_total',
+  'onem2m_bridge_passthrough_requests_total',
+  'onem2m_bridge_store_up',
+  'onem2m_bridge_cluster_routes_total',
+  'onem2m_bridge_upstream_up',
+  'onem2m_bridge_build_info',
+  'onem2m_bridge_upstream_connections_opened_total',
+] as const;
 
 describe('public door passthrough', () => {
   let run: Running;
@@ -96,20 +117,20 @@ describe('admin door', () => {
 
   test('/metrics exports every DESIGN 7 metric and the counters move with traffic', async () => {
     const before = (await request(admin).get('/metrics').expect(200)).text;
-    for (const name of Object.values(METRIC_NAMES)) assert.ok(before.includes(`# TYPE ${name} `), name);
+    for (const name of DESIGN_7_METRICS) assert.ok(before.includes(`# TYPE ${name} `), name);
     assert.ok(before.includes('onem2m_bridge_process_cpu_seconds_total'), 'default process metrics');
 
     const { ae, aei } = await registerAe(run.wsUrl, 'metered');
     await ae.request({ op: 2, to: 'cse-in/metered', fr: aei });
     await ae.request({ op: 2, to: 'cse-in/nothing-here', fr: aei });
     const text = (await request(admin).get('/metrics').expect(200)).text;
-    assert.equal(metricValue(text, METRIC_NAMES.primitives, { direction: 'uplink', op: '2', rsc: '2000' }) - metricValue(before, METRIC_NAMES.primitives, { direction: 'uplink', op: '2', rsc: '2000' }), 1);
-    assert.equal(metricValue(text, METRIC_NAMES.primitives, { direction: 'uplink', op: '1', rsc: '2001' }), 1);
-    assert.ok(metricValue(text, METRIC_NAMES.primitives, { direction: 'uplink', op: '2', rsc: '4004' }) >= 1);
-    assert.equal(metricValue(text, `${METRIC_NAMES.requestDuration}_count`, { direction: 'uplink', op: '2' }), 2);
-    assert.equal(metricValue(text, METRIC_NAMES.wsConnections, { subprotocol: 'oneM2M.json' }), 1);
-    assert.equal(metricValue(text, METRIC_NAMES.registrees, { state: 'online' }), 1);
-    assert.ok(metricValue(text, METRIC_NAMES.wsHandshakes, { result: 'accepted' }) >= 1);
+    assert.equal(metricValue(text, 'onem2m_bridge_primitives_total', { direction: 'uplink', op: '2', rsc: '2000' }) - metricValue(before, 'onem2m_bridge_primitives_total', { direction: 'uplink', op: '2', rsc: '2000' }), 1);
+    assert.equal(metricValue(text, 'onem2m_bridge_primitives_total', { direction: 'uplink', op: '1', rsc: '2001' }), 1);
+    assert.ok(metricValue(text, 'onem2m_bridge_primitives_total', { direction: 'uplink', op: '2', rsc: '4004' }) >= 1);
+    assert.equal(metricValue(text, 'onem2m_bridge_request_duration_seconds_count', { direction: 'uplink', op: '2' }), 2);
+    assert.equal(metricValue(text, 'onem2m_bridge_ws_connections', { subprotocol: 'oneM2M.json' }), 1);
+    assert.equal(metricValue(text, 'onem2m_bridge_registrees', { state: 'online' }), 1);
+    assert.ok(metricValue(text, 'onem2m_bridge_ws_handshakes_total', { result: 'accepted' }) >= 1);
 
     // Offline: a stored notification shows in the queue gauges and events.
     const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
@@ -122,11 +143,11 @@ describe('admin door', () => {
     });
     await res.body.dump();
     const after = (await request(admin).get('/metrics').expect(200)).text;
-    assert.equal(metricValue(after, METRIC_NAMES.queueMessages), 1);
-    assert.ok(metricValue(after, METRIC_NAMES.queueBytes) > 0);
-    assert.equal(metricValue(after, METRIC_NAMES.queueEvents, { event: 'stored' }), 1);
-    assert.equal(metricValue(after, METRIC_NAMES.registrees, { state: 'offline' }), 1);
-    assert.equal(metricValue(after, METRIC_NAMES.primitives, { direction: 'downlink', op: '5', rsc: '1000' }), 1);
+    assert.equal(metricValue(after, 'onem2m_bridge_queue_messages'), 1);
+    assert.ok(metricValue(after, 'onem2m_bridge_queue_bytes') > 0);
+    assert.equal(metricValue(after, 'onem2m_bridge_queue_events_total', { event: 'stored' }), 1);
+    assert.equal(metricValue(after, 'onem2m_bridge_registrees', { state: 'offline' }), 1);
+    assert.equal(metricValue(after, 'onem2m_bridge_primitives_total', { direction: 'downlink', op: '5', rsc: '1000' }), 1);
   });
 
   test('/api/registrees lists registrees; GET and DELETE work on one', async () => {

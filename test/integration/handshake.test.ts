@@ -116,7 +116,9 @@ describe('WebSocket handshake on the public door', () => {
 describe('keepalive', () => {
   let run: Running;
   before(async () => {
-    run = await startBridge({ pingIntervalMs: 40 });
+    // Long enough that the live peer's pong is never late on a loaded machine (it
+    // was 40 ms, and a busy test process then lost the live peer too).
+    run = await startBridge({ pingIntervalMs: 1000 });
   });
   after(async () => {
     await run.stop();
@@ -129,7 +131,7 @@ describe('keepalive', () => {
     // Stop reading: the peer neither sees pings nor answers them.
     (dead as unknown as { _socket: { pause(): void } })._socket.pause();
     const deadClosed = new Promise((resolve) => dead.once('close', resolve));
-    await waitUntil(() => run.bridge.connectionCount() === 1, 5000, 'dead peer dropped');
+    await waitUntil(() => run.bridge.connectionCount() === 1, 20_000, 'dead peer dropped');
     dead.terminate();
     await deadClosed;
     // The live one still works.

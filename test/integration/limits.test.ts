@@ -1,38 +1,36 @@
 // Issue 5 limits: no peer can exhaust the bridge; excess is refused clearly.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
+import type { BridgeConfig } from '../../src/config/config.js';
 import { registerAe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
-describe('limits', { timeout: 20_000 }, () => {
-  let run: Running;
-  before(async () => {
-    run = await startBridge({
-      allowOriginator: ['CAdmin'],
-      maxMessageBytes: 2048,
-      maxConnectionsPerAddress: 3,
-      maxInFlight: 2,
-      handshakeTimeoutMs: 200,
-      idleTimeoutMs: 300,
-      pingIntervalMs: 0,
-      maxDownlinkBodyBytes: 1024,
-    });
-  });
-  after(async () => {
-    await run.stop();
+// Each limit on a bridge of its own: a short --idle-timeout or --handshake-timeout
+// shared with the other cases closes their connections on a loaded machine.
+describe('limits', { timeout: 60_000 }, () => {
+  let run: Running | undefined;
+  async function bridgeWith(overrides: Partial<BridgeConfig>): Promise<Running> {
+    run = await startBridge({ allowOriginator: ['CAdmin'], pingIntervalMs: 0, ...overrides });
+    return run;
+  }
+  afterEach(async () => {
+    await run?.stop();
+    run = undefined;
   });
 
   test('a message larger than --max-message-size closes the connection with 1009', async () => {
+    const run = await bridgeWith({ maxMessageBytes: 2048 });
     const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
     c.send(JSON.stringify({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'big', rvi: '3', pc: { 'm2m:atrl': ['x'.repeat(4000)] } }));
     assert.equal((await c.closed).code, 1009);
   });
 
   test('connections beyond the per-address limit get HTTP 503 with a reason; a freed slot is usable again', async () => {
+    const run = await bridgeWith({ maxConnectionsPerAddress: 3 });
     const open = await Promise.all([1, 2, 3].map(() => WsRegistree.connect(run.wsUrl, 'oneM2M.json')));
     await assert.rejects(WsRegistree.connect(run.wsUrl, 'oneM2M.json'), /handshake failed: 503/);
     await open[0].close();
@@ -41,6 +39,7 @@ describe('limits', { timeout: 20_000 }, () => {
   });
 
   test('requests beyond --max-inflight are answered 5000 at once; the others complete', async () => {
+    const run = await bridgeWith({ maxInFlight: 2 });
     const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
     run.cse.setDelay(200);
     try {
@@ -54,6 +53,7 @@ describe('limits', { timeout: 20_000 }, () => {
   });
 
   test('a client that never finishes its handshake gets 408 and is dropped (slowloris)', async () => {
+    const run = await bridgeWith({ handshakeTimeoutMs: 200 });
     // Whatever the bridge sent before it closed the connection: only its 408 says the timeout did it.
     const answer = await new Promise<string>((resolve) => {
       let text = '';
@@ -68,6 +68,7 @@ describe('limits', { timeout: 20_000 }, () => {
   });
 
   test('a connection silent for --idle-timeout is closed with 4002', async () => {
+    const run = await bridgeWith({ idleTimeoutMs: 300 });
     const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
     const closed = await c.closed;
     assert.equal(closed.code, 4002);
@@ -75,6 +76,7 @@ describe('limits', { timeout: 20_000 }, () => {
   });
 
   test('a downlink body larger than --max-downlink-body gets HTTP 413', async () => {
+    const run = await bridgeWith({ maxDownlinkBodyBytes: 1024 });
     const { ae, aei } = await registerAe(run.wsUrl, 'bodylimit');
     const key = run.bridge.registry.sessionForId(aei)?.registration?.key as string;
     const res = await request(`${run.downlinkUrl}/r/${key}/${aei}`, {

@@ -7,7 +7,7 @@ import type { JsonObject, RequestPrimitive } from '../../src/primitive/types.js'
 import { startBridge } from '../support/harness.js';
 import type { Running } from '../support/harness.js';
 import { offlineAe, registerAe, subscribe } from '../support/register.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, waitUntilAsync } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
 function sgn(req: RequestPrimitive): JsonObject {
@@ -99,11 +99,12 @@ describe('store-and-forward', () => {
     assert.equal((await notify(run, key, aei, 'e2', { 'm2m:sgn': { sur: '/id-in/s' } })).rsc, '1000');
     const past = await notify(run, key, aei, 'e3', { 'm2m:sgn': { sur: '/id-in/s' } }, { 'x-m2m-ret': '20000101T000000' });
     assert.equal(past.rsc, '4008');
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // e1 (30 ms) has expired once the store no longer offers it
+    await waitUntilAsync(async () => (await run.bridge.store.peek(aei, 0, 10)).every((q) => q.request.rqi !== 'e1'), 10_000, 'e1 to expire');
     const back = await WsRegistree.connect(run.wsUrl, 'oneM2M.json', { headers: { 'X-M2M-Origin': aei } });
-    assert.deepEqual((await back.waitForReceived(1)).map((r) => r.rqi), ['e2']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(back.received.length, 1);
+    // e2 answered and removed: the queue has nothing more to offer, and e1, ahead of e2, was never sent
+    await waitUntilAsync(async () => (await run.bridge.store.peek(aei, 0, 10)).length === 0, 10_000, 'e2 delivered and removed');
+    assert.deepEqual(back.received.map((r) => r.rqi), ['e2']);
     await back.close();
     assert.equal(await run.bridge.store.purgeExpired(Date.now()), 1);
   });

@@ -10,6 +10,7 @@ import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
+import { waitUntil } from '../support/wait.js';
 
 function sgnCon(req: { pc?: JsonObject }): unknown {
   const rep = ((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject;
@@ -31,10 +32,11 @@ describe('bridge process', () => {
   test('SIGTERM answers the request in flight, closes WebSockets with 1001 and exits 0', async () => {
     const child = await spawnBridge(['--upstream', cse.url, '--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--allow-originator', 'CAdmin']);
     const c = await WsRegistree.connect(`ws://127.0.0.1:${child.ports.public}/`, 'oneM2M.json');
-    cse.setDelay(300);
+    cse.setDelay(1000);
     try {
-      const inFlight = c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'last-words' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const inFlight = c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: 'last-words' }, 30_000);
+      // SIGTERM once the CSE holds the request (its answer is 1 s away): it is in flight
+      await waitUntil(() => cse.requests.some((r) => r.headers['x-m2m-ri'] === 'last-words'), 10_000, 'the request at the CSE');
       child.proc.kill('SIGTERM');
       const rsp = await inFlight;
       assert.equal(rsp.rsc, 2000);

@@ -17,6 +17,10 @@ import { spawnBridge } from '../support/bridge-process.js';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { testConfig } from '../support/harness.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 interface Exit {
   code: number | null;
@@ -27,9 +31,9 @@ interface Exit {
 
 const children = new Set<ChildProcess>();
 
-/** Runs `onem2m-ws-bridge ARGS` from source until it exits (the test's timeout bounds a process that never does). */
+/** Runs the built `onem2m-ws-bridge ARGS` until it exits (the test's timeout bounds a process that never does). */
 function runToExit(args: string[]): Promise<Exit> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));

@@ -15,6 +15,10 @@ import type { FakeCse } from '../support/fake-cse.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { waitUntil } from '../support/wait.js';
 import { WsRegistree } from '../support/ws-registree.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as it ships (node dist/cli/main.js), built once per source state. */
+const CLI = await builtCli();
 
 const SECRETS = {
   upstream: 'UpstreamPw-7c1e',
@@ -45,7 +49,7 @@ interface Run {
 }
 
 function run(args: string[]): Run {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: '' } });
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: '' } });
   let out = '';
   let pending = '';
   const lines: Array<Record<string, unknown>> = [];

@@ -4,7 +4,7 @@
 // in another form nor by registering it again once its <AE> is gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, waitUntilAsync } from '../support/wait.js';
 import { aeRegistration, cseRegistration, keyOf, sgn, startScene } from './support.js';
 import type { Mode, Scene } from './support.js';
 
@@ -126,12 +126,7 @@ describe('identity tls: --registration-ttl forgets a registration that was away 
     let rsc = (await mallory.request(aeRegistration('Calice'))).rsc;
     assert.equal(rsc, 4103);
     // ...and succeeds once --registration-ttl has forgotten it.
-    let forgotten = false;
-    void (async () => {
-      while ((await s.bridge.store.getRegistration('Calice')) !== undefined) await new Promise((r) => setTimeout(r, 20));
-      forgotten = true;
-    })();
-    await waitUntil(() => forgotten, 10_000, 'registration forgotten');
+    await waitUntilAsync(async () => (await s.bridge.store.getRegistration('Calice')) === undefined, 10_000, 'registration forgotten');
     rsc = (await mallory.request(aeRegistration('Calice'))).rsc;
     assert.equal(rsc, 2001);
     await mallory.close();

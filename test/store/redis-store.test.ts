@@ -14,7 +14,7 @@ import type { EnqueueRequest, QueueLimits, Registration, Store } from '../../src
 import { storeContract } from '../contract/store.case.js';
 import { redisOrSkip, startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
-import { waitUntil } from '../support/wait.js';
+import { eventually, waitUntil } from '../support/wait.js';
 
 const HOUR = 3_600_000;
 const WIDE: QueueLimits = { maxMessages: 1_000_000, maxBytes: 1_000_000_000, globalMaxBytes: 1_000_000_000 };
@@ -173,14 +173,14 @@ if (server === undefined) {
       assert.equal(new RedisStore('redis://127.0.0.1:6379').description, 'redis://127.0.0.1:6379');
     });
 
-    test('a Redis that is down at open() gives BRIDGE_ERR_STORE within 3 s', async () => {
+    // How fast it gives up is a figure (bench/churn.ts, docs/benchmarks.md); here: it gives up at all
+    // (a store retrying forever would hang start()), with the store's error code.
+    test('a Redis that is down at open() gives BRIDGE_ERR_STORE instead of retrying forever', async () => {
       const down = await startRedis();
       const url = down.url;
       await down.stop(); // the port is now closed
       const store = new RedisStore(url, { prefix: freshPrefix() });
-      const t0 = Date.now();
       await assert.rejects(store.open(), (err: unknown) => err instanceof BridgeError && err.code === 'BRIDGE_ERR_STORE');
-      assert.ok(Date.now() - t0 < 3000, `failed after ${Date.now() - t0} ms`);
       await assert.rejects(store.peek('CAE1', 0, 1), (err: unknown) => err instanceof BridgeError && err.code === 'BRIDGE_ERR_STORE');
       await store.close();
     });
@@ -204,16 +204,7 @@ if (server === undefined) {
           await other.close();
         }
         // the store opened before the restart reconnects by itself
-        let seen: string[] = [];
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          try {
-            seen = (await store.peek('CAE1', 0, 100)).map((q) => q.request.rqi);
-            break;
-          } catch {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-        }
+        const seen = await eventually(async () => (await store.peek('CAE1', 0, 100)).map((q) => q.request.rqi), 10_000, 'the old store to reconnect');
         assert.deepEqual(seen, ['r5']);
       } finally {
         await store.close();

@@ -1,8 +1,9 @@
-// The bridge as an operator runs it: `src/cli/main.ts` in its own process,
+// The bridge as an operator runs it: the built CLI (dist/cli/main.js) in its own process,
 // ready once it logged "bridge listening" (with the ports it bound).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { builtCli } from './built-cli.js';
 
 export interface Ports {
   public: number;
@@ -18,9 +19,9 @@ export interface BridgeProcess {
   logs: Array<Record<string, unknown>>;
 }
 
-/** Starts `onem2m-ws-bridge` from source and waits for its "bridge listening" log line. */
+/** Starts the built `onem2m-ws-bridge` and waits for its "bridge listening" log line. */
 export async function spawnBridge(args: string[]): Promise<BridgeProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [await builtCli(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const logs: Array<Record<string, unknown>> = [];
   const ports = await new Promise<Ports>((resolve, reject) => {

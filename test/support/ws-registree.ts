@@ -1,10 +1,12 @@
 // A registree as a device would be: a real `ws` client speaking one oneM2M
 // subprotocol, matching responses by rqi and answering incoming requests.
+// It encodes and decodes with its own codec (device-codec.ts: plain JSON,
+// cbor-x, fast-xml-parser), never the bridge's src/primitive codecs.
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { codecFor } from '../../src/primitive/codecs.js';
-import type { PrimitiveCodec } from '../../src/primitive/codec.js';
-import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../../src/primitive/types.js';
+import type { RequestPrimitive, ResponsePrimitive } from '../../src/primitive/types.js';
+import { deviceCodec } from './device-codec.js';
+import type { DeviceCodec, Format, Obj } from './device-codec.js';
 
 export interface ConnectOptions {
   headers?: Record<string, string>;
@@ -22,11 +24,11 @@ export function nextRqi(): string {
   return `t-${process.pid}-${++rqiCounter}`;
 }
 
-const SERIALIZATION_OF: Record<string, Serialization> = { json: 'json', xml: 'xml', cbor: 'cbor' };
+const FORMAT_OF: Record<string, Format> = { json: 'json', xml: 'xml', cbor: 'cbor' };
 
 export class WsRegistree {
   readonly ws: WebSocket;
-  readonly codec: PrimitiveCodec;
+  readonly codec: DeviceCodec;
   /** Requests the bridge sent down, in arrival order. */
   readonly received: RequestPrimitive[] = [];
   /** Every message as it arrived: whether the frame was binary. */
@@ -37,7 +39,7 @@ export class WsRegistree {
   private handler: IncomingHandler = (req) => ({ rsc: 2000, rqi: req.rqi, rvi: req.rvi ?? '3' });
   private receivedWaiters: Array<() => void> = [];
 
-  private constructor(ws: WebSocket, codec: PrimitiveCodec, early: Array<[Buffer, boolean]>, handler?: IncomingHandler) {
+  private constructor(ws: WebSocket, codec: DeviceCodec, early: Array<[Buffer, boolean]>, handler?: IncomingHandler) {
     this.ws = ws;
     this.codec = codec;
     if (handler !== undefined) this.handler = handler;
@@ -57,7 +59,7 @@ export class WsRegistree {
     if (result !== 'open') throw new Error(`handshake failed: ${String((result as { statusCode?: number }).statusCode ?? result)}`);
     ws.off('message', keep);
     const token = ws.protocol.toLowerCase();
-    return new WsRegistree(ws, codecFor(SERIALIZATION_OF[token.slice(token.lastIndexOf('.') + 1)]), early, options.onRequest);
+    return new WsRegistree(ws, deviceCodec(FORMAT_OF[token.slice(token.lastIndexOf('.') + 1)]), early, options.onRequest);
   }
 
   /** Answers incoming requests (notifications) with this handler; null = do not answer. */
@@ -73,7 +75,7 @@ export class WsRegistree {
   request(req: Omit<RequestPrimitive, 'rqi'> & { rqi?: string }, timeoutMs = 5000): Promise<ResponsePrimitive> {
     const full: RequestPrimitive = { rvi: '3', ...req, rqi: req.rqi ?? nextRqi() };
     const p = this.responseTo(full.rqi, timeoutMs);
-    this.send(this.codec.encodeRequest(full));
+    this.send(this.codec.encode(full as unknown as Obj));
     return p;
   }
 
@@ -121,9 +123,9 @@ export class WsRegistree {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.frames.push({ binary: isBinary });
-    const decoded = this.codec.decode(this.codec.binary ? data : data.toString('utf8'));
+    const decoded = this.codec.decode(data);
     if (decoded.kind === 'response') {
-      const rsp = decoded.primitive;
+      const rsp = decoded.primitive as unknown as ResponsePrimitive;
       const waiter = this.waiting.get(rsp.rqi);
       if (waiter !== undefined) {
         this.waiting.delete(rsp.rqi);
@@ -131,13 +133,13 @@ export class WsRegistree {
       } else this.stray.push(rsp);
       return;
     }
-    const req = decoded.primitive;
+    const req = decoded.primitive as unknown as RequestPrimitive;
     this.received.push(req);
     const waiters = this.receivedWaiters;
     this.receivedWaiters = [];
     for (const w of waiters) w();
     void Promise.resolve(this.handler(req)).then((rsp) => {
-      if (rsp !== null && this.ws.readyState === WebSocket.OPEN) this.send(this.codec.encodeResponse(rsp));
+      if (rsp !== null && this.ws.readyState === WebSocket.OPEN) this.send(this.codec.encode(rsp as unknown as Obj));
     });
   }
 }

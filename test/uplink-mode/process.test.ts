@@ -7,6 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeCse } from '../support/fake-cse.js';
 import type { FakeCse } from '../support/fake-cse.js';
 import { TestRegistrar } from '../support/ws-registrar.js';
+import { builtCli } from '../support/built-cli.js';
+
+/** The CLI as shipped (node dist/cli/main.js), built once for this source. */
+const CLI = await builtCli();
 
 describe('bridge process with --uplink', { timeout: 30_000 }, () => {
   let cse: FakeCse;
@@ -23,7 +27,7 @@ describe('bridge process with --uplink', { timeout: 30_000 }, () => {
   test('connects to the registrar naming the CSE, logs its uplink door, and closes the WebSocket with 1000 on SIGTERM', async () => {
     const proc = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--upstream', cse.url, '--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--uplink', registrar.url, '--uplink-listen', '127.0.0.1:0', '--uplink-origin', '/id-mn'],
+      [CLI, '--upstream', cse.url, '--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--uplink', registrar.url, '--uplink-listen', '127.0.0.1:0', '--uplink-origin', '/id-mn'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

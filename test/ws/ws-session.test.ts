@@ -36,7 +36,7 @@ function decodeSent(socket: FakeSocket, i: number, codec = codecFor('json')): Re
 test('a request gets its response on the same session, text frames for JSON', async () => {
   const { s, socket } = session('json', echo);
   s.handleMessage(Buffer.from('{"op":2,"to":"cse-in","fr":"C1","rqi":"a","rvi":"3"}'), false);
-  await new Promise((resolve) => setImmediate(resolve));
+  await waitUntil(() => socket.sent.length > 0, 5000, 'the answer');
   assert.equal(socket.sent.length, 1);
   assert.equal(socket.sent[0].binary, false);
   assert.deepEqual(decodeSent(socket, 0), { rsc: 2000, rqi: 'a', rvi: '3' });
@@ -68,13 +68,18 @@ test('a text frame on a CBOR session closes it with 1003 (TS-0020 6.2.2.9)', () 
   assert.equal(socket.sent.length, 0);
 });
 
-test('a response the subprotocol cannot carry still answers, with an error rsc', async () => {
+test('a response the subprotocol cannot carry still answers, in XML, with 5207 and the reason', async () => {
   const { s, socket } = session('xml', { onRequest: async (_s, req) => ({ rsc: 2000, rqi: req.rqi, rvi: '3', pc: { 'm2m:cnt': { 'not an element': 1 } } }) });
   s.handleMessage(Buffer.from('<m2m:rqp xmlns:m2m="http://www.onem2m.org/xml/protocols"><op>2</op><to>cse-in</to><fr>C1</fr><rqi>x</rqi><rvi>3</rvi></m2m:rqp>'), false);
-  await new Promise((resolve) => setImmediate(resolve));
+  await waitUntil(() => socket.sent.length === 1, 5000, 'the answer');
+  assert.equal(socket.sent[0].binary, false);
+  const text = String(socket.sent[0].data);
+  assert.match(text, /^<\?xml[^>]*>\s*<m2m:rsp |^<m2m:rsp /);
   const rsp = decodeSent(socket, 0, codecFor('xml')) as ResponsePrimitive;
   assert.equal(rsp.rqi, 'x');
-  assert.ok(rsp.rsc >= 5000, String(rsp.rsc));
+  // 5207 NOT_ACCEPTABLE (ONEM2M-REFERENCE: the answer cannot be given in the requested serialization), saying why
+  assert.equal(rsp.rsc, 5207);
+  assert.match(String(rsp.pc?.['m2m:dbg']), /could not be encoded as xml: member "not an element"/);
 });
 
 test('two requests sent down with the same rqi get distinct wire rqis and their own answers', async () => {
@@ -95,16 +100,23 @@ test('requests still waiting when the connection goes fail with 5103, and a late
   const unmatched: string[] = [];
   const { s } = session('json', { ...echo, onUnmatchedResponse: (_s, rsp) => unmatched.push(rsp.rqi) });
   const pending = s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 'p', rvi: '3' }, 1000);
+  let outcome: unknown;
+  pending.then((rsp) => (outcome = rsp), (err: unknown) => (outcome = err));
   s.handleClose();
   await assert.rejects(pending, (err: { rsc?: number }) => err.rsc === 5103);
-  s.handleMessage(Buffer.from('{"rsc":2000,"rqi":"q","rvi":"3"}'), false);
-  assert.deepEqual(unmatched, ['q']);
+  // the answer to that very request (same rqi) arrives late: it matches nothing and changes nothing
+  s.handleMessage(Buffer.from('{"rsc":2000,"rqi":"p","rvi":"3"}'), false);
+  assert.deepEqual(unmatched, ['p']);
+  assert.equal((outcome as { rsc?: number }).rsc, 5103);
 });
 
-test('a registree that does not answer in time makes the request fail with 4008', async () => {
-  const { s } = session('json', echo);
+test('a registree that does not answer in time makes the request fail with 4008; its late answer (same rqi) is ignored', async () => {
+  const unmatched: string[] = [];
+  const { s } = session('json', { ...echo, onUnmatchedResponse: (_s, rsp) => unmatched.push(rsp.rqi) });
   await assert.rejects(s.request({ op: 5, to: 'C1', fr: '/id-in', rqi: 't', rvi: '3' }, 10), (err: { rsc?: number }) => err.rsc === 4008);
   assert.equal(s.inFlightDownlink, 0);
+  s.handleMessage(Buffer.from('{"rsc":2000,"rqi":"t","rvi":"3"}'), false);
+  assert.deepEqual(unmatched, ['t']);
 });
 
 test('a large message is decoded and acted on in turns of its own; what arrives behind it keeps its order', async () => {
