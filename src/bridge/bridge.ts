@@ -7,7 +7,6 @@ import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
@@ -37,6 +36,7 @@ import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
 import { passthroughGate } from './passthrough-gate.js';
+import { LISTEN_REFUSED, closeServer, listen } from './door-listen.js';
 import { bridgeError } from '../errors.js';
 import { httpErrorAnswer } from './error-response.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -93,42 +93,6 @@ const DELIVERY_WINDOW = 64;
 /** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
 const STORE_OPEN_MS = 15_000;
 
-/** Why a door could not listen, in words, with the errno for searching. */
-const LISTEN_REFUSED: Record<string, string> = {
-  EADDRINUSE: 'the port is in use (EADDRINUSE)',
-  EADDRNOTAVAIL: 'the address is not one of this host (EADDRNOTAVAIL)',
-  EACCES: 'not allowed to listen there (EACCES; ports below 1024 need privileges)',
-  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
-  EAI_AGAIN: 'the host name could not be resolved now (EAI_AGAIN)',
-  EAI_FAIL: 'the host name does not resolve (EAI_FAIL)',
-};
-
-/** Listens on one door; its failure is a StartError naming the door's setting. */
-function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
-  const where = `${flag} ${urlHost(at.host)}:${at.port}`;
-  return new Promise((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_SOCKET_BAD_PORT') {
-        reject(new StartError('config', flag, `${where}: the port must be 0-65535`, { cause: err }));
-        return;
-      }
-      const why = LISTEN_REFUSED[err.code ?? ''] ?? err.message;
-      reject(new StartError('environment', flag, `${where}: cannot listen: ${why}`, { cause: err }));
-    };
-    server.once('error', fail);
-    try {
-      server.listen(at.port, at.host, () => {
-        server.off('error', fail);
-        const a = server.address() as AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    } catch (err) {
-      server.off('error', fail);
-      fail(err as NodeJS.ErrnoException);
-    }
-  });
-}
-
 /** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
 function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
@@ -146,14 +110,6 @@ function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
 function storeRefused(err: unknown): StartError {
   if (err instanceof StartError) return err;
   return new StartError('environment', '--store', `--store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 function isLoopback(host: string): boolean {
