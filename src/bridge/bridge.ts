@@ -37,8 +37,7 @@ import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { LISTEN_REFUSED, closeServer, listen } from './door-listen.js';
-import { bridgeError } from '../errors.js';
-import { httpErrorAnswer } from './error-response.js';
+import { publicRequestHandler } from './public-door.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
@@ -92,19 +91,6 @@ const DELIVERY_WINDOW = 64;
 
 /** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
 const STORE_OPEN_MS = 15_000;
-
-/** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
-function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const answer = httpErrorAnswer(req.headers['x-m2m-ri'], err);
-  const body = answer.body ?? '';
-  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
-  res.end(body);
-  req.resume();
-}
 
 /** The store's (or the cluster's) failure at start: the environment refused --store. */
 function storeRefused(err: unknown): StartError {
@@ -311,40 +297,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     : undefined;
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
-  const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
-    // The bridge's own error handler: a failure here is answered in oneM2M terms, never with a stack.
-    try {
-      publicRequest(req, res);
-    } catch (err) {
-      logger.error({ remote: req.socket.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'public door request failed');
-      refuse(req, res, err);
-    }
-  };
-  const publicRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (passthrough !== undefined) {
-      if (gate === undefined) {
-        passthrough.handle(req, res);
-        return;
-      }
-      gate(req).then(
-        (verdict) => {
-          if (verdict.ok) {
-            passthrough.handle(req, res);
-            return;
-          }
-          logger.warn({ remote: req.socket.remoteAddress, origin: req.headers['x-m2m-origin'], reason: verdict.reason }, 'passthrough request refused: identity');
-          metrics.passthroughRequest(403);
-          refuse(req, res, bridgeError('BRIDGE_ERR_PASSTHROUGH_IDENTITY', verdict.reason));
-        },
-        (err: unknown) => refuse(req, res, err),
-      );
-      return;
-    }
-    const body = 'this door serves the oneM2M WebSocket binding (TS-0020) at "/"; HTTP passthrough is off (--no-passthrough)\n';
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    req.resume();
-  };
+  const onPublicRequest = publicRequestHandler({ passthrough: passthrough?.handle, gate, logger, onRefused: (status) => metrics.passthroughRequest(status) });
   // Slowloris inside TLS: the TLS handshake has --handshake-timeout too; the request head's follows it (door limits).
   const serverOptions = { handshakeTimeout: config.handshakeTimeoutMs };
   const tlsFiles = () => ({
