@@ -3,10 +3,7 @@
 // client, the store and the metrics.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
@@ -38,6 +35,7 @@ import { RegistrationExpiry } from './registration-expiry.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { LISTEN_REFUSED, closeServer, listen } from './door-listen.js';
 import { publicRequestHandler } from './public-door.js';
+import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
@@ -298,26 +296,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
   const onPublicRequest = publicRequestHandler({ passthrough: passthrough?.handle, gate, logger, onRefused: (status) => metrics.passthroughRequest(status) });
-  // Slowloris inside TLS: the TLS handshake has --handshake-timeout too; the request head's follows it (door limits).
-  const serverOptions = { handshakeTimeout: config.handshakeTimeoutMs };
-  const tlsFiles = () => ({
-    cert: readFileSync(config.tlsCert),
-    key: readFileSync(config.tlsKey),
-    ...(config.tlsCa !== '' ? { ca: readFileSync(config.tlsCa) } : {}),
-  });
-  // wss:// (TS-0020 7): client certificates verified against --tls-ca when requested.
-  let secureServer: ReturnType<typeof createHttpsServer> | undefined;
-  try {
-    secureServer =
-      config.tlsCert !== ''
-        ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
-        : undefined;
-  } catch (err) {
-    // loadConfig() parses the PEM files; this catches what an embedder passes unchecked.
-    const why = err instanceof Error ? err.message : String(err);
-    throw new StartError('config', '--tls-cert', `--tls-cert/--tls-key: ${config.tlsCert}, ${config.tlsKey} cannot be used: ${why}`, { cause: err });
-  }
-  const publicServer: Server = secureServer ?? createServer(onPublicRequest);
+  const publicDoor = createPublicServer(config, onPublicRequest, logger);
+  const publicServer = publicDoor.server;
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
   const ready = async () => {
@@ -439,7 +419,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       );
     }
     // Basic passwords and Bearer tokens over ws:// can be read by anyone on the path.
-    if (credentials !== undefined && secureServer === undefined && !isLoopback(config.listen.host)) {
+    if (credentials !== undefined && !publicDoor.secure && !isLoopback(config.listen.host)) {
       logger.warn(
         { listen: `${config.listen.host}:${config.listen.port}`, identity: 'credentials' },
         '--credentials on a ws:// public door beyond loopback: every handshake sends its password or token in clear text; serve wss:// (--tls-cert, --tls-key) or terminate TLS in front of the bridge (see SECURITY.md)',
@@ -505,11 +485,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     uplinkMode,
     upstreamCse: upstreamCseId,
     connectionCount: () => ws.sessions.size,
-    reloadTls() {
-      if (secureServer === undefined) return;
-      secureServer.setSecureContext(tlsFiles());
-      logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
-    },
+    reloadTls: () => publicDoor.reloadTls(),
     get addresses() {
       return addresses;
     },
