@@ -32,6 +32,8 @@ import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
+import { startMaintenance } from './maintenance.js';
+import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { LISTEN_REFUSED, closeServer, listen } from './door-listen.js';
 import { publicRequestHandler } from './public-door.js';
@@ -82,8 +84,6 @@ export interface BridgeDependencies {
 /** How long stop() waits for in-flight uplink requests, then for peers to finish closing. */
 const STOP_INFLIGHT_MS = 5000;
 const STOP_GRACE_MS = 2000;
-/** Expired stored requests are swept, and the registration count resynced, this often. */
-const PURGE_INTERVAL_MS = 60_000;
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
 
@@ -158,8 +158,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   /** Every door listens (never ready before that). */
   let started = false;
   let stopping: Promise<void> | undefined;
-  let purgeTimer: NodeJS.Timeout | undefined;
-  let expiryTimer: NodeJS.Timeout | undefined;
+  let maintenance: Maintenance | undefined;
 
   const delivery = new QueueDelivery({
     store,
@@ -385,24 +384,14 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     }
     addresses = { public: pub, downlink: down, admin, downlinkUrl };
     started = true;
-    purgeTimer = setInterval(() => {
-      store.purgeExpired(Date.now()).then(
-        (n) => {
-          if (n > 0) metrics.queueEvent('expired', n);
-        },
-        (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
-      );
-      void upstreamCseId.refresh();
-      // The count drifts when other replicas (redis) register or an entry is lost: resync it.
-      refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
-    }, PURGE_INTERVAL_MS);
-    purgeTimer.unref();
-    if (expiry !== undefined) {
-      expiryTimer = setInterval(() => {
-        expiry.sweep(Date.now()).catch((err: unknown) => logger.error({ err: String(err) }, 'forgetting expired registrations failed'));
-      }, expiry.intervalMs);
-      expiryTimer.unref();
-    }
+    maintenance = startMaintenance({
+      store,
+      onPurged: (n) => metrics.queueEvent('expired', n),
+      refreshUpstreamCse: () => upstreamCseId.refresh(),
+      refreshRegistreeCount,
+      expiry,
+      logger,
+    });
     // Credentials in a URL never reach the log (SECURITY.md).
     logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
     for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
@@ -452,8 +441,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   /** SIGTERM semantics, once: later calls (and the undoing of a failed start) share it. */
   async function stopNow(): Promise<void> {
     started = false;
-    if (purgeTimer !== undefined) clearInterval(purgeTimer);
-    if (expiryTimer !== undefined) clearInterval(expiryTimer);
+    maintenance?.stop();
     // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
     await uplinkMode?.stop();
     // 1. Stop accepting: no new connections on any door.
