@@ -35,7 +35,8 @@ import { RegistrationExpiry } from './registration-expiry.js';
 import { startMaintenance } from './maintenance.js';
 import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
-import { LISTEN_REFUSED, closeServer, listen } from './door-listen.js';
+import { LISTEN_REFUSED, listen } from './door-listen.js';
+import { shutdown } from './shutdown.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -81,9 +82,6 @@ export interface BridgeDependencies {
   store?: Store;
 }
 
-/** How long stop() waits for in-flight uplink requests, then for peers to finish closing. */
-const STOP_INFLIGHT_MS = 5000;
-const STOP_GRACE_MS = 2000;
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
 
@@ -98,10 +96,6 @@ function storeRefused(err: unknown): StartError {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
@@ -442,27 +436,17 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   async function stopNow(): Promise<void> {
     started = false;
     maintenance?.stop();
-    // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
-    await uplinkMode?.stop();
-    // 1. Stop accepting: no new connections on any door.
-    const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
-    // 2. Answer what is in flight.
-    await Promise.race([uplink.idle(), delay(STOP_INFLIGHT_MS)]);
-    // 3. Close WebSockets with 1001; peers get a moment for the closing handshake.
-    ws.closeAll(CloseCode.GoingAway, 'bridge shutting down');
-    const force = setTimeout(() => {
-      ws.terminateAll();
-      for (const server of [publicServer, downlinkServer, adminServer]) server.closeAllConnections();
-    }, STOP_GRACE_MS);
-    await closing;
-    clearTimeout(force);
-    ws.close();
-    await cluster.stop();
-    await passthrough?.close();
-    await upstream.close();
-    // 4. Flush and close the store.
-    storeOpen = false;
-    await store.close();
+    await shutdown({
+      uplinkMode,
+      doors: [publicServer, downlinkServer, adminServer],
+      inflightIdle: () => uplink.idle(),
+      ws,
+      releaseAfterDoors: [() => cluster.stop(), async () => passthrough?.close(), () => upstream.close()],
+      closeStore: () => {
+        storeOpen = false;
+        return store.close();
+      },
+    });
   }
 
   return {
