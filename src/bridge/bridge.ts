@@ -37,6 +37,7 @@ import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
 import { LISTEN_REFUSED, listen } from './door-listen.js';
 import { shutdown } from './shutdown.js';
+import { openStore, storeRefused } from './store-open.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -84,15 +85,6 @@ export interface BridgeDependencies {
 
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
-
-/** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
-const STORE_OPEN_MS = 15_000;
-
-/** The store's (or the cluster's) failure at start: the environment refused --store. */
-function storeRefused(err: unknown): StartError {
-  if (err instanceof StartError) return err;
-  return new StartError('environment', '--store', `--store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -343,7 +335,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   applyDoorLimits(adminServer, { ...doorLimits, door: 'admin' });
 
   async function startAll(): Promise<BridgeAddresses> {
-    await openStore();
+    await openStore(store);
     storeOpen = true;
     await cluster
       .start({
@@ -413,23 +405,6 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
     if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
     return addresses;
-  }
-
-  /** store.open(), bounded: a store that neither opens nor fails in time fails the start (and is closed if it opens late). */
-  async function openStore(): Promise<void> {
-    const opening = store.open();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StartError('environment', '--store', `--store: ${store.description} did not open within ${STORE_OPEN_MS / 1000} s`)), STORE_OPEN_MS);
-    });
-    try {
-      await Promise.race([opening, late]);
-    } catch (err) {
-      opening.then(() => store.close(), () => undefined).catch(() => undefined);
-      throw storeRefused(err);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** SIGTERM semantics, once: later calls (and the undoing of a failed start) share it. */
