@@ -38,6 +38,7 @@ import { passthroughGate } from './passthrough-gate.js';
 import { LISTEN_REFUSED, listen } from './door-listen.js';
 import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
+import { warnExposedDoors } from './exposure-warnings.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -85,10 +86,6 @@ export interface BridgeDependencies {
 
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const createdAt = Date.now();
@@ -380,26 +377,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     });
     // Credentials in a URL never reach the log (SECURITY.md).
     logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
-    for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
-      if (!isLoopback(at2.host)) {
-        const where = { door, listen: `${at2.host}:${at2.port}` };
-        if (door === 'admin' && config.adminToken === '') logger.warn(where, 'the admin door listens beyond loopback without --admin-token: its /api (list and remove registrees) is open to anyone who reaches it; set --admin-token or --admin-token-file');
-        else logger.warn(where, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
-      }
-    }
-    if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {
-      logger.warn(
-        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
-        'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
-      );
-    }
-    // Basic passwords and Bearer tokens over ws:// can be read by anyone on the path.
-    if (credentials !== undefined && !publicDoor.secure && !isLoopback(config.listen.host)) {
-      logger.warn(
-        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'credentials' },
-        '--credentials on a ws:// public door beyond loopback: every handshake sends its password or token in clear text; serve wss:// (--tls-cert, --tls-key) or terminate TLS in front of the bridge (see SECURITY.md)',
-      );
-    }
+    warnExposedDoors(config, { identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined, secure: publicDoor.secure }, logger);
     // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
     void upstreamCseId.ensure();
     if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
