@@ -35,7 +35,7 @@ import { RegistrationExpiry } from './registration-expiry.js';
 import { startMaintenance } from './maintenance.js';
 import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
-import { LISTEN_REFUSED, listen } from './door-listen.js';
+import { LISTEN_REFUSED, listenDoors } from './door-listen.js';
 import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
 import { warnExposedDoors } from './exposure-warnings.js';
@@ -352,12 +352,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     await refreshRegistreeCount().catch((err: unknown) => {
       throw storeRefused(err);
     });
-    // Both listens run to their end before a failure is thrown, so a door still
-    // binding is not left open behind it; the admin door (probes) opens last.
-    const doors = await Promise.allSettled([listen(publicServer, config.listen, '--listen'), listen(downlinkServer, config.downlinkListen, '--downlink-listen')]);
-    for (const d of doors) if (d.status === 'rejected') throw d.reason;
-    const [pub, down] = doors.map((d) => (d as PromiseFulfilledResult<HostPort>).value);
-    const admin = await listen(adminServer, config.adminListen, '--admin-listen');
+    const { public: pub, downlink: down, admin } = await listenDoors({ public: publicServer, downlink: downlinkServer, admin: adminServer }, config);
     const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
     downlinkBase = `${downlinkUrl}/r/`;
     if (uplinkMode !== undefined) {

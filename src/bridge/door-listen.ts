@@ -50,3 +50,28 @@ export function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+export interface DoorServers {
+  public: Server;
+  downlink: Server;
+  admin: Server;
+}
+
+export interface DoorAddresses {
+  public: HostPort;
+  downlink: HostPort;
+  admin: HostPort;
+}
+
+/**
+ * Opens every door. The public and downlink listens both run to their end
+ * before a failure is thrown, so a door still binding is not left open behind
+ * it; the admin door (probes) opens last, so nothing reports ready early.
+ */
+export async function listenDoors(servers: DoorServers, at: Record<'listen' | 'downlinkListen' | 'adminListen', HostPort>): Promise<DoorAddresses> {
+  const doors = await Promise.allSettled([listen(servers.public, at.listen, '--listen'), listen(servers.downlink, at.downlinkListen, '--downlink-listen')]);
+  for (const d of doors) if (d.status === 'rejected') throw d.reason;
+  const [pub, down] = doors.map((d) => (d as PromiseFulfilledResult<HostPort>).value);
+  const admin = await listen(servers.admin, at.adminListen, '--admin-listen');
+  return { public: pub, downlink: down, admin };
+}
