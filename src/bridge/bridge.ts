@@ -39,6 +39,7 @@ import { LISTEN_REFUSED, listenDoors } from './door-listen.js';
 import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
 import { warnExposedDoors } from './exposure-warnings.js';
+import { readiness } from './readiness.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -113,7 +114,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const metrics = new BridgeMetrics({
     registrees: registreeCounts,
     queueTotals: () => store.totals(),
-    storeUp: () => storeOpen && store.available() && cluster.available(),
+    storeUp: () => storeUp(),
     upstreamUp: () => probeUpstream(),
   });
   const upstreamTls = upstreamTlsFiles(config);
@@ -282,15 +283,13 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const publicServer = publicDoor.server;
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
-  const ready = async () => {
-    const upstreamOk = await probeUpstream();
-    const storeOk = storeOpen && store.available() && cluster.available();
-    const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
-    if (!started) checks.doors = false;
-    // Uplink mode: ready only while the WebSocket to the registrar is open.
-    if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
-    return { ready: Object.values(checks).every(Boolean), checks };
-  };
+  const storeUp = () => storeOpen && store.available() && cluster.available();
+  const ready = readiness({
+    probeUpstream,
+    storeUp,
+    started: () => started,
+    registrarConnected: uplinkMode !== undefined ? () => uplinkMode.client.connected : undefined,
+  });
   const adminServer = createAdminServer({
     ready,
     // The downlink door alone: registrees bound here get the CSE's requests while the upstream or Redis is away.
