@@ -40,6 +40,7 @@ import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
 import { warnExposedDoors } from './exposure-warnings.js';
 import { readiness } from './readiness.js';
+import { connectionEvents } from './connection-events.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
@@ -247,27 +248,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
     handler: uplink,
-    onOpen: (session) => {
-      metrics.connectionOpened(session.subprotocol);
-      metrics.handshake('accepted', 'ok');
-      logger.info({ conn: session.id, subprotocol: session.subprotocol, remote: session.remoteAddress, origin: session.handshakeOrigin }, 'connection open');
-      uplink.bindHandshakeOrigin(session);
-    },
-    onClose: (session, code, reason) => {
-      metrics.connectionClosed(session.subprotocol);
-      logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
-      if (session.registreeId !== undefined) expiry?.unbound(session.registreeId, Date.now());
-      registry.unbind(session);
-    },
-    onStall: (session, reason) => {
-      // Offline from now on: what the CSE sends next follows the offline rules (DESIGN 4).
-      logger.warn({ conn: session.id, registree: session.registreeId, remote: session.remoteAddress, reason }, 'registree stopped reading: closing with 1008');
-      registry.unbind(session);
-    },
-    onReject: (remote, reason, kind) => {
-      metrics.handshake('rejected', kind);
-      logger.info({ remote, reason }, 'handshake refused');
-    },
+    ...connectionEvents({ metrics, logger, registry, uplink, expiry }),
   });
 
   // --uplink: the upstream CSE registers to a WebSocket registrar through this bridge (src/uplink-mode).
