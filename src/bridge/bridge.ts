@@ -40,6 +40,7 @@ import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
 import { warnExposedDoors } from './exposure-warnings.js';
 import { readiness } from './readiness.js';
+import { RegistreeCount } from './registree-count.js';
 import { connectionEvents } from './connection-events.js';
 import { publicRequestHandler } from './public-door.js';
 import { createPublicServer } from './public-tls.js';
@@ -107,11 +108,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       })
     : new SingleNode();
   const registry = new Registry((id) => void cluster.release(id));
-  let knownRegistrees = 0;
-  /** Cluster mode: registrees bound on other replicas (refreshed with the registration count). */
-  let boundElsewhere = 0;
-  // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
-  const registreeCounts = () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) });
+  const registrees = new RegistreeCount(store, cluster, registry);
+  const registreeCounts = () => registrees.counts();
   const metrics = new BridgeMetrics({
     registrees: registreeCounts,
     queueTotals: () => store.totals(),
@@ -172,11 +170,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       void cluster.claim(reg.id).then(kick, kick);
     },
     onRegistered: (_reg, isNew) => {
-      if (isNew) knownRegistrees++;
+      if (isNew) registrees.added();
     },
-    onDeregistered: () => {
-      knownRegistrees = Math.max(0, knownRegistrees - 1);
-    },
+    onDeregistered: () => registrees.removed(),
     onPrimitive: (op, rsc, seconds) => metrics.primitive('uplink', op, rsc, seconds),
     onUpstreamError: (kind) => metrics.upstreamError(kind),
   });
@@ -190,9 +186,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
             return new Set(ids.filter((id) => registry.sessionForId(id) !== undefined || owners.has(id)));
           },
           logger,
-          onExpired: () => {
-            knownRegistrees = Math.max(0, knownRegistrees - 1);
-          },
+          onExpired: () => registrees.removed(),
         })
       : undefined;
   const downlink = new Downlink({
@@ -221,12 +215,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     return true;
   }
 
-  /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
-  async function refreshRegistreeCount(): Promise<void> {
-    knownRegistrees = (await store.listRegistrations()).length;
-    const bound = await cluster.boundCount();
-    if (bound !== undefined) boundElsewhere = Math.max(0, bound - registry.onlineCount);
-  }
+  const refreshRegistreeCount = () => registrees.refresh();
 
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
