@@ -3,11 +3,7 @@
 // client, the store and the metrics.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
@@ -36,9 +32,18 @@ import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
 import { Uplink } from './uplink.js';
 import { RegistrationExpiry } from './registration-expiry.js';
+import { startMaintenance } from './maintenance.js';
+import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
-import { bridgeError } from '../errors.js';
-import { httpErrorAnswer } from './error-response.js';
+import { LISTEN_REFUSED, listenDoors } from './door-listen.js';
+import { shutdown } from './shutdown.js';
+import { openStore, storeRefused } from './store-open.js';
+import { warnExposedDoors } from './exposure-warnings.js';
+import { readiness } from './readiness.js';
+import { RegistreeCount } from './registree-count.js';
+import { connectionEvents } from './connection-events.js';
+import { publicRequestHandler } from './public-door.js';
+import { createPublicServer } from './public-tls.js';
 import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
@@ -82,87 +87,8 @@ export interface BridgeDependencies {
   store?: Store;
 }
 
-/** How long stop() waits for in-flight uplink requests, then for peers to finish closing. */
-const STOP_INFLIGHT_MS = 5000;
-const STOP_GRACE_MS = 2000;
-/** Expired stored requests are swept, and the registration count resynced, this often. */
-const PURGE_INTERVAL_MS = 60_000;
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
-
-/** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
-const STORE_OPEN_MS = 15_000;
-
-/** Why a door could not listen, in words, with the errno for searching. */
-const LISTEN_REFUSED: Record<string, string> = {
-  EADDRINUSE: 'the port is in use (EADDRINUSE)',
-  EADDRNOTAVAIL: 'the address is not one of this host (EADDRNOTAVAIL)',
-  EACCES: 'not allowed to listen there (EACCES; ports below 1024 need privileges)',
-  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
-  EAI_AGAIN: 'the host name could not be resolved now (EAI_AGAIN)',
-  EAI_FAIL: 'the host name does not resolve (EAI_FAIL)',
-};
-
-/** Listens on one door; its failure is a StartError naming the door's setting. */
-function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
-  const where = `${flag} ${urlHost(at.host)}:${at.port}`;
-  return new Promise((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_SOCKET_BAD_PORT') {
-        reject(new StartError('config', flag, `${where}: the port must be 0-65535`, { cause: err }));
-        return;
-      }
-      const why = LISTEN_REFUSED[err.code ?? ''] ?? err.message;
-      reject(new StartError('environment', flag, `${where}: cannot listen: ${why}`, { cause: err }));
-    };
-    server.once('error', fail);
-    try {
-      server.listen(at.port, at.host, () => {
-        server.off('error', fail);
-        const a = server.address() as AddressInfo;
-        resolve({ host: a.address, port: a.port });
-      });
-    } catch (err) {
-      server.off('error', fail);
-      fail(err as NodeJS.ErrnoException);
-    }
-  });
-}
-
-/** An error answered on an HTTP door in oneM2M terms (TS-0009: X-M2M-RSC, X-M2M-RI echoed), the request body discarded. */
-function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const answer = httpErrorAnswer(req.headers['x-m2m-ri'], err);
-  const body = answer.body ?? '';
-  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
-  res.end(body);
-  req.resume();
-}
-
-/** The store's (or the cluster's) failure at start: the environment refused --store. */
-function storeRefused(err: unknown): StartError {
-  if (err instanceof StartError) return err;
-  return new StartError('environment', '--store', `--store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const createdAt = Date.now();
@@ -182,15 +108,12 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       })
     : new SingleNode();
   const registry = new Registry((id) => void cluster.release(id));
-  let knownRegistrees = 0;
-  /** Cluster mode: registrees bound on other replicas (refreshed with the registration count). */
-  let boundElsewhere = 0;
-  // online: this replica's sockets (sum over replicas); offline: bound nowhere (the same on every replica).
-  const registreeCounts = () => ({ online: registry.onlineCount, offline: Math.max(0, knownRegistrees - registry.onlineCount - boundElsewhere) });
+  const registrees = new RegistreeCount(store, cluster, registry);
+  const registreeCounts = () => registrees.counts();
   const metrics = new BridgeMetrics({
     registrees: registreeCounts,
     queueTotals: () => store.totals(),
-    storeUp: () => storeOpen && store.available() && cluster.available(),
+    storeUp: () => storeUp(),
     upstreamUp: () => probeUpstream(),
   });
   const upstreamTls = upstreamTlsFiles(config);
@@ -218,8 +141,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   /** Every door listens (never ready before that). */
   let started = false;
   let stopping: Promise<void> | undefined;
-  let purgeTimer: NodeJS.Timeout | undefined;
-  let expiryTimer: NodeJS.Timeout | undefined;
+  let maintenance: Maintenance | undefined;
 
   const delivery = new QueueDelivery({
     store,
@@ -248,11 +170,9 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       void cluster.claim(reg.id).then(kick, kick);
     },
     onRegistered: (_reg, isNew) => {
-      if (isNew) knownRegistrees++;
+      if (isNew) registrees.added();
     },
-    onDeregistered: () => {
-      knownRegistrees = Math.max(0, knownRegistrees - 1);
-    },
+    onDeregistered: () => registrees.removed(),
     onPrimitive: (op, rsc, seconds) => metrics.primitive('uplink', op, rsc, seconds),
     onUpstreamError: (kind) => metrics.upstreamError(kind),
   });
@@ -266,9 +186,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
             return new Set(ids.filter((id) => registry.sessionForId(id) !== undefined || owners.has(id)));
           },
           logger,
-          onExpired: () => {
-            knownRegistrees = Math.max(0, knownRegistrees - 1);
-          },
+          onExpired: () => registrees.removed(),
         })
       : undefined;
   const downlink = new Downlink({
@@ -297,12 +215,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     return true;
   }
 
-  /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
-  async function refreshRegistreeCount(): Promise<void> {
-    knownRegistrees = (await store.listRegistrations()).length;
-    const bound = await cluster.boundCount();
-    if (bound !== undefined) boundElsewhere = Math.max(0, bound - registry.onlineCount);
-  }
+  const refreshRegistreeCount = () => registrees.refresh();
 
   const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
   const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
@@ -324,27 +237,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
     handler: uplink,
-    onOpen: (session) => {
-      metrics.connectionOpened(session.subprotocol);
-      metrics.handshake('accepted', 'ok');
-      logger.info({ conn: session.id, subprotocol: session.subprotocol, remote: session.remoteAddress, origin: session.handshakeOrigin }, 'connection open');
-      uplink.bindHandshakeOrigin(session);
-    },
-    onClose: (session, code, reason) => {
-      metrics.connectionClosed(session.subprotocol);
-      logger.info({ conn: session.id, registree: session.registreeId, subprotocol: session.subprotocol, remote: session.remoteAddress, code, reason }, 'connection closed');
-      if (session.registreeId !== undefined) expiry?.unbound(session.registreeId, Date.now());
-      registry.unbind(session);
-    },
-    onStall: (session, reason) => {
-      // Offline from now on: what the CSE sends next follows the offline rules (DESIGN 4).
-      logger.warn({ conn: session.id, registree: session.registreeId, remote: session.remoteAddress, reason }, 'registree stopped reading: closing with 1008');
-      registry.unbind(session);
-    },
-    onReject: (remote, reason, kind) => {
-      metrics.handshake('rejected', kind);
-      logger.info({ remote, reason }, 'handshake refused');
-    },
+    ...connectionEvents({ metrics, logger, registry, uplink, expiry }),
   });
 
   // --uplink: the upstream CSE registers to a WebSocket registrar through this bridge (src/uplink-mode).
@@ -355,71 +248,18 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     : undefined;
   // DESIGN 3: with an identity mode on, passthrough authenticates like a handshake.
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
-  const onPublicRequest: Parameters<typeof createServer>[1] = (req, res) => {
-    // The bridge's own error handler: a failure here is answered in oneM2M terms, never with a stack.
-    try {
-      publicRequest(req, res);
-    } catch (err) {
-      logger.error({ remote: req.socket.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'public door request failed');
-      refuse(req, res, err);
-    }
-  };
-  const publicRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (passthrough !== undefined) {
-      if (gate === undefined) {
-        passthrough.handle(req, res);
-        return;
-      }
-      gate(req).then(
-        (verdict) => {
-          if (verdict.ok) {
-            passthrough.handle(req, res);
-            return;
-          }
-          logger.warn({ remote: req.socket.remoteAddress, origin: req.headers['x-m2m-origin'], reason: verdict.reason }, 'passthrough request refused: identity');
-          metrics.passthroughRequest(403);
-          refuse(req, res, bridgeError('BRIDGE_ERR_PASSTHROUGH_IDENTITY', verdict.reason));
-        },
-        (err: unknown) => refuse(req, res, err),
-      );
-      return;
-    }
-    const body = 'this door serves the oneM2M WebSocket binding (TS-0020) at "/"; HTTP passthrough is off (--no-passthrough)\n';
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    req.resume();
-  };
-  // Slowloris inside TLS: the TLS handshake has --handshake-timeout too; the request head's follows it (door limits).
-  const serverOptions = { handshakeTimeout: config.handshakeTimeoutMs };
-  const tlsFiles = () => ({
-    cert: readFileSync(config.tlsCert),
-    key: readFileSync(config.tlsKey),
-    ...(config.tlsCa !== '' ? { ca: readFileSync(config.tlsCa) } : {}),
-  });
-  // wss:// (TS-0020 7): client certificates verified against --tls-ca when requested.
-  let secureServer: ReturnType<typeof createHttpsServer> | undefined;
-  try {
-    secureServer =
-      config.tlsCert !== ''
-        ? createHttpsServer({ ...serverOptions, ...tlsFiles(), requestCert: config.tlsClientAuth !== 'none', rejectUnauthorized: config.tlsClientAuth === 'require' }, onPublicRequest)
-        : undefined;
-  } catch (err) {
-    // loadConfig() parses the PEM files; this catches what an embedder passes unchecked.
-    const why = err instanceof Error ? err.message : String(err);
-    throw new StartError('config', '--tls-cert', `--tls-cert/--tls-key: ${config.tlsCert}, ${config.tlsKey} cannot be used: ${why}`, { cause: err });
-  }
-  const publicServer: Server = secureServer ?? createServer(onPublicRequest);
+  const onPublicRequest = publicRequestHandler({ passthrough: passthrough?.handle, gate, logger, onRefused: (status) => metrics.passthroughRequest(status) });
+  const publicDoor = createPublicServer(config, onPublicRequest, logger);
+  const publicServer = publicDoor.server;
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
-  const ready = async () => {
-    const upstreamOk = await probeUpstream();
-    const storeOk = storeOpen && store.available() && cluster.available();
-    const checks: Record<string, boolean> = { upstream: upstreamOk, store: storeOk };
-    if (!started) checks.doors = false;
-    // Uplink mode: ready only while the WebSocket to the registrar is open.
-    if (uplinkMode !== undefined) checks.registrar = uplinkMode.client.connected;
-    return { ready: Object.values(checks).every(Boolean), checks };
-  };
+  const storeUp = () => storeOpen && store.available() && cluster.available();
+  const ready = readiness({
+    probeUpstream,
+    storeUp,
+    started: () => started,
+    registrarConnected: uplinkMode !== undefined ? () => uplinkMode.client.connected : undefined,
+  });
   const adminServer = createAdminServer({
     ready,
     // The downlink door alone: registrees bound here get the CSE's requests while the upstream or Redis is away.
@@ -461,7 +301,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   applyDoorLimits(adminServer, { ...doorLimits, door: 'admin' });
 
   async function startAll(): Promise<BridgeAddresses> {
-    await openStore();
+    await openStore(store);
     storeOpen = true;
     await cluster
       .start({
@@ -481,12 +321,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     await refreshRegistreeCount().catch((err: unknown) => {
       throw storeRefused(err);
     });
-    // Both listens run to their end before a failure is thrown, so a door still
-    // binding is not left open behind it; the admin door (probes) opens last.
-    const doors = await Promise.allSettled([listen(publicServer, config.listen, '--listen'), listen(downlinkServer, config.downlinkListen, '--downlink-listen')]);
-    for (const d of doors) if (d.status === 'rejected') throw d.reason;
-    const [pub, down] = doors.map((d) => (d as PromiseFulfilledResult<HostPort>).value);
-    const admin = await listen(adminServer, config.adminListen, '--admin-listen');
+    const { public: pub, downlink: down, admin } = await listenDoors({ public: publicServer, downlink: downlinkServer, admin: adminServer }, config);
     const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
     downlinkBase = `${downlinkUrl}/r/`;
     if (uplinkMode !== undefined) {
@@ -496,46 +331,17 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     }
     addresses = { public: pub, downlink: down, admin, downlinkUrl };
     started = true;
-    purgeTimer = setInterval(() => {
-      store.purgeExpired(Date.now()).then(
-        (n) => {
-          if (n > 0) metrics.queueEvent('expired', n);
-        },
-        (err: unknown) => logger.error({ err: String(err) }, 'purging expired requests failed'),
-      );
-      void upstreamCseId.refresh();
-      // The count drifts when other replicas (redis) register or an entry is lost: resync it.
-      refreshRegistreeCount().catch((err: unknown) => logger.error({ err: String(err) }, 'counting registrations failed'));
-    }, PURGE_INTERVAL_MS);
-    purgeTimer.unref();
-    if (expiry !== undefined) {
-      expiryTimer = setInterval(() => {
-        expiry.sweep(Date.now()).catch((err: unknown) => logger.error({ err: String(err) }, 'forgetting expired registrations failed'));
-      }, expiry.intervalMs);
-      expiryTimer.unref();
-    }
+    maintenance = startMaintenance({
+      store,
+      onPurged: (n) => metrics.queueEvent('expired', n),
+      refreshUpstreamCse: () => upstreamCseId.refresh(),
+      refreshRegistreeCount,
+      expiry,
+      logger,
+    });
     // Credentials in a URL never reach the log (SECURITY.md).
     logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
-    for (const [door, at2] of [['downlink', config.downlinkListen], ['admin', config.adminListen]] as const) {
-      if (!isLoopback(at2.host)) {
-        const where = { door, listen: `${at2.host}:${at2.port}` };
-        if (door === 'admin' && config.adminToken === '') logger.warn(where, 'the admin door listens beyond loopback without --admin-token: its /api (list and remove registrees) is open to anyone who reaches it; set --admin-token or --admin-token-file');
-        else logger.warn(where, `the ${door} door listens beyond loopback without TLS: keep it reachable by ${door === 'downlink' ? 'the CSE' : 'operators and Prometheus'} only (firewall, NetworkPolicy)`);
-      }
-    }
-    if (!isLoopback(config.listen.host) && !identityTls && identityMap === undefined && credentials === undefined) {
-      logger.warn(
-        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'none' },
-        'identity none on a public door: any client that knows a registree ID can bind it and receive its notifications; use --tls-client-auth require (identity tls), --identity-map or --credentials (see SECURITY.md)',
-      );
-    }
-    // Basic passwords and Bearer tokens over ws:// can be read by anyone on the path.
-    if (credentials !== undefined && secureServer === undefined && !isLoopback(config.listen.host)) {
-      logger.warn(
-        { listen: `${config.listen.host}:${config.listen.port}`, identity: 'credentials' },
-        '--credentials on a ws:// public door beyond loopback: every handshake sends its password or token in clear text; serve wss:// (--tls-cert, --tls-key) or terminate TLS in front of the bridge (see SECURITY.md)',
-      );
-    }
+    warnExposedDoors(config, { identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined, secure: publicDoor.secure }, logger);
     // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
     void upstreamCseId.ensure();
     if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
@@ -543,49 +349,21 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     return addresses;
   }
 
-  /** store.open(), bounded: a store that neither opens nor fails in time fails the start (and is closed if it opens late). */
-  async function openStore(): Promise<void> {
-    const opening = store.open();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StartError('environment', '--store', `--store: ${store.description} did not open within ${STORE_OPEN_MS / 1000} s`)), STORE_OPEN_MS);
-    });
-    try {
-      await Promise.race([opening, late]);
-    } catch (err) {
-      opening.then(() => store.close(), () => undefined).catch(() => undefined);
-      throw storeRefused(err);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** SIGTERM semantics, once: later calls (and the undoing of a failed start) share it. */
   async function stopNow(): Promise<void> {
     started = false;
-    if (purgeTimer !== undefined) clearInterval(purgeTimer);
-    if (expiryTimer !== undefined) clearInterval(expiryTimer);
-    // The registrar link first: the upstream CSE's requests for it get their answers while the doors still stand.
-    await uplinkMode?.stop();
-    // 1. Stop accepting: no new connections on any door.
-    const closing = Promise.all([closeServer(publicServer), closeServer(downlinkServer), closeServer(adminServer)]);
-    // 2. Answer what is in flight.
-    await Promise.race([uplink.idle(), delay(STOP_INFLIGHT_MS)]);
-    // 3. Close WebSockets with 1001; peers get a moment for the closing handshake.
-    ws.closeAll(CloseCode.GoingAway, 'bridge shutting down');
-    const force = setTimeout(() => {
-      ws.terminateAll();
-      for (const server of [publicServer, downlinkServer, adminServer]) server.closeAllConnections();
-    }, STOP_GRACE_MS);
-    await closing;
-    clearTimeout(force);
-    ws.close();
-    await cluster.stop();
-    await passthrough?.close();
-    await upstream.close();
-    // 4. Flush and close the store.
-    storeOpen = false;
-    await store.close();
+    maintenance?.stop();
+    await shutdown({
+      uplinkMode,
+      doors: [publicServer, downlinkServer, adminServer],
+      inflightIdle: () => uplink.idle(),
+      ws,
+      releaseAfterDoors: [() => cluster.stop(), async () => passthrough?.close(), () => upstream.close()],
+      closeStore: () => {
+        storeOpen = false;
+        return store.close();
+      },
+    });
   }
 
   return {
@@ -596,11 +374,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     uplinkMode,
     upstreamCse: upstreamCseId,
     connectionCount: () => ws.sessions.size,
-    reloadTls() {
-      if (secureServer === undefined) return;
-      secureServer.setSecureContext(tlsFiles());
-      logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
-    },
+    reloadTls: () => publicDoor.reloadTls(),
     get addresses() {
       return addresses;
     },

@@ -25,6 +25,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { Rsc } from '../primitive/types.js';
+import { httpRefusal } from '../bridge/error-response.js';
 
 export interface DoorLimits {
   /** Time a connection has to send a complete request head (--handshake-timeout). */
@@ -96,13 +97,6 @@ class Conn {
 const kConn = Symbol('door-limits connection');
 type Tracked = Duplex & { [kConn]?: Conn };
 
-/** RFC 9110 5.5 field-value characters: a value node:http will write. */
-const HEADER_SAFE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-function dbg(message: string): string {
-  return JSON.stringify({ 'm2m:dbg': message });
-}
-
 /**
  * Answers on `res` and closes the connection afterwards (the rest of the
  * request is not read). X-M2M-RI is echoed when the request carried one.
@@ -119,15 +113,9 @@ export function refuse(req: IncomingMessage, res: ServerResponse, status: number
     if (!req.complete) req.destroy();
   });
   if (status === 400 || status === 408 || status === 413) report(req.socket as Tracked | null, status, status === 413 ? 'too_large' : status === 408 ? 'body_timeout' : 'bad_request', message);
-  const body = dbg(message);
-  const ri = req.headers['x-m2m-ri'];
-  res.writeHead(status, {
-    connection: 'close',
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-m2m-rsc': String(rsc),
-    ...(typeof ri === 'string' && HEADER_SAFE_RE.test(ri) ? { 'x-m2m-ri': ri } : {}),
-  });
+  const answer = httpRefusal(req.headers['x-m2m-ri'], status, rsc, message);
+  const body = answer.body ?? '';
+  res.writeHead(status, { connection: 'close', ...answer.headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -183,10 +171,12 @@ function answerRaw(socket: Duplex, timeout: boolean, detail: string): void {
     socket.destroy();
     return;
   }
-  const body = dbg(timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${detail}`);
+  const answer = httpRefusal(undefined, timeout ? 408 : 400, timeout ? Rsc.REQUEST_TIMEOUT : Rsc.BAD_REQUEST, timeout ? 'request head not complete in time (--handshake-timeout)' : `malformed HTTP request: ${detail}`);
+  const body = answer.body ?? '';
+  let head = `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(answer.headers)) head += `${name}: ${value}\r\n`;
   socket.end(
-    `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `X-M2M-RSC: ${timeout ? Rsc.REQUEST_TIMEOUT : Rsc.BAD_REQUEST}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     // A client holding its side open must not keep the socket: gone once the answer is out.
     () => socket.destroy(),
   );

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { Pool, errors as undiciErrors } from 'undici';
 import { ThrottledLog } from '../log.js';
 import { declaresTooLarge, refuseTooLarge } from './door-limits.js';
-import { formatTimestamp } from '../primitive/timestamp.js';
+import { httpRefusal } from '../bridge/error-response.js';
 import { Rsc } from '../primitive/types.js';
 import type { UpstreamTls } from './upstream-client.js';
 
@@ -139,15 +139,14 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
     }
     // Answer like a CSE would (ref B8) so oneM2M clients read a code they know.
     const code = (err as { code?: string } | null)?.code ?? (err instanceof Error ? err.message : 'error');
-    const body = JSON.stringify({ 'm2m:dbg': timeout ? `upstream CSE did not answer within ${options.timeoutMs} ms` : `upstream CSE not reachable: ${code}` });
-    const ri = req.headers['x-m2m-ri'];
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'x-m2m-rsc': String(timeout ? Rsc.REQUEST_TIMEOUT : Rsc.TARGET_NOT_REACHABLE),
-      'x-m2m-ot': formatTimestamp(Date.now()),
-      ...(typeof ri === 'string' ? { 'x-m2m-ri': ri } : {}),
-    });
+    const answer = httpRefusal(
+      req.headers['x-m2m-ri'],
+      status,
+      timeout ? Rsc.REQUEST_TIMEOUT : Rsc.TARGET_NOT_REACHABLE,
+      timeout ? `upstream CSE did not answer within ${options.timeoutMs} ms` : `upstream CSE not reachable: ${code}`,
+    );
+    const body = answer.body ?? '';
+    res.writeHead(status, { ...answer.headers, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 

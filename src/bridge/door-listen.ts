@@ -1,0 +1,77 @@
+// Opening and closing a door (DESIGN 1): a refused listen is a StartError that
+// names the door's setting, in words, never a stack.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HostPort } from '../config/config.js';
+import { StartError } from '../errors.js';
+import { urlHost } from '../http/url-host.js';
+
+/** Why a door could not listen, in words, with the errno for searching. */
+export const LISTEN_REFUSED: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (EADDRINUSE)',
+  EADDRNOTAVAIL: 'the address is not one of this host (EADDRNOTAVAIL)',
+  EACCES: 'not allowed to listen there (EACCES; ports below 1024 need privileges)',
+  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
+  EAI_AGAIN: 'the host name could not be resolved now (EAI_AGAIN)',
+  EAI_FAIL: 'the host name does not resolve (EAI_FAIL)',
+};
+
+/** Listens on one door; its failure is a StartError naming the door's setting. */
+export function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
+  const where = `${flag} ${urlHost(at.host)}:${at.port}`;
+  return new Promise((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_SOCKET_BAD_PORT') {
+        reject(new StartError('config', flag, `${where}: the port must be 0-65535`, { cause: err }));
+        return;
+      }
+      const why = LISTEN_REFUSED[err.code ?? ''] ?? err.message;
+      reject(new StartError('environment', flag, `${where}: cannot listen: ${why}`, { cause: err }));
+    };
+    server.once('error', fail);
+    try {
+      server.listen(at.port, at.host, () => {
+        server.off('error', fail);
+        const a = server.address() as AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    } catch (err) {
+      server.off('error', fail);
+      fail(err as NodeJS.ErrnoException);
+    }
+  });
+}
+
+/** Stops accepting on a door; resolves when its last connection has gone. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+export interface DoorServers {
+  public: Server;
+  downlink: Server;
+  admin: Server;
+}
+
+export interface DoorAddresses {
+  public: HostPort;
+  downlink: HostPort;
+  admin: HostPort;
+}
+
+/**
+ * Opens every door. The public and downlink listens both run to their end
+ * before a failure is thrown, so a door still binding is not left open behind
+ * it; the admin door (probes) opens last, so nothing reports ready early.
+ */
+export async function listenDoors(servers: DoorServers, at: Record<'listen' | 'downlinkListen' | 'adminListen', HostPort>): Promise<DoorAddresses> {
+  const doors = await Promise.allSettled([listen(servers.public, at.listen, '--listen'), listen(servers.downlink, at.downlinkListen, '--downlink-listen')]);
+  for (const d of doors) if (d.status === 'rejected') throw d.reason;
+  const [pub, down] = doors.map((d) => (d as PromiseFulfilledResult<HostPort>).value);
+  const admin = await listen(servers.admin, at.adminListen, '--admin-listen');
+  return { public: pub, downlink: down, admin };
+}
