@@ -50,6 +50,8 @@ import type { ClusterMessage } from './cluster-message.js';
 import { INLINE_MAX_BYTES, messageKey, publishMessage, reference, takeMessage } from './message-ref.js';
 import { LUA_CLAIM, LUA_REFRESH, LUA_RELEASE, LUA_ROUTE } from './cluster-scripts.js';
 import type { RouteOutcome } from '../metrics/metrics.js';
+import { redisCommandOptions, redisConnectionOptions } from '../store/redis-connection.js';
+import type { RedisTls } from '../store/redis-connection.js';
 
 
 export interface RedisClusterOptions {
@@ -60,11 +62,10 @@ export interface RedisClusterOptions {
   ownerTtlMs: number;
   logger: Logger;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
-  tls?: { ca?: Buffer };
+  tls?: RedisTls;
   onRoute?(outcome: RouteOutcome): void;
 }
 
-const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 5000;
 /** Ownership records refreshed per script call. */
 const REFRESH_BATCH = 500;
@@ -139,14 +140,8 @@ export class RedisCluster implements Cluster {
 
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
-    const common = {
-      ...(this.o.tls !== undefined && /^rediss:/i.test(this.o.url) ? { tls: this.o.tls } : {}),
-      lazyConnect: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (times: number) => Math.min(times * 100, 2000),
-    };
-    const cmd = new Redis(this.o.url, { ...common, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false }) as Connection;
-    const sub = new Redis(this.o.url, { ...common, autoResubscribe: true });
+    const cmd = new Redis(this.o.url, redisCommandOptions(this.o.url, this.o.tls, COMMAND_TIMEOUT_MS)) as Connection;
+    const sub = new Redis(this.o.url, { ...redisConnectionOptions(this.o.url, this.o.tls), autoResubscribe: true });
     let lastError: unknown;
     for (const c of [cmd, sub]) {
       c.on('error', (err: unknown) => {

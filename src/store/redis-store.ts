@@ -67,6 +67,8 @@ import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page
 import type { SummaryEntry } from './registration-page.js';
 import { durabilityPlan, hasWaitAof, infoField } from './redis-durability.js';
 import type { AofFacts, DurabilityFacts, DurabilityPlan, RedisDurability } from './redis-durability.js';
+import { redisCommandOptions } from './redis-connection.js';
+import type { RedisTls } from './redis-connection.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
 
 export interface RedisStoreOptions {
@@ -75,7 +77,7 @@ export interface RedisStoreOptions {
   /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
   now?: () => number;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
-  tls?: { ca?: Buffer };
+  tls?: RedisTls;
   /** --redis-durability: acknowledge once Redis has the write on disk (fsync, default) or once it applied it. */
   durability?: RedisDurability;
   /** Gets the one line open() says about durability (info, or warn when fsync cannot hold). */
@@ -86,7 +88,6 @@ export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 
 /** How often the stats cache is refreshed from Redis (other replicas' changes). */
 const REFRESH_MS = 1000;
-const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 10_000;
 /**
  * How long WAITAOF may wait for Redis's fsync before the write counts as
@@ -136,7 +137,7 @@ export class RedisStore implements Store {
   private readonly url: string;
   private readonly prefix: string;
   private readonly now: () => number;
-  private readonly tls: { ca?: Buffer } | undefined;
+  private readonly tls: RedisTls | undefined;
   private readonly mode: RedisDurability;
   private readonly logger: Logger | undefined;
   /** What open() found and decided about durability (see redis-durability.ts). */
@@ -170,17 +171,8 @@ export class RedisStore implements Store {
     }
     let redis: Connection;
     try {
-      redis = new Redis(this.url, {
-        ...(this.tls !== undefined && /^rediss:/i.test(this.url) ? { tls: this.tls } : {}),
-        lazyConnect: true, // connect() below, so a down Redis fails open() instead of retrying forever
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        commandTimeout: COMMAND_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-        // While Redis is away, commands fail at once (5103 on the downlink door)
-        // instead of piling up until it returns; ioredis keeps reconnecting.
-        enableOfflineQueue: false,
-        retryStrategy: (times: number) => Math.min(times * 100, 2000),
-      }) as Connection;
+      // connect() below, so a down Redis fails open() instead of retrying forever
+      redis = new Redis(this.url, redisCommandOptions(this.url, this.tls, COMMAND_TIMEOUT_MS)) as Connection;
     } catch (err) {
       // not the URL itself in the message: it may hold a password
       throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: ${err instanceof Error ? err.message : String(err)}`);
