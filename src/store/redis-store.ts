@@ -50,6 +50,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { storeError } from './store-error.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import type {
   EnqueueRequest,
@@ -609,10 +610,4 @@ function globEscape(s: string): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function storeError(message: string, cause: unknown): BridgeError {
-  if (cause instanceof BridgeError) return cause;
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return bridgeError('BRIDGE_ERR_STORE', `${message}: ${detail}`, { cause });
 }
