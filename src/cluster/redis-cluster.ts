@@ -43,7 +43,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { bridgeError } from '../errors.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
-import { responseForError } from '../bridge/error-response.js';
+import { responseForError } from '../primitive/error-primitive.js';
 import type { Cluster, ClusterHandlers, RouteResult } from './cluster.js';
 import { decodeMessage, encodeMessage } from './cluster-message.js';
 import type { ClusterMessage } from './cluster-message.js';
