@@ -1,33 +1,12 @@
-// The one place where failures become response primitives (and, on the HTTP
-// doors, the HTTP answers carrying them).
-import { BridgeError, ERRORS } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
-import { formatTimestamp } from '../primitive/timestamp.js';
-import { Rsc } from '../primitive/types.js';
-import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
+// Failures as HTTP answers on the doors that speak oneM2M. The response
+// primitives themselves are built in primitive/error-primitive.ts (re-exported
+// here for the bridge's own files).
 import { contentCodecFor } from '../primitive/codecs.js';
+import { responseForError } from '../primitive/error-primitive.js';
 import { toHttpResponse } from '../http/to-http-response.js';
 import type { HttpResponseParts } from '../http/to-http-response.js';
 
-/** Release used in answers the bridge makes up itself when the request named none. */
-export const DEFAULT_RVI = '3';
-
-export function errorResponse(rqi: string, rsc: number, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
-  // ot like every CSE answer carries (optional in TS-0004, but clients log it).
-  return { rsc, rqi, rvi, ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } };
-}
-
-/** The answer for a catalogued error code (rsc from ERRORS). */
-export function codedResponse(rqi: string, code: ErrorCode, message: string, rvi: string = DEFAULT_RVI): ResponsePrimitive {
-  return errorResponse(rqi, ERRORS[code].rsc, message, rvi);
-}
-
-/** Any thrown value → the response primitive answering `req`. */
-export function responseForError(req: Pick<RequestPrimitive, 'rqi' | 'rvi'>, err: unknown): ResponsePrimitive {
-  if (err instanceof BridgeError) return errorResponse(req.rqi, err.rsc, err.message, req.rvi ?? DEFAULT_RVI);
-  const message = err instanceof Error ? err.message : String(err);
-  return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `internal error: ${message}`, req.rvi ?? DEFAULT_RVI);
-}
+export { DEFAULT_RVI, codedResponse, errorResponse, responseForError } from '../primitive/error-primitive.js';
 
 // RFC 9110 5.5 field-value characters: an X-M2M-RI that cannot be echoed is left out.
 const HEADER_SAFE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;

@@ -2,7 +2,8 @@
 // TS-0020 6.5, TS-0004 Annex H). Pure: no store, no sockets.
 import { absRelToEpochMs } from '../primitive/timestamp.js';
 import { EventCategory, Operation, Rsc } from '../primitive/types.js';
-import type { JsonObject, JsonValue, RequestPrimitive } from '../primitive/types.js';
+import { isObject } from '../primitive/is-object.js';
+import type { JsonObject, RequestPrimitive } from '../primitive/types.js';
 
 export type OfflineDecision =
   /** Store durably; with `latest`, replace a stored NOTIFY of the same subscription. */
@@ -10,10 +11,6 @@ export type OfflineDecision =
   /** Answer the verification request on the registree's behalf (--auto-verify). */
   | { action: 'verify' }
   | { action: 'refuse'; rsc: number; reason: string };
-
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The m2m:sgn of a NOTIFY, if that is what it carries (ref D1). */
 function notification(req: RequestPrimitive): JsonObject | undefined {

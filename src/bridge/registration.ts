@@ -3,6 +3,7 @@
 // how registree IDs are read from the CSE's answer.
 import type { PoaMode } from '../config/config.js';
 import { Operation, ResourceType } from '../primitive/types.js';
+import { isObject } from '../primitive/is-object.js';
 import type { JsonObject, JsonValue, RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 import type { Registration, RegistreeKind } from '../store/store.js';
 
@@ -14,10 +15,6 @@ export function registrationKind(req: RequestPrimitive): RegistreeKind | undefin
   if (req.ty === ResourceType.AE) return 'ae';
   if (req.ty === ResourceType.RemoteCSE) return 'cse';
   return undefined;
-}
-
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

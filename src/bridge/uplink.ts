@@ -7,6 +7,7 @@ import type { PoaMode } from '../config/config.js';
 import { BridgeError, bridgeError } from '../errors.js';
 import { UpstreamError } from '../http/upstream-client.js';
 import type { PrimitiveDecodeError } from '../errors.js';
+import { isObject } from '../primitive/is-object.js';
 import { Operation, ResponseTypeValue, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 import type { Registration, Store } from '../store/store.js';
@@ -238,7 +239,7 @@ export class Uplink implements SessionHandler {
     const claimed = this.o.cse.canonical(fr);
     if (!isCseIdForm(claimed)) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE registers with its own CSE-ID as originator (/<csi>), not ${fr === '' ? 'none' : fr}; ${this.modeText()}`);
     const csr = req.pc?.['m2m:csr'];
-    const csi = typeof csr === 'object' && csr !== null && !Array.isArray(csr) ? csr.csi : undefined;
+    const csi = isObject(csr) ? csr.csi : undefined;
     if (typeof csi === 'string' && this.o.cse.canonical(csi) !== claimed) throw bridgeError('BRIDGE_ERR_ID_HELD', `a remoteCSE may claim only its own CSE-ID: originator ${fr} and csi ${csi} differ; ${this.modeText()}`);
     if (this.o.cse.cseId !== undefined && claimed === this.o.cse.canonical(this.o.cse.cseId)) throw bridgeError('BRIDGE_ERR_ID_HELD', `${claimed} is the upstream CSE's own CSE-ID; ${this.modeText()}`);
     return claimed;

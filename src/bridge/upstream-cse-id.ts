@@ -3,6 +3,7 @@
 // its CSEBase (`-`, the CSEBase shortcut of TS-0004 6.2.3), so that every ID
 // can be put in its canonical form (src/bridge/canonical-id.ts).
 import type { Logger } from 'pino';
+import { isObject } from '../primitive/is-object.js';
 import { Operation, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 import { canonicalId } from './canonical-id.js';
@@ -94,10 +95,10 @@ export class UpstreamCseId implements CseIdentity {
     try {
       const rsp = await this.o.send({ op: Operation.Retrieve, to: '-', fr: originator, rqi: `bridge-csebase-${++this.probes}`, rvi: '3' });
       const cb = rsp?.pc?.['m2m:cb'];
-      const csi = typeof cb === 'object' && cb !== null && !Array.isArray(cb) ? cb.csi : undefined;
+      const csi = isObject(cb) ? cb.csi : undefined;
       if (rsp?.rsc === Rsc.OK && typeof csi === 'string' && /^\/?[^/\s]+$/.test(csi)) found = csi.startsWith('/') ? csi : '/' + csi;
       // Release 4 CSEBases carry the SP-ID too (ACME: spi "//acme.example.com").
-      const spi = typeof cb === 'object' && cb !== null && !Array.isArray(cb) ? cb.spi : undefined;
+      const spi = isObject(cb) ? cb.spi : undefined;
       if (found !== undefined && !this.spConfigured && typeof spi === 'string' && /^(\/\/)?[^/\s]+$/.test(spi)) this.spId = spi.replace(/^\/\//, '');
       else why = `the CSE answered ${rsp?.rsc ?? 'nothing'}${rsp?.rsc === Rsc.OK ? ' without a csi' : ''}`;
     } catch (err) {

@@ -15,6 +15,7 @@ import { withoutMarkers } from '../primitive/float-lexeme.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from '../ws/subprotocol.js';
+import { PendingRequests } from '../ws/pending-requests.js';
 import { DEFAULT_RVI, completeAnswer } from './answer.js';
 import type { ResponseInit } from './answer.js';
 import { DEFAULT_BACKOFF, backoffDelay, backoffProblems } from './backoff.js';
@@ -111,13 +112,6 @@ export interface ConnectOptions {
 
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
-interface Pending {
-  req: RequestPrimitive;
-  resolve(rsp: ResponsePrimitive): void;
-  reject(err: Onem2mClientError): void;
-  timer: NodeJS.Timeout;
-}
-
 interface OpenWaiter {
   resolve(): void;
   reject(err: Onem2mClientError): void;
@@ -191,7 +185,8 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
   private currentOrigin: string | undefined;
   private handler: RequestHandler | undefined;
   private held: RequestPrimitive[] = [];
-  private readonly pending = new Map<string, Pending>();
+  /** Requests waiting for their answer, each with the request itself (its answer may teach the origin). */
+  private readonly pending = new PendingRequests<ResponsePrimitive, RequestPrimitive>();
   private readonly openWaiters = new Set<OpenWaiter>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -302,17 +297,18 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     const ws = this.ws!;
     const codec = this.codec!;
     const data = this.encode(codec, req);
-    return new Promise<ResponsePrimitive>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(req.rqi);
-        reject(new Onem2mClientError('ONEM2M_CLIENT_TIMEOUT', `no answer to rqi "${req.rqi}" within ${timeoutMs} ms`));
-      }, Math.max(0, deadline - Date.now()));
-      this.pending.set(req.rqi, { req, resolve, reject, timer });
+    const answer = this.pending.wait(req.rqi, Math.max(0, deadline - Date.now()), req, () => new Onem2mClientError('ONEM2M_CLIENT_TIMEOUT', `no answer to rqi "${req.rqi}" within ${timeoutMs} ms`));
+    try {
       ws.send(data, { binary: codec.binary }, (err) => {
         if (err === undefined || err === null) return;
         this.fail(req.rqi, new Onem2mClientError('ONEM2M_CLIENT_CONNECTION_LOST', `sending rqi "${req.rqi}" failed: ${err.message}`, { cause: err }));
       });
-    });
+    } catch (err) {
+      // Nothing was sent: nothing waits (and no timeout rejects later).
+      this.pending.take(req.rqi);
+      throw err;
+    }
+    return answer;
   }
 
   /** Sends a request without waiting for an answer (rt.rtv = 5 noResponse is set when no rt is given). Resolves once written. */
@@ -578,25 +574,19 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
   }
 
   private settle(rsp: ResponsePrimitive): void {
-    const entry = this.pending.get(rsp.rqi);
-    if (entry === undefined) return; // a late answer after its timeout: nobody waits any more
-    this.pending.delete(rsp.rqi);
-    clearTimeout(entry.timer);
-    const learned = registeredOrigin(entry.req, rsp);
+    const waiter = this.pending.take(rsp.rqi);
+    if (waiter === undefined) return; // a late answer after its timeout: nobody waits any more
+    const learned = registeredOrigin(waiter.context, rsp);
     if (learned !== undefined) this.currentOrigin = learned;
-    entry.resolve(rsp);
+    waiter.resolve(rsp);
   }
 
   private fail(rqi: string, err: Onem2mClientError): void {
-    const entry = this.pending.get(rqi);
-    if (entry === undefined) return;
-    this.pending.delete(rqi);
-    clearTimeout(entry.timer);
-    entry.reject(err);
+    this.pending.take(rqi)?.reject(err);
   }
 
   private failAll(err: Onem2mClientError): void {
-    for (const rqi of [...this.pending.keys()]) this.fail(rqi, err);
+    for (const [, waiter] of this.pending.takeAll()) waiter.reject(err);
   }
 
   /** One request from the server → the handler → exactly one answer (none for rt.rtv = 5). */

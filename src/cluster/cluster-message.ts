@@ -1,6 +1,7 @@
 // What replicas say to each other on their Redis channels (DESIGN 6), in
 // CBOR (cbor-x): one binary message, no string escaping of the primitive.
 import { Encoder } from 'cbor-x';
+import { isObject } from '../primitive/is-object.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 
 export type ClusterMessage =
@@ -21,10 +22,6 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true });
 
 export function encodeMessage(m: ClusterMessage): Buffer {
   return encoder.encode(m);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** undefined for anything that is not a message this version understands (ignored, never thrown). */

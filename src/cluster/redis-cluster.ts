@@ -43,12 +43,15 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { bridgeError } from '../errors.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
-import { responseForError } from '../bridge/error-response.js';
+import { responseForError } from '../primitive/error-primitive.js';
 import type { Cluster, ClusterHandlers, RouteResult } from './cluster.js';
 import { decodeMessage, encodeMessage } from './cluster-message.js';
 import type { ClusterMessage } from './cluster-message.js';
 import { INLINE_MAX_BYTES, messageKey, publishMessage, reference, takeMessage } from './message-ref.js';
+import { LUA_CLAIM, LUA_REFRESH, LUA_RELEASE, LUA_ROUTE } from './cluster-scripts.js';
 import type { RouteOutcome } from '../metrics/metrics.js';
+import { redisCommandOptions, redisConnectionOptions } from '../store/redis-connection.js';
+import type { RedisTls } from '../store/redis-connection.js';
 
 
 export interface RedisClusterOptions {
@@ -59,11 +62,10 @@ export interface RedisClusterOptions {
   ownerTtlMs: number;
   logger: Logger;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
-  tls?: { ca?: Buffer };
+  tls?: RedisTls;
   onRoute?(outcome: RouteOutcome): void;
 }
 
-const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 5000;
 /** Ownership records refreshed per script call. */
 const REFRESH_BATCH = 500;
@@ -75,73 +77,6 @@ const REFRESH_BATCH = 500;
 const EPOCH_TTL_MS = 24 * 3600_000;
 /** Time a routed request may take beyond the owner's own --downlink-timeout. */
 const ROUTE_MARGIN_MS = 1000;
-
-// Epochs travel as decimal strings; '0' is "this replica's claim was never
-// answered" (Redis away): the record is compared by name only.
-
-// KEYS[1] owner:<id>, KEYS[2] epoch:<id>; ARGV[1] me, ARGV[2] owner TTL ms,
-// ARGV[3] epoch TTL ms → {previous owner or nil, this claim's epoch}
-const LUA_CLAIM = `
-local prev = redis.call('GET', KEYS[1])
-local epoch = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {prev, epoch}
-`;
-// Compare-and-delete. KEYS[1] owner:<id>, KEYS[2] epoch:<id>; ARGV[1] me,
-// ARGV[2] my epoch → 1 deleted, 0 the record is not mine (anymore). A missing
-// counter means no claim came since mine: the record is mine.
-const LUA_RELEASE = `
-local v = redis.call('MGET', KEYS[1], KEYS[2])
-if v[1] == ARGV[1] and (ARGV[2] == '0' or not v[2] or v[2] == ARGV[2]) then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-// One call per batch, two commands per idle registree (MGET, PEXPIRE).
-// KEYS[2i-1] owner:<id i>, KEYS[2i] epoch:<id i>; ARGV[1] me, ARGV[2] owner
-// TTL ms, ARGV[3] epoch TTL ms, ARGV[3+i] my epoch for id i
-// → {lost: indexes i another claim superseded, claimed: {i, epoch, ...} for
-// the '0's claimed now}
-const LUA_REFRESH = `
-local me, lost, claimed = ARGV[1], {}, {}
-for i = 1, #KEYS / 2 do
-  local okey, ekey, mine = KEYS[2 * i - 1], KEYS[2 * i], ARGV[3 + i]
-  local v = redis.call('MGET', okey, ekey)
-  local owner, epoch = v[1], v[2]
-  if mine == '0' then
-    if owner and owner ~= me then
-      lost[#lost + 1] = i
-    else
-      local e = redis.call('INCR', ekey)
-      redis.call('PEXPIRE', ekey, ARGV[3])
-      redis.call('SET', okey, me, 'PX', ARGV[2])
-      claimed[#claimed + 1] = i
-      claimed[#claimed + 1] = e
-    end
-  elseif owner == me and epoch == mine then
-    redis.call('PEXPIRE', okey, ARGV[2])
-  elseif (owner == me or not owner) and (not epoch or epoch == mine) then
-    redis.call('SET', okey, me, 'PX', ARGV[2])
-    redis.call('SET', ekey, mine, 'PX', ARGV[3])
-  else
-    lost[#lost + 1] = i
-  end
-end
-return {lost, claimed}
-`;
-
-// One round trip per routed request: read the owner and, when it is another
-// replica, publish on its channel. KEYS[1] owner:<id>, KEYS[2] the key for a
-// large message; ARGV me, channel prefix, message, its reference ('' = publish
-// the message itself), the key's TTL ms → {owner or '', subscribers reached}
-const LUA_ROUTE = `
-local owner = redis.call('GET', KEYS[1])
-if not owner or owner == ARGV[1] then return {owner or '', 0} end
-if ARGV[4] == '' then return {owner, redis.call('PUBLISH', ARGV[2] .. owner, ARGV[3])} end
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
-local n = redis.call('PUBLISH', ARGV[2] .. owner, ARGV[4])
-if n == 0 then redis.call('DEL', KEYS[2]) end
-return {owner, n}
-`;
 
 interface ScriptCommands {
   bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number): Promise<[string | null, number]>;
@@ -205,14 +140,8 @@ export class RedisCluster implements Cluster {
 
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
-    const common = {
-      ...(this.o.tls !== undefined && /^rediss:/i.test(this.o.url) ? { tls: this.o.tls } : {}),
-      lazyConnect: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (times: number) => Math.min(times * 100, 2000),
-    };
-    const cmd = new Redis(this.o.url, { ...common, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false }) as Connection;
-    const sub = new Redis(this.o.url, { ...common, autoResubscribe: true });
+    const cmd = new Redis(this.o.url, redisCommandOptions(this.o.url, this.o.tls, COMMAND_TIMEOUT_MS)) as Connection;
+    const sub = new Redis(this.o.url, { ...redisConnectionOptions(this.o.url, this.o.tls), autoResubscribe: true });
     let lastError: unknown;
     for (const c of [cmd, sub]) {
       c.on('error', (err: unknown) => {

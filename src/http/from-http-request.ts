@@ -6,6 +6,7 @@ import { Operation } from '../primitive/types.js';
 import { absRelFromText } from '../primitive/timestamp.js';
 import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import { parseContentType } from './content-type.js';
+import { headerValue } from './header-value.js';
 import { FC_QUERY_KINDS } from './to-http-request.js';
 
 export interface HttpRequestIn {
@@ -15,11 +16,6 @@ export interface HttpRequestIn {
   /** lower-case header names, as node:http delivers them */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
-}
-
-function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 const INT_RE = /^[+-]?\d+$/;

@@ -5,6 +5,7 @@ import { ResponseTypeValue } from '../primitive/types.js';
 import { absRelFromText } from '../primitive/timestamp.js';
 import { PrimitiveDecodeError } from '../errors.js';
 import { parseContentType } from './content-type.js';
+import { headerValue } from './header-value.js';
 import { rscForHttpStatus } from './rsc-status.js';
 
 export interface HttpResponseIn {
@@ -12,11 +13,6 @@ export interface HttpResponseIn {
   /** lower-case header names, as node:http and undici deliver them */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
-}
-
-function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 const INT_RE = /^\s*[+-]?\d+\s*$/;

@@ -3,6 +3,7 @@
 // values (pc, fc, …) are reused as they are.
 import { PrimitiveDecodeError } from '../errors.js';
 import { isFloatLexeme, valueOf } from './float-lexeme.js';
+import { isObject } from './is-object.js';
 import { REQUEST_PARAMETER_ORDER, RESPONSE_PARAMETER_ORDER } from './types.js';
 import type { Primitive, RequestPrimitive, ResponsePrimitive } from './types.js';
 
@@ -20,10 +21,6 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return value.length > 40 ? 'a string' : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return `a value of type ${typeof value}`;
-}
-
-function isObject(value: unknown): value is Tree {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // Issue 15, "validate what the bridge needs, pass the rest": parameters the

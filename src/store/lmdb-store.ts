@@ -14,7 +14,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { BridgeError, bridgeError } from '../errors.js';
+import { bridgeError } from '../errors.js';
+import { storeError } from './store-error.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import { QueueLedger, isExpired } from './queue-ledger.js';
 import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
@@ -340,9 +341,4 @@ function ledgerEntry(seq: number, value: StoredRequest): LedgerEntry {
   const e: LedgerEntry = { seq, bytes: value.bytes, expiresAt: value.expiresAt };
   if (value.sur !== undefined) e.sur = value.sur;
   return e;
-}
-
-function storeError(message: string, cause: unknown): BridgeError {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return bridgeError('BRIDGE_ERR_STORE', `${message}: ${detail}`, { cause });
 }

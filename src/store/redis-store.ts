@@ -14,7 +14,7 @@
 //   regs       zset    every registered id, score 0: ID-ordered pages for the admin API
 //                      (ZRANGE BYLEX); built from reg:* at open() when missing
 //
-// Every write is one Lua script, so registration + key index, and stream +
+// Every write is one Lua script (redis-scripts.ts), so registration + key index, and stream +
 // counters + sur index, change together atomically, and the caps are checked
 // and applied inside Redis: replicas sharing the Redis can never overshoot them.
 //
@@ -50,6 +50,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { storeError } from './store-error.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import type {
   EnqueueRequest,
@@ -67,6 +68,9 @@ import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page
 import type { SummaryEntry } from './registration-page.js';
 import { durabilityPlan, hasWaitAof, infoField } from './redis-durability.js';
 import type { AofFacts, DurabilityFacts, DurabilityPlan, RedisDurability } from './redis-durability.js';
+import { redisCommandOptions } from './redis-connection.js';
+import type { RedisTls } from './redis-connection.js';
+import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default `onem2m-bridge:`). */
@@ -74,7 +78,7 @@ export interface RedisStoreOptions {
   /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
   now?: () => number;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
-  tls?: { ca?: Buffer };
+  tls?: RedisTls;
   /** --redis-durability: acknowledge once Redis has the write on disk (fsync, default) or once it applied it. */
   durability?: RedisDurability;
   /** Gets the one line open() says about durability (info, or warn when fsync cannot hold). */
@@ -85,7 +89,6 @@ export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 
 /** How often the stats cache is refreshed from Redis (other replicas' changes). */
 const REFRESH_MS = 1000;
-const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 10_000;
 /**
  * How long WAITAOF may wait for Redis's fsync before the write counts as
@@ -93,212 +96,6 @@ const COMMAND_TIMEOUT_MS = 10_000;
  * With appendfsync always it returns at once; with everysec within about 1 s.
  */
 const WAITAOF_TIMEOUT_MS = 5000;
-
-// Shared Lua helpers. KEYS of every queue script:
-//   1 q:<id>  2 qm:<id>  3 qb:<id>  4 sur:<id>  5 qm  6 qb  7 queues  (8 seq, enqueue only)
-// ARGV[1] is always the registree id.
-const LUA_PRELUDE = `
-local function field(flat, name)
-  for i = 1, #flat, 2 do
-    if flat[i] == name then return flat[i + 1] end
-  end
-  return nil
-end
-local function num(v)
-  if not v then return 0 end
-  return tonumber(v) or 0
-end
-local function seqOf(streamId)
-  return string.match(streamId, '^(%d+)%-')
-end
-local function surRemove(sur, seq)
-  local list = redis.call('HGET', KEYS[4], sur)
-  if not list then return end
-  local keep = {}
-  for s in string.gmatch(list, '%S+') do
-    if s ~= seq then keep[#keep + 1] = s end
-  end
-  if #keep == 0 then
-    redis.call('HDEL', KEYS[4], sur)
-  else
-    redis.call('HSET', KEYS[4], sur, table.concat(keep, ' '))
-  end
-end
--- moves all four counters; an emptied queue leaves no keys behind
--- (deltas go out as integer strings: Lua would write -0 as "-0", which INCRBY refuses)
-local function account(dm, db)
-  local sdm = string.format('%d', dm)
-  local sdb = string.format('%d', db)
-  local m = redis.call('INCRBY', KEYS[2], sdm)
-  local b = redis.call('INCRBY', KEYS[3], sdb)
-  local gm = redis.call('INCRBY', KEYS[5], sdm)
-  local gb = redis.call('INCRBY', KEYS[6], sdb)
-  if m <= 0 then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-    redis.call('SREM', KEYS[7], ARGV[1])
-    m = 0
-    b = 0
-  else
-    redis.call('SADD', KEYS[7], ARGV[1])
-  end
-  return {m, b, gm, gb}
-end
-`;
-
-// ARGV: id, bytes, expiresAt, storedAt, sur ('' = none), replace ('1'/'0'), request JSON,
-//       maxMessages, maxBytes, globalMaxBytes
-// → {1, seq, replaced, m, b, gm, gb} | {0, reason, m, b, gm, gb}
-const LUA_ENQUEUE = `${LUA_PRELUDE}
-local bytes = tonumber(ARGV[2])
-local sur = ARGV[5]
-local m = num(redis.call('GET', KEYS[2]))
-local b = num(redis.call('GET', KEYS[3]))
-local gm = num(redis.call('GET', KEYS[5]))
-local gb = num(redis.call('GET', KEYS[6]))
-local removed = {}
-local removedBytes = 0
-if ARGV[6] == '1' and sur ~= '' then
-  local list = redis.call('HGET', KEYS[4], sur)
-  if list then
-    for s in string.gmatch(list, '%S+') do
-      local id = s .. '-0'
-      local e = redis.call('XRANGE', KEYS[1], id, id)
-      if e[1] then
-        removed[#removed + 1] = id
-        removedBytes = removedBytes + num(field(e[1][2], 'b'))
-      end
-    end
-  end
-end
-if m - #removed + 1 > tonumber(ARGV[8]) then return {0, 'max_messages', m, b, gm, gb} end
-if b - removedBytes + bytes > tonumber(ARGV[9]) then return {0, 'max_bytes', m, b, gm, gb} end
-if gb - removedBytes + bytes > tonumber(ARGV[10]) then return {0, 'global_max_bytes', m, b, gm, gb} end
-for _, id in ipairs(removed) do redis.call('XDEL', KEYS[1], id) end
-local seq = redis.call('INCR', KEYS[8])
-local seqStr = string.format('%d', seq)
-if sur ~= '' then
-  redis.call('XADD', KEYS[1], seqStr .. '-0', 'r', ARGV[7], 'b', ARGV[2], 'e', ARGV[3], 't', ARGV[4], 's', sur)
-  local list = nil
-  if ARGV[6] ~= '1' then list = redis.call('HGET', KEYS[4], sur) end
-  if list then
-    redis.call('HSET', KEYS[4], sur, list .. ' ' .. seqStr)
-  else
-    redis.call('HSET', KEYS[4], sur, seqStr)
-  end
-else
-  redis.call('XADD', KEYS[1], seqStr .. '-0', 'r', ARGV[7], 'b', ARGV[2], 'e', ARGV[3], 't', ARGV[4])
-end
-local c = account(1 - #removed, bytes - removedBytes)
-return {1, seq, #removed, c[1], c[2], c[3], c[4]}
-`;
-
-// ARGV: id, seq → {removed (0/1), m, b, gm, gb}
-const LUA_ACK = `${LUA_PRELUDE}
-local id = ARGV[2] .. '-0'
-local e = redis.call('XRANGE', KEYS[1], id, id)
-if not e[1] then
-  return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
-end
-redis.call('XDEL', KEYS[1], id)
-local sur = field(e[1][2], 's')
-if sur then surRemove(sur, ARGV[2]) end
-local c = account(-1, -num(field(e[1][2], 'b')))
-return {1, c[1], c[2], c[3], c[4]}
-`;
-
-// ARGV: id, now → {removed, m, b, gm, gb}
-const LUA_PURGE = `${LUA_PRELUDE}
-local now = tonumber(ARGV[2])
-local entries = redis.call('XRANGE', KEYS[1], '-', '+')
-local dm = 0
-local db = 0
-for _, e in ipairs(entries) do
-  local f = e[2]
-  if num(field(f, 'e')) <= now then
-    redis.call('XDEL', KEYS[1], e[1])
-    local sur = field(f, 's')
-    if sur then surRemove(sur, seqOf(e[1])) end
-    dm = dm + 1
-    db = db + num(field(f, 'b'))
-  end
-end
-if dm == 0 then
-  return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
-end
-local c = account(-dm, -db)
-return {dm, c[1], c[2], c[3], c[4]}
-`;
-
-// ARGV: id → {removed, m, b, gm, gb}
-const LUA_DROP = `${LUA_PRELUDE}
-local m = num(redis.call('GET', KEYS[2]))
-local b = num(redis.call('GET', KEYS[3]))
-local gm = num(redis.call('GET', KEYS[5]))
-local gb = num(redis.call('GET', KEYS[6]))
-if m > 0 then
-  local c = account(-m, -b)
-  gm = c[3]
-  gb = c[4]
-end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-redis.call('SREM', KEYS[7], ARGV[1])
-return {m, 0, 0, gm, gb}
-`;
-
-// KEYS: queues, qm, qb; ARGV: prefix → {gm, gb, id1, m1, b1, id2, ...}
-const LUA_SNAPSHOT = `
-local function num(v)
-  if not v then return 0 end
-  return tonumber(v) or 0
-end
-local out = {num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3]))}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local m = num(redis.call('GET', ARGV[1] .. 'qm:' .. id))
-  if m > 0 then
-    out[#out + 1] = id
-    out[#out + 1] = m
-    out[#out + 1] = num(redis.call('GET', ARGV[1] .. 'qb:' .. id))
-  end
-end
-return out
-`;
-
-// KEYS: reg:<id>, key:<newKey>, regs; ARGV: id, registration JSON, newKey, prefix .. 'key:'
-const LUA_PUT_REG = `
-local old = redis.call('GET', KEYS[1])
-if old then
-  local ok, dec = pcall(cjson.decode, old)
-  if ok and type(dec) == 'table' and type(dec.key) == 'string' and dec.key ~= ARGV[3] then
-    local ik = ARGV[4] .. dec.key
-    if redis.call('GET', ik) == ARGV[1] then redis.call('DEL', ik) end
-  end
-end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], 0, ARGV[1])
-return 1
-`;
-
-// KEYS: reg:<id>, regs; ARGV: id, prefix .. 'key:'
-const LUA_DELETE_REG = `
-redis.call('ZREM', KEYS[2], ARGV[1])
-local old = redis.call('GET', KEYS[1])
-if not old then return 0 end
-local ok, dec = pcall(cjson.decode, old)
-if ok and type(dec) == 'table' and type(dec.key) == 'string' then
-  local ik = ARGV[2] .. dec.key
-  if redis.call('GET', ik) == ARGV[1] then redis.call('DEL', ik) end
-end
-redis.call('DEL', KEYS[1])
-return 1
-`;
-
-// KEYS[1] key:<key>; ARGV[1] the reg: prefix → the registration JSON or nil
-const LUA_REG_BY_KEY = `
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-return redis.call('GET', ARGV[1] .. id)
-`;
 
 type Reply = Array<string | number>;
 
@@ -341,7 +138,7 @@ export class RedisStore implements Store {
   private readonly url: string;
   private readonly prefix: string;
   private readonly now: () => number;
-  private readonly tls: { ca?: Buffer } | undefined;
+  private readonly tls: RedisTls | undefined;
   private readonly mode: RedisDurability;
   private readonly logger: Logger | undefined;
   /** What open() found and decided about durability (see redis-durability.ts). */
@@ -375,17 +172,8 @@ export class RedisStore implements Store {
     }
     let redis: Connection;
     try {
-      redis = new Redis(this.url, {
-        ...(this.tls !== undefined && /^rediss:/i.test(this.url) ? { tls: this.tls } : {}),
-        lazyConnect: true, // connect() below, so a down Redis fails open() instead of retrying forever
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        commandTimeout: COMMAND_TIMEOUT_MS,
-        maxRetriesPerRequest: 1,
-        // While Redis is away, commands fail at once (5103 on the downlink door)
-        // instead of piling up until it returns; ioredis keeps reconnecting.
-        enableOfflineQueue: false,
-        retryStrategy: (times: number) => Math.min(times * 100, 2000),
-      }) as Connection;
+      // connect() below, so a down Redis fails open() instead of retrying forever
+      redis = new Redis(this.url, redisCommandOptions(this.url, this.tls, COMMAND_TIMEOUT_MS)) as Connection;
     } catch (err) {
       // not the URL itself in the message: it may hold a password
       throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: ${err instanceof Error ? err.message : String(err)}`);
@@ -822,10 +610,4 @@ function globEscape(s: string): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function storeError(message: string, cause: unknown): BridgeError {
-  if (cause instanceof BridgeError) return cause;
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return bridgeError('BRIDGE_ERR_STORE', `${message}: ${detail}`, { cause });
 }

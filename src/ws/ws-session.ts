@@ -7,6 +7,7 @@ import { formatTimestamp } from '../primitive/timestamp.js';
 import { Rsc } from '../primitive/types.js';
 import type { Primitive, RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
+import { PendingRequests } from './pending-requests.js';
 
 /** What a session needs from a `ws` WebSocket. */
 export interface WebSocketLike {
@@ -59,12 +60,6 @@ const UNLIMITED: SessionLimits = {
   maxDownlinkBufferedBytes: Number.POSITIVE_INFINITY,
   maxUnboundMessageBytes: Number.POSITIVE_INFINITY,
 };
-
-interface PendingRequest {
-  resolve(rsp: ResponsePrimitive): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
 
 /** Close codes used by the bridge (RFC 6455 7.4; 4000-4999 are ours). */
 export const CloseCode = {
@@ -129,7 +124,7 @@ export class WsSession {
   readonly openedAt = this.lastSeen;
 
   /** Requests sent down and not yet answered; created on first use (idle connections stay small). */
-  private pending: Map<string, PendingRequest> | undefined;
+  private pending: PendingRequests<ResponsePrimitive> | undefined;
   private rqiSuffix = 0;
   private readonly limits: SessionLimits;
   private inFlight = 0;
@@ -361,7 +356,7 @@ export class WsSession {
 
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
-    const pending = (this.pending ??= new Map<string, PendingRequest>());
+    const pending = (this.pending ??= new PendingRequests<ResponsePrimitive>(() => this.wakeSettled()));
     const originalRqi = req.rqi;
     let wireRqi = originalRqi;
     if (pending.has(wireRqi)) {
@@ -369,21 +364,17 @@ export class WsSession {
       while (pending.has(wireRqi));
       req = { ...req, rqi: wireRqi };
     }
-    return new Promise<ResponsePrimitive>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(wireRqi);
-        reject(bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
-        this.wakeSettled();
-      }, timeoutMs);
-      pending.set(wireRqi, {
-        resolve: (rsp) => resolve(wireRqi === originalRqi ? rsp : { ...rsp, rqi: originalRqi }),
-        reject,
-        timer,
-      });
-      // No write callback: a failed write closes the socket, and handleClose()
-      // rejects what waits here (and the send stays on the pre-framed fast path).
-      this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary });
-    });
+    let data: Buffer | string;
+    try {
+      data = this.codec.encodeRequest(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const answer = pending.wait(wireRqi, timeoutMs, undefined, () => bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
+    // No write callback: a failed write closes the socket, and handleClose()
+    // rejects what waits here (and the send stays on the pre-framed fast path).
+    this.socket.send(data, { binary: this.codec.binary });
+    return wireRqi === originalRqi ? answer : answer.then((rsp) => ({ ...rsp, rqi: originalRqi }));
   }
 
   close(code: number, reason: string): void {
@@ -416,24 +407,18 @@ export class WsSession {
   private failPending(why: string): void {
     const pending = this.pending;
     if (pending !== undefined) {
-      for (const [rqi, entry] of pending) {
-        clearTimeout(entry.timer);
-        entry.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `${why} ${rqi}`));
-      }
-      pending.clear();
+      for (const [rqi, waiter] of pending.takeAll()) waiter.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `${why} ${rqi}`));
     }
     this.wakeSettled();
   }
 
   private settle(rsp: ResponsePrimitive): void {
-    const entry = this.pending?.get(rsp.rqi);
-    if (entry === undefined) {
+    const waiter = this.pending?.take(rsp.rqi);
+    if (waiter === undefined) {
       this.handler.onUnmatchedResponse?.(this, rsp);
       return;
     }
-    clearTimeout(entry.timer);
-    this.pending!.delete(rsp.rqi);
-    entry.resolve(rsp);
+    waiter.resolve(rsp);
     if (this.settleWaiters !== undefined) this.wakeSettled();
   }
 }
