@@ -2,7 +2,8 @@
 // primitives themselves are built in primitive/error-primitive.ts (re-exported
 // here for the bridge's own files).
 import { contentCodecFor } from '../primitive/codecs.js';
-import { responseForError } from '../primitive/error-primitive.js';
+import { errorResponse, responseForError } from '../primitive/error-primitive.js';
+import type { ResponsePrimitive } from '../primitive/types.js';
 import { toHttpResponse } from '../http/to-http-response.js';
 import type { HttpResponseParts } from '../http/to-http-response.js';
 
