@@ -76,9 +76,12 @@ describe('backpressure: --max-downlink-inflight', { timeout: 30_000 }, () => {
   });
 });
 
-describe('backpressure: a registree that stops reading', { timeout: 60_000 }, () => {
+describe('backpressure: a registree that stops reading', { timeout: 120_000 }, () => {
   const BUFFERED = 64 * 1024;
-  const TIMEOUT_MS = 4000;
+  // Longer than filling the kernel buffers takes on a loaded machine (seen
+  // past 4 s with both cores busy): a written NOTIFY that times out before
+  // the cap is reached closes the registree under the test.
+  const TIMEOUT_MS = 15_000;
   let run: Running;
   before(async () => {
     run = await startBridge({ maxDownlinkBufferedBytes: BUFFERED, maxDownlinkInflight: 1000, downlinkTimeoutMs: TIMEOUT_MS, pingIntervalMs: 0 });
@@ -103,7 +106,7 @@ describe('backpressure: a registree that stops reading', { timeout: 60_000 }, ()
       const before = session.inFlightDownlink;
       let answered = false;
       const answer = notify(run, key, aei, `big${i}`, 'x'.repeat(512 * 1024)).finally(() => (answered = true));
-      const outcome = await Promise.race([answer, waitUntil(() => answered || session.inFlightDownlink > before, 10_000, 'written').then(() => 'written' as const)]);
+      const outcome = await Promise.race([answer, waitUntil(() => answered || session.inFlightDownlink > before, TIMEOUT_MS, 'written').then(() => 'written' as const)]);
       if (outcome === 'written') written.push(answer);
       else stored = outcome;
     }

@@ -90,7 +90,7 @@ describe('limits', { timeout: 60_000 }, () => {
   });
 });
 
-describe('rate limit', { timeout: 20_000 }, () => {
+describe('rate limit', { timeout: 120_000 }, () => {
   let run: Running;
   before(async () => {
     run = await startBridge({ allowOriginator: ['CAdmin'], rateLimit: 5 });
@@ -101,12 +101,18 @@ describe('rate limit', { timeout: 20_000 }, () => {
 
   test('requests beyond --rate-limit per second are answered 5000; the burst passes', async () => {
     const c = await WsRegistree.connect(run.wsUrl, 'oneM2M.json');
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: `r${i}` })));
+    // What may pass is the burst (5) plus 5 per second of the time the 200
+    // requests took, however slow a loaded machine makes that: the bound is
+    // taken from the elapsed time, not assumed.
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => c.request({ op: 2, to: 'cse-in', fr: 'CAdmin', rqi: `r${i}` }, 60_000)));
+    const elapsedS = (performance.now() - started) / 1000;
     const limited = answers.filter((a) => a.rsc === 5000 && /per second/.test(String(a.pc?.['m2m:dbg'])));
     const passed = answers.filter((a) => a.rsc === 2000);
     assert.ok(passed.length >= 5, `the one-second burst passes (${passed.length})`);
-    assert.ok(limited.length >= 30, `the rest is refused (${limited.length})`);
-    assert.equal(passed.length + limited.length, 50);
+    const allowed = Math.floor(5 + 5 * elapsedS) + 1;
+    assert.ok(passed.length <= allowed, `at most ${allowed} pass in ${elapsedS.toFixed(1)} s (${passed.length} did)`);
+    assert.equal(passed.length + limited.length, 200);
     await c.close();
   });
 });

@@ -1,6 +1,7 @@
 // The bridge as an operator runs it: a separate process, signals, a crash.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +12,26 @@ import type { FakeCse } from '../support/fake-cse.js';
 import { registerAe, subscribe } from '../support/register.js';
 import { WsRegistree } from '../support/ws-registree.js';
 import { waitUntil } from '../support/wait.js';
+
+/**
+ * A free TCP port below the kernel's ephemeral range. A port the kill -9
+ * test's first bridge got from port 0 would be back in the pool the moment
+ * it dies, and a test file running in parallel (or any outgoing connection)
+ * could take it before the restart binds it again; nothing binding port 0
+ * gets one from below the range, so it waits for the restart.
+ */
+async function portBelowEphemeralRange(): Promise<number> {
+  const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768')).trim().split(/\s+/).map(Number);
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 function sgnCon(req: { pc?: JsonObject }): unknown {
   const rep = ((req.pc?.['m2m:sgn'] as JsonObject).nev as JsonObject).rep as JsonObject;
@@ -49,7 +70,11 @@ describe('bridge process', () => {
 
   test('after kill -9 the restarted bridge on the same lmdb directory knows the registree and delivers every acknowledged notification', async () => {
     const store = `lmdb:${join(dir, 'data')}`;
-    const first = await spawnBridge(['--upstream', cse.url, '--store', store, '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    // Same ports after the restart, so the poa the CSE holds still points at the downlink door.
+    const ports = { public: await portBelowEphemeralRange(), downlink: 0 };
+    while (ports.downlink === 0 || ports.downlink === ports.public) ports.downlink = await portBelowEphemeralRange();
+    const listen = ['--listen', `127.0.0.1:${ports.public}`, '--downlink-listen', `127.0.0.1:${ports.downlink}`, '--admin-listen', '127.0.0.1:0'];
+    const first = await spawnBridge(['--upstream', cse.url, '--store', store, ...listen]);
     const wsUrl = `ws://127.0.0.1:${first.ports.public}/`;
     const { ae, aei } = await registerAe(wsUrl, 'survivor');
     await subscribe(ae, aei, 'survivor');
@@ -63,12 +88,7 @@ describe('bridge process', () => {
     first.proc.kill('SIGKILL');
     assert.equal((await first.exited).signal, 'SIGKILL');
 
-    // Same ports, so the poa the CSE holds still points at the downlink door.
-    const ports = first.ports;
-    const second = await spawnBridge([
-      '--upstream', cse.url, '--store', store,
-      '--listen', `127.0.0.1:${ports.public}`, '--downlink-listen', `127.0.0.1:${ports.downlink}`, '--admin-listen', '127.0.0.1:0',
-    ]);
+    const second = await spawnBridge(['--upstream', cse.url, '--store', store, ...listen]);
     try {
       await cse.createContentInstance('cse-in/survivor/data', 'e');
       await cse.idle();
