@@ -1,5 +1,5 @@
 // Errors carry a stable string code and the oneM2M rsc they become. They turn
-// into response primitives in one place only: src/bridge/error-response.ts.
+// into response primitives in one place only: src/primitive/error-primitive.ts (the HTTP form: src/http/error-answer.ts).
 // docs/errors.md documents every code; a test fails if one is missing.
 import { Rsc } from './primitive/types.js';
 

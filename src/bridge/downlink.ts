@@ -12,7 +12,7 @@ import { fromHttpRequest } from '../http/from-http-request.js';
 import { toHttpResponse } from '../http/to-http-response.js';
 import type { Store, QueueLimits, Registration } from '../store/store.js';
 import type { QueueEvent } from '../metrics/metrics.js';
-import { DEFAULT_RVI, codedResponse, responseForError } from './error-response.js';
+import { DEFAULT_RVI, codedResponse, responseForError } from '../http/error-answer.js';
 import { decideOffline, expiryOf } from './offline-policy.js';
 import type { QueueDelivery } from './queue-delivery.js';
 import type { Registry } from './registry.js';

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { bridgeError } from '../errors.js';
 import type { PassthroughHandler } from '../http/passthrough.js';
-import { httpErrorAnswer } from './error-response.js';
+import { httpErrorAnswer } from '../http/error-answer.js';
 import type { PassthroughVerdict } from './passthrough-gate.js';
 
 export interface PublicDoorOptions {

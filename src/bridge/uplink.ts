@@ -12,7 +12,7 @@ import { Operation, ResponseTypeValue, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 import type { Registration, Store } from '../store/store.js';
 import type { SessionHandler, WsSession } from '../ws/ws-session.js';
-import { responseForError } from './error-response.js';
+import { responseForError } from '../http/error-answer.js';
 import { ThrottledLog } from '../log.js';
 import { requestLine } from './request-log.js';
 import { originatorAllowed } from './access.js';

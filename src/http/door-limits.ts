@@ -25,7 +25,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { Rsc } from '../primitive/types.js';
-import { httpRefusal } from '../bridge/error-response.js';
+import { httpRefusal } from './error-answer.js';
 
 export interface DoorLimits {
   /** Time a connection has to send a complete request head (--handshake-timeout). */

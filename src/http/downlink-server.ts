@@ -2,7 +2,7 @@
 // CSE and writes back what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { httpErrorAnswer } from '../bridge/error-response.js';
+import { httpErrorAnswer } from './error-answer.js';
 import { bridgeError } from '../errors.js';
 import { Rsc } from '../primitive/types.js';
 import { collectBody, refuse } from './door-limits.js';

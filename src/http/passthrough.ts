@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { Pool, errors as undiciErrors } from 'undici';
 import { ThrottledLog } from '../log.js';
 import { declaresTooLarge, refuseTooLarge } from './door-limits.js';
-import { httpRefusal } from '../bridge/error-response.js';
+import { httpRefusal } from './error-answer.js';
 import { Rsc } from '../primitive/types.js';
 import type { UpstreamTls } from './upstream-client.js';
 

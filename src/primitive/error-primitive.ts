@@ -1,7 +1,7 @@
 // The one place where failures become response primitives. Below bridge/ so
 // that every layer answering a request (the cluster answering for its
 // replica, the bridge, the registrar link) builds the same answer;
-// bridge/error-response.ts adds the HTTP answer carrying it.
+// http/error-answer.ts adds the HTTP answer carrying it.
 import { BridgeError, ERRORS } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { formatTimestamp } from './timestamp.js';

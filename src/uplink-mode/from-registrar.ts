@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { ResponseInit } from '../client/answer.js';
 import { BridgeError } from '../errors.js';
-import { responseForError } from '../bridge/error-response.js';
+import { responseForError } from '../http/error-answer.js';
 import type { UpstreamClient } from '../http/upstream-client.js';
 import type { RequestPrimitive } from '../primitive/types.js';
 import { contentForRegistrar, contentForUpstream } from './poa-rewrite.js';

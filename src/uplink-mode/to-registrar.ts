@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Onem2mWsClient } from '../client/onem2m-ws-client.js';
 import { Onem2mClientError } from '../client/client-error.js';
-import { DEFAULT_RVI, errorResponse, responseForError } from '../bridge/error-response.js';
+import { DEFAULT_RVI, errorResponse, responseForError } from '../http/error-answer.js';
 import { parseContentType } from '../http/content-type.js';
 import { fromHttpRequest } from '../http/from-http-request.js';
 import { toHttpResponse } from '../http/to-http-response.js';

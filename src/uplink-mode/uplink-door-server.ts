@@ -3,7 +3,7 @@
 // registrar) and gets what the handler answers. No oneM2M logic here.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { httpErrorAnswer } from '../bridge/error-response.js';
+import { httpErrorAnswer } from '../http/error-answer.js';
 import { collectBody } from '../http/door-limits.js';
 import type { HttpResponseParts } from '../http/to-http-response.js';
 

@@ -3,7 +3,7 @@
 // X-M2M-OT, and the reason in m2m:dbg (TS-0009 6.4.13, 6.4.2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpErrorAnswer, httpRefusal } from '../../src/bridge/error-response.js';
+import { httpErrorAnswer, httpRefusal } from '../../src/http/error-answer.js';
 import { parseTimestamp } from '../../src/primitive/timestamp.js';
 
 test('httpRefusal keeps the status the door chose, not the one the rsc maps to', () => {

@@ -4,8 +4,8 @@
 import { contentCodecFor } from '../primitive/codecs.js';
 import { errorResponse, responseForError } from '../primitive/error-primitive.js';
 import type { ResponsePrimitive } from '../primitive/types.js';
-import { toHttpResponse } from '../http/to-http-response.js';
-import type { HttpResponseParts } from '../http/to-http-response.js';
+import { toHttpResponse } from './to-http-response.js';
+import type { HttpResponseParts } from './to-http-response.js';
 
 export { DEFAULT_RVI, codedResponse, errorResponse, responseForError } from '../primitive/error-primitive.js';
 
