@@ -8,8 +8,8 @@
 export const MAX_DEPTH = 64;
 
 /**
- * Most values in one message: every array item, map and map member (JSON,
- * CBOR), every element and attribute (XML). A oneM2M primitive carries a few
+ * Most values in one message: every array item and map member (JSON, CBOR;
+ * a JSON container counts one more), every element and attribute (XML). A oneM2M primitive carries a few
  * dozen; a large discovery result some thousands (more: page it with lim/ofst).
  */
 export const MAX_NODES = 20_000;
@@ -55,13 +55,21 @@ export function jsonOverBudget(text: string): string | undefined {
   return undefined;
 }
 
+/** Markers on the stack of open CBOR items for the indefinite-length ones. */
+const INDEFINITE_ARRAY = -1;
+const INDEFINITE_MAP_KEY = -2;
+const INDEFINITE_MAP_VALUE = -3;
+const INDEFINITE_STRING = -4;
+
 /**
  * Walks the heads of the CBOR data items (RFC 8949 3) without decoding them:
- * the deepest nesting of arrays, maps and tags and the number of items, or why
- * the bytes are over budget. Malformed bytes are left to the decoder to describe.
+ * the deepest nesting of arrays, maps and tags and the number of values,
+ * counted as for JSON (array items and map entries, a key and its value
+ * once), or why the bytes are over budget. Malformed bytes are left to the
+ * decoder to describe.
  */
 export function cborOverBudget(bytes: Uint8Array): string | undefined {
-  // Items still expected in each open array/map/tag; -1 for indefinite length.
+  // Per open array, map or tag: the items still expected, or a marker when its length is indefinite.
   const open: number[] = [];
   let nodes = 0;
   let i = 0;
@@ -70,10 +78,19 @@ export function cborOverBudget(bytes: Uint8Array): string | undefined {
     const head = bytes[i++];
     if (head === 0xff) {
       // "break": ends the innermost indefinite-length item.
-      if (open.length === 0 || open[open.length - 1] !== -1) return undefined;
+      if (open.length === 0 || open[open.length - 1] >= 0) return undefined;
       open.pop();
     } else {
-      if (++nodes > MAX_NODES) return tooMany('CBOR', 'items');
+      // An entry of an indefinite-length array or map counts as it starts; a definite one counted them at its head.
+      const top = open.length - 1;
+      if (top >= 0 && open[top] < 0) {
+        if (open[top] === INDEFINITE_ARRAY) nodes++;
+        else if (open[top] === INDEFINITE_MAP_KEY) open[top] = INDEFINITE_MAP_VALUE;
+        else if (open[top] === INDEFINITE_MAP_VALUE) {
+          open[top] = INDEFINITE_MAP_KEY;
+          nodes++;
+        }
+      }
       const major = head >> 5;
       const info = head & 0x1f;
       let arg = info;
@@ -92,23 +109,34 @@ export function cborOverBudget(bytes: Uint8Array): string | undefined {
         return undefined; // reserved: malformed
       }
       const indefinite = info === 31;
-      let items = 0; // what this item opens
+      let opens = 0; // what this item opens: items expected, or a marker
       if (major === 2 || major === 3) {
-        if (indefinite) items = -1;
+        if (indefinite) opens = INDEFINITE_STRING;
         else i += arg;
-      } else if (major === 4) items = indefinite ? -1 : arg;
-      else if (major === 5) items = indefinite ? -1 : arg * 2;
-      else if (major === 6) items = 1;
-      if (items !== 0) {
-        if (open.length >= MAX_DEPTH && major !== 2 && major !== 3) return tooDeep('CBOR');
-        open.push(items);
+      } else if (major === 4) {
+        if (indefinite) opens = INDEFINITE_ARRAY;
+        else {
+          nodes += arg;
+          opens = arg;
+        }
+      } else if (major === 5) {
+        if (indefinite) opens = INDEFINITE_MAP_KEY;
+        else {
+          nodes += arg;
+          opens = arg * 2;
+        }
+      } else if (major === 6) opens = 1;
+      if (nodes > MAX_NODES) return tooMany('CBOR', 'values');
+      if (opens !== 0) {
+        if (open.length >= MAX_DEPTH && opens !== INDEFINITE_STRING) return tooDeep('CBOR');
+        open.push(opens);
         continue;
       }
     }
     // An item is complete: count it off the items that enclose it.
     while (open.length > 0) {
       const top = open.length - 1;
-      if (open[top] === -1 || --open[top] > 0) break;
+      if (open[top] < 0 || --open[top] > 0) break;
       open.pop();
     }
     if (open.length === 0) return undefined;

@@ -89,9 +89,16 @@ describe('parse budget: size', () => {
     refused(() => json.decode(JSON.stringify(create('jobj', members))), 'jobj', /more than 20000/);
   });
 
-  test('CBOR: 19,000 items decode, 21,000 are refused with the rqi', () => {
+  test('CBOR: 19,000 values decode, 21,000 are refused with the rqi', () => {
     assert.equal(cbor.decode(referenceCbor(create('c19k', Array.from({ length: 19_000 }, (_, i) => i)))).kind, 'request');
-    refused(() => cbor.decode(referenceCbor(create('c21k', Array.from({ length: 21_000 }, (_, i) => i)))), 'c21k', /more than 20000 items/);
+    refused(() => cbor.decode(referenceCbor(create('c21k', Array.from({ length: 21_000 }, (_, i) => i)))), 'c21k', /more than 20000 values/);
+    // A map entry counts once, as a JSON member does: 19,000 entries decode.
+    assert.equal(cbor.decode(referenceCbor(create('cmap', Object.fromEntries(Array.from({ length: 19_000 }, (_, i) => [`k${i}`, i]))))).kind, 'request');
+    // The same with indefinite lengths (0xbf … 0xff): counted as they come.
+    const indefiniteMap = (entries: number) =>
+      Buffer.concat([Buffer.from([0xa3]), referenceCbor({ rqi: 'cind', op: 1 }).subarray(1), referenceCbor('pc'), Buffer.from([0xbf]), ...Array.from({ length: entries }, (_, i) => Buffer.concat([referenceCbor(`k${i}`), referenceCbor(i)])), Buffer.from([0xff])]);
+    assert.doesNotThrow(() => cbor.decodeContent(indefiniteMap(19_000)));
+    refused(() => cbor.decode(indefiniteMap(21_000)), 'cind', /more than 20000 values/);
   });
 
   test('XML: 19,000 elements decode, 21,000 elements or attributes are refused with the rqi', () => {
