@@ -8,23 +8,17 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { parseAllDocuments } from 'yaml';
-import { createBridge } from '../../src/bridge/bridge.js';
-import type { Bridge, BridgeAddresses } from '../../src/bridge/bridge.js';
-import { startFakeCse } from '../support/fake-cse.js';
-import type { FakeCse } from '../support/fake-cse.js';
-import { testConfig } from '../support/harness.js';
+import type { BridgeAddresses } from '../../src/bridge/bridge.js';
 import { redisOrSkip } from '../support/redis-server.js';
-import { registerAe } from '../support/register.js';
+import { startTwoReplicas } from '../support/two-replicas.js';
+import type { TwoReplicas } from '../support/two-replicas.js';
+import { waitUntilAsync } from '../support/wait.js';
 import type { WsRegistree } from '../support/ws-registree.js';
 
 const { redis, skip } = await redisOrSkip();
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  return waitUntilAsync(check, timeoutMs, what);
 }
 
 async function readiness(door: BridgeAddresses, path: string): Promise<{ status: number; body: { status: string; checks: Record<string, boolean> } }> {
@@ -34,40 +28,21 @@ async function readiness(door: BridgeAddresses, path: string): Promise<{ status:
 
 describe('cluster: the downlink while Redis is down', { skip }, () => {
   const prefix = `dlready-${process.pid}:`;
-  let cse: FakeCse;
-  let a: Bridge;
-  let b: Bridge;
-  let at: { a: BridgeAddresses; b: BridgeAddresses };
+  let scene: TwoReplicas;
+  let at: TwoReplicas['at'];
   let ae: WsRegistree;
-  let aei: string;
-  let key: string;
 
   before(async () => {
-    cse = await startFakeCse();
     // The admin token guards /api, never the probes.
-    a = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'A', adminToken: 'secret-token' }));
-    b = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'B', adminToken: 'secret-token' }));
-    at = { a: await a.start(), b: await b.start() };
-    ({ ae, aei } = await registerAe(`ws://127.0.0.1:${at.a.public.port}/`, 'held-by-a'));
-    key = a.registry.sessionForId(aei)?.registration?.key as string;
+    scene = await startTwoReplicas(redis!.url, prefix, 'held-by-a', { adminToken: 'secret-token' });
+    ({ at, ae } = scene);
   });
   after(async () => {
-    await ae?.close();
-    await a?.stop();
-    await b?.stop();
-    await cse?.close();
+    await scene?.stop();
     await redis?.stop();
   });
 
-  const notify = async (door: BridgeAddresses, rqi: string) => {
-    const res = await request(`http://127.0.0.1:${door.downlink.port}/r/${key}/${aei}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': rqi, 'x-m2m-rvi': '3' },
-      body: JSON.stringify({ 'm2m:sgn': { sur: '/id-in/sub-held' } }),
-    });
-    await res.body.dump();
-    return Number(res.headers['x-m2m-rsc']);
-  };
+  const notify = async (door: BridgeAddresses, rqi: string) => (await scene.notify(door, rqi)).rsc;
 
   test('Redis up: /readyz and /readyz/downlink are 200 on both replicas', async () => {
     for (const door of [at.a, at.b]) {

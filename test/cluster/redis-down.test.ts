@@ -5,15 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { createBridge } from '../../src/bridge/bridge.js';
-import type { Bridge, BridgeAddresses } from '../../src/bridge/bridge.js';
-import type { JsonObject } from '../../src/primitive/types.js';
-import { startFakeCse } from '../support/fake-cse.js';
+import type { BridgeAddresses } from '../../src/bridge/bridge.js';
 import type { FakeCse } from '../support/fake-cse.js';
-import { testConfig } from '../support/harness.js';
 import { redisOrSkip } from '../support/redis-server.js';
 import { waitUntilAsync } from '../support/wait.js';
-import { registerAe } from '../support/register.js';
+import { startTwoReplicas } from '../support/two-replicas.js';
+import type { TwoReplicas } from '../support/two-replicas.js';
 import { WsRegistree } from '../support/ws-registree.js';
 
 const { redis, skip } = await redisOrSkip();
@@ -24,41 +21,22 @@ function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000):
 
 describe('cluster while Redis is down', { skip }, () => {
   const prefix = `down-${process.pid}:`;
+  let scene: TwoReplicas;
   let cse: FakeCse;
-  let a: Bridge;
-  let b: Bridge;
-  let at: { a: BridgeAddresses; b: BridgeAddresses };
+  let at: TwoReplicas['at'];
   let ae: WsRegistree;
   let aei: string;
-  let key: string;
+  let notify: TwoReplicas['notify'];
 
   before(async () => {
-    cse = await startFakeCse();
-    a = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'A', ownerTtlMs: 1500 }));
-    b = createBridge(testConfig(cse.url, { store: redis!.url, redisPrefix: prefix, replicaId: 'B', ownerTtlMs: 1500 }));
-    at = { a: await a.start(), b: await b.start() };
-    ({ ae, aei } = await registerAe(`ws://127.0.0.1:${at.a.public.port}/`, 'steady'));
-    const rsp = await ae.request({ op: 2, to: 'cse-in/steady', fr: aei });
-    const poa = ((rsp.pc?.['m2m:ae'] as JsonObject).poa as string[])[0];
-    key = /\/r\/([^/]+)$/.exec(poa)?.[1] as string;
+    scene = await startTwoReplicas(redis!.url, prefix, 'steady', { ownerTtlMs: 1500 });
+    ({ cse, at, ae, aei, notify } = scene);
   });
   after(async () => {
-    await ae?.close();
-    await a?.stop();
-    await b?.stop();
-    await cse?.close();
+    await scene?.stop();
     await redis?.stop();
   });
 
-  const notify = async (door: BridgeAddresses, rqi: string) => {
-    const res = await request(`http://127.0.0.1:${door.downlink.port}/r/${key}/${aei}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-m2m-origin': '/id-in', 'x-m2m-ri': rqi, 'x-m2m-rvi': '3' },
-      body: JSON.stringify({ 'm2m:sgn': { sur: '/id-in/sub-steady' } }),
-    });
-    const body = await res.body.text();
-    return { status: res.statusCode, rsc: Number(res.headers['x-m2m-rsc']), body };
-  };
   const ready = async (door: BridgeAddresses) => {
     const res = await request(`http://127.0.0.1:${door.admin.port}/readyz`);
     return { status: res.statusCode, body: (await res.body.json()) as { checks: { store: boolean } } };
