@@ -1,5 +1,5 @@
 // Composition root of one bridge process: the three doors (DESIGN 1), the
-// WebSocket server, the uplink and downlink, queue delivery, the upstream
+// WebSocket server, registree requests (uplink) and notifications (downlink), queue delivery, the upstream
 // client, the store and the metrics.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { handshakeAuthorizer, parseCredentials, parseIdentityMap } from './acces
 import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
-import { Uplink } from './uplink.js';
+import { RegistreeRequests } from './registree-requests.js';
 import { RegistrationExpiry } from './registration-expiry.js';
 import { startMaintenance } from './maintenance.js';
 import type { Maintenance } from './maintenance.js';
@@ -150,7 +150,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     window: DELIVERY_WINDOW,
     onDelivered: (n) => metrics.queueEvent('delivered', n),
   });
-  const uplink = new Uplink({
+  const registreeRequests = new RegistreeRequests({
     upstream,
     store,
     registry,
@@ -236,8 +236,8 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     drainTimeoutMs: config.downlinkTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     codecFor,
-    handler: uplink,
-    ...connectionEvents({ metrics, logger, registry, uplink, expiry }),
+    handler: registreeRequests,
+    ...connectionEvents({ metrics, logger, registry, registreeRequests, expiry }),
   });
 
   // --uplink: the upstream CSE registers to a WebSocket registrar through this bridge (src/uplink-mode).
@@ -356,7 +356,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     await shutdown({
       uplinkMode,
       doors: [publicServer, downlinkServer, adminServer],
-      inflightIdle: () => uplink.idle(),
+      inflightIdle: () => registreeRequests.idle(),
       ws,
       releaseAfterDoors: [() => cluster.stop(), async () => passthrough?.close(), () => upstream.close()],
       closeStore: () => {

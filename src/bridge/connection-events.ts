@@ -7,13 +7,13 @@ import type { BridgeMetrics } from '../metrics/metrics.js';
 import type { WsServerOptions } from '../ws/ws-server.js';
 import type { RegistrationExpiry } from './registration-expiry.js';
 import type { Registry } from './registry.js';
-import type { Uplink } from './uplink.js';
+import type { RegistreeRequests } from './registree-requests.js';
 
 export interface ConnectionEventParts {
   metrics: BridgeMetrics;
   logger: Logger;
   registry: Registry;
-  uplink: Pick<Uplink, 'bindHandshakeOrigin'>;
+  registreeRequests: Pick<RegistreeRequests, 'bindHandshakeOrigin'>;
   /** undefined without --registration-ttl. */
   expiry: Pick<RegistrationExpiry, 'unbound'> | undefined;
 }
@@ -25,7 +25,7 @@ export function connectionEvents(p: ConnectionEventParts): Pick<WsServerOptions,
       metrics.connectionOpened(session.subprotocol);
       metrics.handshake('accepted', 'ok');
       logger.info({ conn: session.id, subprotocol: session.subprotocol, remote: session.remoteAddress, origin: session.handshakeOrigin }, 'connection open');
-      p.uplink.bindHandshakeOrigin(session);
+      p.registreeRequests.bindHandshakeOrigin(session);
     },
     onClose: (session, code, reason) => {
       metrics.connectionClosed(session.subprotocol);

@@ -28,7 +28,7 @@ export interface UpstreamSender {
   send(req: RequestPrimitive): Promise<ResponsePrimitive | null>;
 }
 
-export interface UplinkOptions {
+export interface RegistreeRequestsOptions {
   upstream: UpstreamSender;
   store: Store;
   registry: Registry;
@@ -60,15 +60,15 @@ export function newRegistreeKey(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export class Uplink implements SessionHandler {
-  private readonly o: UplinkOptions;
+export class RegistreeRequests implements SessionHandler {
+  private readonly o: RegistreeRequestsOptions;
   private readonly storeFailures: ThrottledLog;
   /** 5xxx answers of the CSE: a warn line per rsc and second with a count (issue 17). */
   private readonly cseErrors: ThrottledLog;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(options: UplinkOptions) {
+  constructor(options: RegistreeRequestsOptions) {
     this.o = options;
     this.storeFailures = new ThrottledLog(options.logger);
     this.cseErrors = new ThrottledLog(options.logger);
