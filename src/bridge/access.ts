@@ -4,62 +4,16 @@
 // - an identity map: client-certificate subject CN or SAN entry → originators;
 // - handshake credentials: per originator a Basic or Bearer secret, checked
 //   against the handshake's Authorization and X-M2M-Origin headers.
-// Pure: parsing and decisions only (the handshake decision reads the request
-// it is given, nothing else).
+// Pure: decisions only (the handshake decision reads the request it is given,
+// nothing else); the two files are parsed in config/access-files.ts.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { parse as parseYaml } from 'yaml';
 import { idMatches, sameId } from './canonical-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { identityHint } from './identity-mode.js';
 
-/** `CN=<common name>`, `DNS:<name>`, `URI:<uri>`, `IP Address:<ip>` → allowed originators (`*` at the end = prefix). */
-export type IdentityMap = ReadonlyMap<string, readonly string[]>;
-
-export interface Credential {
-  /** `user:password` for `Authorization: Basic …` */
-  basic?: string;
-  /** token for `Authorization: Bearer …` */
-  bearer?: string;
-}
-export type Credentials = ReadonlyMap<string, Credential>;
-
-function parseMapFile(text: string, path: string): { doc?: Record<string, unknown>; problems: string[] } {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    return { problems: [`${path} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`] };
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { problems: [`${path} must hold a map`] };
-  return { doc: doc as Record<string, unknown>, problems: [] };
-}
-
-export function parseIdentityMap(text: string, path: string): { map: IdentityMap; problems: string[] } {
-  const map = new Map<string, string[]>();
-  const { doc, problems } = parseMapFile(text, path);
-  for (const [name, value] of Object.entries(doc ?? {})) {
-    if (!/^(CN=|DNS:|URI:|IP Address:)./.test(name)) problems.push(`${path}: "${name}": key must be CN=…, DNS:…, URI:… or IP Address:…`);
-    else if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v.length > 0)) problems.push(`${path}: "${name}": must list one or more originators`);
-    else map.set(name, value as string[]);
-  }
-  return { map, problems };
-}
-
-export function parseCredentials(text: string, path: string): { credentials: Credentials; problems: string[] } {
-  const credentials = new Map<string, Credential>();
-  const { doc, problems } = parseMapFile(text, path);
-  for (const [originator, value] of Object.entries(doc ?? {})) {
-    const v = value as Record<string, unknown> | null;
-    const basic = typeof v?.basic === 'string' ? v.basic : undefined;
-    const bearer = typeof v?.bearer === 'string' ? v.bearer : undefined;
-    if (basic === undefined && bearer === undefined) problems.push(`${path}: "${originator}": needs basic: "user:password" or bearer: "token"`);
-    else if (basic !== undefined && !basic.includes(':')) problems.push(`${path}: "${originator}": basic must be "user:password"`);
-    else credentials.set(originator, { basic, bearer });
-  }
-  return { credentials, problems };
-}
+import type { Credential, Credentials, IdentityMap } from '../config/access-files.js';
 
 /** A JSON string literal at the start of the text, as Node writes a quoted SAN value. */
 const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/;

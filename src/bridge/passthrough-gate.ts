@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Store } from '../store/store.js';
 import { allowedByCertificate, credentialsMatch, originatorAllowed, verifiedCertificateNames, verifiedFingerprint } from './access.js';
-import type { Credentials, IdentityMap } from './access.js';
+import type { Credentials, IdentityMap } from '../config/access-files.js';
 import { parentCseId } from './canonical-id.js';
 import type { UpstreamCseId } from './upstream-cse-id.js';
 import { identityHint } from './identity-mode.js';

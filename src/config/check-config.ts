@@ -1,9 +1,9 @@
 // Checks that one value alone cannot make: settings that belong together,
 // files that must be readable (and PEM that must parse) now rather than at
 // the first handshake, and the uplink-mode settings.
-import { parseCredentials, parseIdentityMap } from '../bridge/access.js';
+import { parseCredentials, parseIdentityMap } from './access-files.js';
 import { parseSourceAllowList } from '../http/source-allow.js';
-import { uplinkProblems } from '../uplink-mode/uplink-settings.js';
+import { uplinkProblems } from './uplink-settings.js';
 import { redactUrl } from '../redact.js';
 import { pemProblems } from './pem.js';
 import type { BridgeConfig } from './settings.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allowedByCertificate, certificateNames, credentialsMatch, originatorAllowed, parseCredentials, parseIdentityMap } from '../../src/bridge/access.js';
+import { allowedByCertificate, certificateNames, credentialsMatch, originatorAllowed } from '../../src/bridge/access.js';
+import { parseCredentials, parseIdentityMap } from '../../src/config/access-files.js';
 
 test('an identity map reads CN=, DNS:, URI: keys and reports every bad entry with the file name', () => {
   const good = parseIdentityMap('"CN=device-a": [Cdevice-a]\n"URI:urn:x": ["/mn-cse", "Cgw-*"]\n', 'map.yaml');

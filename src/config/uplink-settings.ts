@@ -1,7 +1,7 @@
 // Checks of the uplink-mode settings that one value alone cannot make:
 // URL schemes, files readable now, certificate and key together, and
 // uplink-* settings given without --uplink.
-import type { BridgeConfig } from '../config/settings.js';
+import type { BridgeConfig } from './settings.js';
 import { redactUrl } from '../redact.js';
 
 function urlProblem(flag: string, raw: string, schemes: readonly string[]): string | undefined {
