@@ -1,9 +1,9 @@
 // One TS-0020 WebSocket connection: turns messages into primitives and back,
 // and matches responses to the requests the bridge sent down by rqi. It sees a
 // small WebSocket-like interface so it can be tested without sockets.
-import { BridgeError, ERRORS, PrimitiveDecodeError, bridgeError } from '../errors.js';
+import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
-import { formatTimestamp } from '../primitive/timestamp.js';
+import { codedResponse, errorResponse } from '../primitive/error-primitive.js';
 import { Rsc } from '../primitive/types.js';
 import type { Primitive, RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
@@ -261,7 +261,7 @@ export class WsSession {
       const bad = err instanceof PrimitiveDecodeError ? err : new PrimitiveDecodeError(String(err));
       // A broken response is not answered (TS-0020 5.2: responses get no response);
       // answering it would let two peers trade error answers forever.
-      if (!bad.response) this.sendResponse({ rsc: Rsc.BAD_REQUEST, rqi: bad.rqi ?? '', rvi: '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': bad.message } });
+      if (!bad.response) this.sendResponse(errorResponse(bad.rqi ?? '', Rsc.BAD_REQUEST, bad.message));
       this.handler.onMalformed?.(this, bad);
       return undefined;
     }
@@ -276,7 +276,7 @@ export class WsSession {
     const refusal = this.admit();
     if (refusal !== undefined) {
       // Excess is answered at once, never queued without bound.
-      if (req.rt?.rtv !== 5) this.sendResponse({ rsc: ERRORS[refusal].rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': refusal === 'BRIDGE_ERR_RATE_LIMITED' ? `more than ${this.limits.rateLimit} requests per second` : `more than ${this.limits.maxInFlight} requests in flight on this connection` } });
+      if (req.rt?.rtv !== 5) this.sendResponse(codedResponse(req.rqi, refusal, refusal === 'BRIDGE_ERR_RATE_LIMITED' ? `more than ${this.limits.rateLimit} requests per second` : `more than ${this.limits.maxInFlight} requests in flight on this connection`, req.rvi));
       return;
     }
     this.inFlight++;
@@ -289,7 +289,7 @@ export class WsSession {
         this.inFlight--;
         const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
         const message = err instanceof Error ? err.message : String(err);
-        this.sendResponse({ rsc, rqi: req.rqi, rvi: req.rvi ?? '3', ot: formatTimestamp(Date.now()), pc: { 'm2m:dbg': message } });
+        this.sendResponse(errorResponse(req.rqi, rsc, message, req.rvi));
       },
     );
   }
@@ -335,7 +335,7 @@ export class WsSession {
       // is no XML element name): the registree still gets its one answer.
       const message = err instanceof Error ? err.message : String(err);
       const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
-      data = this.codec.encodeResponse({ rsc, rqi: rsp.rqi, rvi: rsp.rvi ?? '3', pc: { 'm2m:dbg': `response could not be encoded as ${this.serialization}: ${message}` } });
+      data = this.codec.encodeResponse(errorResponse(rsp.rqi, rsc, `response could not be encoded as ${this.serialization}: ${message}`, rsp.rvi));
     }
     this.socket.send(data, { binary: this.codec.binary });
   }
