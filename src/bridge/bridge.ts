@@ -1,33 +1,27 @@
-// Composition root of one bridge process: the three doors (DESIGN 1), the
-// WebSocket server, registree requests (uplink) and notifications (downlink), queue delivery, the upstream
-// client, the store and the metrics.
-import { randomBytes } from 'node:crypto';
+// Composition root of one bridge process: creates the parts (the three doors
+// of DESIGN 1, the WebSocket server, registree requests and notifications,
+// queue delivery, the upstream client, store, cluster, metrics) and wires them
+// together; what each part does lives in its own file (docs/architecture.md).
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
-import { SingleNode } from '../cluster/cluster.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RedisCluster } from '../cluster/redis-cluster.js';
-import { createAdminServer } from '../admin/admin-server.js';
-import { registreeAdmin } from '../admin/registree-admin.js';
-import { bridgeStatus, displayUrl } from '../admin/bridge-status.js';
-import { RequestRate, primitiveTotals } from '../admin/request-rate.js';
+import { createAdminDoor } from '../admin/admin-door.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { badRequestLogger } from '../http/bad-request-log.js';
 import { createDownlinkServer } from '../http/downlink-server.js';
 import { createPassthrough } from '../http/passthrough.js';
-import { StartError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { redactUrl } from '../redact.js';
-import { BridgeMetrics, METRIC_NAMES } from '../metrics/metrics.js';
-import { codecFor, contentCodecFor } from '../primitive/codecs.js';
+import { BridgeMetrics } from '../metrics/metrics.js';
+import { contentCodecFor } from '../primitive/codecs.js';
 import { createStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { WsServer } from '../ws/ws-server.js';
-import { CloseCode } from '../ws/ws-session.js';
 import { handshakeAuthorizer } from './access.js';
-import { parseCredentials, parseIdentityMap } from '../config/access-files.js';
+import { accessFromConfig } from './access-from-config.js';
+import { boundAnywhere, clusterFor, clusterHandlers } from './cluster-wiring.js';
+import { Health } from './health.js';
+import { createWsServer } from './ws-from-config.js';
 import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
 import { Registry } from './registry.js';
@@ -36,10 +30,10 @@ import { RegistrationExpiry } from './registration-expiry.js';
 import { startMaintenance } from './maintenance.js';
 import type { Maintenance } from './maintenance.js';
 import { passthroughGate } from './passthrough-gate.js';
-import { LISTEN_REFUSED, listenDoors } from './door-listen.js';
+import { downlinkBaseUrl, listenDoors, startUplinkDoor } from './door-listen.js';
 import { shutdown } from './shutdown.js';
 import { openStore, storeRefused } from './store-open.js';
-import { warnExposedDoors } from './exposure-warnings.js';
+import { logStarted } from './start-log.js';
 import { readiness } from './readiness.js';
 import { RegistreeCount } from './registree-count.js';
 import { connectionEvents } from './connection-events.js';
@@ -49,9 +43,7 @@ import { UpstreamCseId } from './upstream-cse-id.js';
 import type { CseIdentity } from './canonical-id.js';
 import { createUpstreamClient, upstreamTlsFiles } from './upstream-from-config.js';
 import { closingUpstreamMessage } from '../http/closing-upstream.js';
-import { urlHost } from '../http/url-host.js';
 import { createUplinkMode } from '../uplink-mode/uplink-mode.js';
-import { VERSION } from '../version.js';
 import type { UplinkMode } from '../uplink-mode/uplink-mode.js';
 
 export interface BridgeAddresses {
@@ -97,38 +89,19 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const redisTls = config.redisCa !== '' ? { ca: readFileSync(config.redisCa) } : undefined;
   const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls, redisDurability: config.redisDurability, logger });
   // DESIGN 6: replicas sharing a redis store share ownership and route to each other.
-  const cluster: Cluster = /^rediss?:\/\//i.test(config.store) && store.shared
-    ? new RedisCluster({
-        url: config.store,
-        prefix: config.redisPrefix,
-        replicaId: config.replicaId !== '' ? config.replicaId : `${hostname()}-${randomBytes(3).toString('hex')}`,
-        ownerTtlMs: config.ownerTtlMs,
-        logger,
-        tls: redisTls,
-        onRoute: (outcome) => metrics.clusterRoute(outcome),
-      })
-    : new SingleNode();
+  const cluster: Cluster = clusterFor(config, store, { logger, tls: redisTls, onRoute: (outcome) => metrics.clusterRoute(outcome) });
+  const clustered = cluster instanceof RedisCluster;
   const registry = new Registry((id) => void cluster.release(id));
   const registrees = new RegistreeCount(store, cluster, registry);
-  const registreeCounts = () => registrees.counts();
-  const metrics = new BridgeMetrics({
-    registrees: registreeCounts,
-    queueTotals: () => store.totals(),
-    storeUp: () => storeUp(),
-    upstreamUp: () => probeUpstream(),
-  });
   const upstreamTls = upstreamTlsFiles(config);
   const upstream = createUpstreamClient(config, upstreamTls, {
     onConnectionOpened: () => metrics.upstreamConnectionOpened(),
     onClosingUpstream: (evidence) => logger.warn({ upstream: config.upstream.origin, ...evidence }, closingUpstreamMessage(evidence)),
   });
-  /** The one upstream probe behind /readyz and upstream_up; callers at the same time share it. */
-  let probing: Promise<boolean> | undefined;
-  const probeUpstream = (): Promise<boolean> =>
-    (probing ??= upstream.reachable().finally(() => {
-      probing = undefined;
-    }));
-  const identityTls = config.identity === 'tls' || (config.identity === 'auto' && config.tlsClientAuth === 'require');
+  const health = new Health(store, cluster, upstream);
+  const metrics = new BridgeMetrics({ registrees: () => registrees.counts(), queueTotals: () => store.totals(), storeUp: health.storeUp, upstreamUp: health.probeUpstream });
+  const access = accessFromConfig(config);
+  const { identityTls, identityMap, credentials } = access;
   const upstreamCseId = new UpstreamCseId({
     cseId: config.cseId,
     spId: config.spId,
@@ -138,7 +111,6 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   });
   let addresses: BridgeAddresses | undefined;
   let downlinkBase = '';
-  let storeOpen = false;
   /** Every door listens (never ready before that). */
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -158,7 +130,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     logger,
     poaMode: config.poaMode,
     identityTls,
-    identityModes: { tls: identityTls, identityMap: config.identityMap !== '', credentials: config.credentials !== '' },
+    identityModes: access.modes,
     allowOriginator: config.allowOriginator,
     cse: upstreamCseId,
     downlinkBase: () => downlinkBase,
@@ -182,10 +154,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       ? new RegistrationExpiry({
           ttlMs: config.registrationTtlMs,
           store,
-          bound: async (ids) => {
-            const owners = await cluster.owners(ids);
-            return new Set(ids.filter((id) => registry.sessionForId(id) !== undefined || owners.has(id)));
-          },
+          bound: boundAnywhere(cluster, registry),
           logger,
           onExpired: () => registrees.removed(),
         })
@@ -207,36 +176,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onQueueEvent: (event, n) => metrics.queueEvent(event, n),
   });
 
-  /** Unbinds and closes the registree's connection on this replica; false when it has none here. */
-  function closeRegistree(id: string, code: number, reason: string): boolean {
-    const session = registry.sessionForId(id);
-    if (session === undefined) return false;
-    registry.unbind(session);
-    session.close(code, reason);
-    return true;
-  }
-
   const refreshRegistreeCount = () => registrees.refresh();
 
-  const identityMap = config.identityMap !== '' ? parseIdentityMap(readFileSync(config.identityMap, 'utf8'), config.identityMap).map : undefined;
-  const credentials = config.credentials !== '' ? parseCredentials(readFileSync(config.credentials, 'utf8'), config.credentials).credentials : undefined;
-  const ws = new WsServer({
+  const ws = createWsServer(config, {
     authorize: handshakeAuthorizer(identityMap, credentials, upstreamCseId, identityTls),
-    deflate: config.deflate,
-    pingIntervalMs: config.pingIntervalMs,
-    maxPayload: config.maxMessageBytes,
-    maxConnections: config.maxConnections,
-    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    limits: {
-      maxInFlight: config.maxInFlight,
-      rateLimit: config.rateLimit,
-      maxDownlinkInflight: config.maxDownlinkInflight,
-      maxDownlinkBufferedBytes: config.maxDownlinkBufferedBytes,
-      maxUnboundMessageBytes: config.maxUnboundMessageBytes,
-    },
-    drainTimeoutMs: config.downlinkTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    codecFor,
     handler: registreeRequests,
     ...connectionEvents({ metrics, logger, registry, registreeRequests, expiry }),
   });
@@ -251,85 +194,44 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const gate = passthroughGate({ identityTls, identityMap, credentials, allowOriginator: config.allowOriginator, cse: upstreamCseId, store });
   const onPublicRequest = publicRequestHandler({ passthrough: passthrough?.handle, gate, logger, onRefused: (status) => metrics.passthroughRequest(status) });
   const publicDoor = createPublicServer(config, onPublicRequest, logger);
-  const publicServer = publicDoor.server;
   const downlinkServer = createDownlinkServer(downlink.handle, { maxBodyBytes: config.maxDownlinkBodyBytes, allow: config.downlinkAllow });
 
-  const storeUp = () => storeOpen && store.available() && cluster.available();
-  const ready = readiness({
-    probeUpstream,
-    storeUp,
-    started: () => started,
-    registrarConnected: uplinkMode !== undefined ? () => uplinkMode.client.connected : undefined,
-  });
-  const adminServer = createAdminServer({
+  const ready = readiness({ probeUpstream: health.probeUpstream, storeUp: health.storeUp, started: () => started, registrarConnected: uplinkMode !== undefined ? () => uplinkMode.client.connected : undefined });
+  const adminServer = createAdminDoor({
+    config,
+    createdAt,
+    logger,
+    metrics,
+    store,
+    registry,
+    cluster,
+    clustered,
     ready,
-    // The downlink door alone: registrees bound here get the CSE's requests while the upstream or Redis is away.
-    downlinkReady: async () => ({ ready: started, checks: { doors: started } }),
-    metrics: () => metrics.render(),
-    status: bridgeStatus({
-      version: VERSION,
-      startedAt: createdAt,
-      replica: cluster.replicaId,
-      clustered: cluster instanceof RedisCluster,
-      store: store.description,
-      upstream: displayUrl(config.upstream),
-      ready,
-      connections: () => {
-        const by: Record<string, number> = {};
-        for (const session of ws.sessions) by[session.subprotocol] = (by[session.subprotocol] ?? 0) + 1;
-        return by;
-      },
-      registrees: registreeCounts,
-      queueTotals: () => store.totals(),
-      rate: new RequestRate(() => primitiveTotals(metrics.registry, METRIC_NAMES.primitives), createdAt),
-    }),
-    ...registreeAdmin({
-      store,
-      registry,
-      cluster,
-      clustered: cluster instanceof RedisCluster,
-      canonical: (id) => upstreamCseId.canonical(id),
-      closeRegistree,
-      refreshRegistreeCount,
-      logger,
-    }),
-  }, { token: config.adminToken, onError: (err, req) => logger.error({ path: req.path, err: err instanceof Error ? err.message : String(err) }, 'admin request failed') });
+    doorsOpen: () => started,
+    ws,
+    registrees,
+    canonical: (id) => upstreamCseId.canonical(id),
+  });
   // Slowloris: request head and body in time, on every door, per connection.
   // Every bad request a door answers is a (rate-limited) warn line (issue 17).
   const doorLimits = { headTimeoutMs: config.handshakeTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, onBadRequest: badRequestLogger(logger) };
-  applyDoorLimits(publicServer, { ...doorLimits, door: 'public', onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
+  applyDoorLimits(publicDoor.server, { ...doorLimits, door: 'public', onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head) });
   applyDoorLimits(downlinkServer, { ...doorLimits, door: 'downlink' });
   applyDoorLimits(adminServer, { ...doorLimits, door: 'admin' });
 
   async function startAll(): Promise<BridgeAddresses> {
     await openStore(store);
-    storeOpen = true;
-    await cluster
-      .start({
-        deliver: async (id, req) => downlink.deliverRouted(id, req),
-        release: (id, why) => {
-          if (why === 'replaced') closeRegistree(id, CloseCode.Replaced, `registree ${id} bound by a newer connection on another replica (TS-0020 5.2)`);
-          else closeRegistree(id, CloseCode.Deregistered, `registree ${id} removed by the operator`);
-        },
-        kick: (id) => {
-          const session = registry.sessionForId(id);
-          if (session !== undefined) delivery.kick(session);
-        },
-      })
-      .catch((err: unknown) => {
-        throw storeRefused(err);
-      });
+    health.storeOpened();
+    await cluster.start(clusterHandlers({ downlink, registry, delivery })).catch((err: unknown) => {
+      throw storeRefused(err);
+    });
     await refreshRegistreeCount().catch((err: unknown) => {
       throw storeRefused(err);
     });
-    const { public: pub, downlink: down, admin } = await listenDoors({ public: publicServer, downlink: downlinkServer, admin: adminServer }, config);
-    const downlinkUrl = config.downlinkUrl !== '' ? config.downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(down.host)}:${down.port}`;
+    const { public: pub, downlink: down, admin } = await listenDoors({ public: publicDoor.server, downlink: downlinkServer, admin: adminServer }, config);
+    const downlinkUrl = downlinkBaseUrl(config.downlinkUrl, down);
     downlinkBase = `${downlinkUrl}/r/`;
-    if (uplinkMode !== undefined) {
-      await uplinkMode.start().catch((err: unknown) => {
-        throw new StartError('environment', '--uplink-listen', `--uplink-listen ${urlHost(config.uplinkListen.host)}:${config.uplinkListen.port}: cannot listen: ${LISTEN_REFUSED[(err as NodeJS.ErrnoException).code ?? ''] ?? String(err)}`, { cause: err });
-      });
-    }
+    if (uplinkMode !== undefined) await startUplinkDoor(() => uplinkMode.start(), config.uplinkListen);
     addresses = { public: pub, downlink: down, admin, downlinkUrl };
     started = true;
     maintenance = startMaintenance({
@@ -340,13 +242,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
       expiry,
       logger,
     });
-    // Credentials in a URL never reach the log (SECURITY.md).
-    logger.info({ version: VERSION, public: pub, downlink: down, admin, downlinkUrl: redactUrl(downlinkUrl), upstream: redactUrl(config.upstream.href), store: store.description }, 'bridge listening');
-    warnExposedDoors(config, { identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined, secure: publicDoor.secure }, logger);
+    const protections = { identityTls, identityMap: identityMap !== undefined, credentials: credentials !== undefined, secure: publicDoor.secure };
+    logStarted(logger, config, { doors: addresses, store: store.description, replica: clustered ? cluster.replicaId : undefined, protections });
     // The CSE-ID every originator is compared with (DESIGN 3); not waited for: the CSE may be down now.
     void upstreamCseId.ensure();
-    if (cluster instanceof RedisCluster) logger.info({ replica: cluster.replicaId, ownerTtlMs: config.ownerTtlMs }, 'cluster mode: sharing registrees with the replicas on the same Redis prefix');
-    if (store.description === 'memory') logger.warn('store is memory: registrations and stored requests are lost when the process exits');
     return addresses;
   }
 
@@ -356,12 +255,12 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     maintenance?.stop();
     await shutdown({
       uplinkMode,
-      doors: [publicServer, downlinkServer, adminServer],
+      doors: [publicDoor.server, downlinkServer, adminServer],
       inflightIdle: () => registreeRequests.idle(),
       ws,
       releaseAfterDoors: [() => cluster.stop(), async () => passthrough?.close(), () => upstream.close()],
       closeStore: () => {
-        storeOpen = false;
+        health.storeClosing();
         return store.close();
       },
     });

@@ -75,3 +75,15 @@ export async function listenDoors(servers: DoorServers, at: Record<'listen' | 'd
   const admin = await listen(servers.admin, at.adminListen, '--admin-listen');
   return { public: pub, downlink: down, admin };
 }
+
+/** --uplink: opens uplink mode's door; a refusal is a StartError naming --uplink-listen. */
+export async function startUplinkDoor(start: () => Promise<unknown>, at: HostPort): Promise<void> {
+  await start().catch((err: unknown) => {
+    throw new StartError('environment', '--uplink-listen', `--uplink-listen ${urlHost(at.host)}:${at.port}: cannot listen: ${LISTEN_REFUSED[(err as NodeJS.ErrnoException).code ?? ''] ?? String(err)}`, { cause: err });
+  });
+}
+
+/** The base URL registrees' poa point to: --downlink-url, or the downlink door as it listens. */
+export function downlinkBaseUrl(downlinkUrl: string, door: HostPort): string {
+  return downlinkUrl !== '' ? downlinkUrl.replace(/\/+$/, '') : `http://${urlHost(door.host)}:${door.port}`;
+}
