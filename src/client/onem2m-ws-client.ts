@@ -11,12 +11,13 @@ import { PrimitiveDecodeError } from '../errors.js';
 import { jsonCodec } from '../primitive/json-codec.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { codecFor } from '../primitive/codecs.js';
+import { DEFAULT_RVI, errorResponse } from '../primitive/error-primitive.js';
 import { withoutMarkers } from '../primitive/float-lexeme.js';
 import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from '../ws/subprotocol.js';
 import { PendingRequests } from '../ws/pending-requests.js';
-import { DEFAULT_RVI, completeAnswer } from './answer.js';
+import { completeAnswer } from './answer.js';
 import type { ResponseInit } from './answer.js';
 import { DEFAULT_BACKOFF, backoffDelay, backoffProblems } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
@@ -561,7 +562,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
       // rqi, lets two peers trade error answers forever (seen with ACME).
       const bad = err instanceof PrimitiveDecodeError ? err : undefined;
       if (bad !== undefined && !bad.response && bad.rqi !== undefined && bad.rqi !== '') {
-        this.sendAnswer(ws, codec, { rsc: Rsc.BAD_REQUEST, rqi: bad.rqi, rvi: this.rvi, pc: { 'm2m:dbg': `message is not a valid ${reader.serialization} primitive: ${message(err)}` } });
+        this.sendAnswer(ws, codec, errorResponse(bad.rqi, Rsc.BAD_REQUEST, `message is not a valid ${reader.serialization} primitive: ${message(err)}`, this.rvi));
       }
       return;
     }
@@ -602,13 +603,13 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
         this.held.push(req);
         return;
       }
-      answer = { rsc: Rsc.NOT_IMPLEMENTED, pc: { 'm2m:dbg': 'this client has no request handler (Onem2mWsClient.onRequest)' } };
+      answer = errorResponse(req.rqi, Rsc.NOT_IMPLEMENTED, 'this client has no request handler (Onem2mWsClient.onRequest)', req.rvi ?? this.rvi);
     } else {
       try {
         answer = await handler(req);
       } catch (err) {
         this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `request handler failed for rqi "${req.rqi}": ${message(err)}`, { cause: err }));
-        answer = { rsc: Rsc.INTERNAL_SERVER_ERROR, pc: { 'm2m:dbg': `request handler failed: ${message(err)}` } };
+        answer = errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `request handler failed: ${message(err)}`, req.rvi ?? this.rvi);
       }
     }
     if (answer === null || req.rt?.rtv === 5) return;
@@ -623,7 +624,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     try {
       data = codec.encodeResponse(rsp);
     } catch (err) {
-      data = codec.encodeResponse({ rsc: Rsc.INTERNAL_SERVER_ERROR, rqi: rsp.rqi, rvi: rsp.rvi ?? this.rvi, pc: { 'm2m:dbg': `answer cannot be encoded as ${codec.serialization}: ${message(err)}` } });
+      data = codec.encodeResponse(errorResponse(rsp.rqi, Rsc.INTERNAL_SERVER_ERROR, `answer cannot be encoded as ${codec.serialization}: ${message(err)}`, rsp.rvi ?? this.rvi));
     }
     ws.send(data, { binary: codec.binary });
   }
