@@ -84,3 +84,8 @@ export class StartError extends Error {
     this.setting = setting;
   }
 }
+
+/** What a thrown value says: its message, or the value as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

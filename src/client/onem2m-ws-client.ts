@@ -3,10 +3,14 @@
 // requests the registrar sends down (notifications), and a connection that
 // repairs itself: reconnect with backoff and jitter, rebinding by
 // X-M2M-Origin. Primitives and codecs are the bridge's own (src/primitive).
+// This file is the API and its state; the parts: client-options.ts (options
+// checked once), connection.ts (one WebSocket, keepalive), reconnect.ts (when
+// to try again), open-waiters.ts, server-requests.ts (requests sent down),
+// ws/pending-requests.ts (requests waiting for their answer).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { PrimitiveDecodeError } from '../errors.js';
+import { PrimitiveDecodeError, errorMessage } from '../errors.js';
 import { jsonCodec } from '../primitive/json-codec.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { codecFor } from '../primitive/codecs.js';
@@ -16,8 +20,6 @@ import { Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import { negotiateSubprotocol } from '../ws/subprotocol.js';
 import { PendingRequests } from '../ws/pending-requests.js';
-import { completeAnswer } from './answer.js';
-import type { ResponseInit } from './answer.js';
 import { Onem2mClientError } from './client-error.js';
 import { clientSettings, positive } from './client-options.js';
 import type { ClientSettings, Onem2mWsClientOptions, RequestHandler } from './client-options.js';
@@ -26,6 +28,7 @@ import type { ConnectionEvents } from './connection.js';
 import { OpenWaiters } from './open-waiters.js';
 import { Reconnect } from './reconnect.js';
 import { registeredOrigin } from './registration-origin.js';
+import { ServerRequests } from './server-requests.js';
 
 export type { ClientTls, Onem2mWsClientOptions, RequestHandler } from './client-options.js';
 
@@ -65,13 +68,6 @@ export interface ConnectOptions {
 
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
-/** Requests held while no handler is registered; beyond this they are answered 5001. */
-const HELD_REQUESTS_MAX = 256;
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export class Onem2mWsClient extends EventEmitter<ClientEvents> {
   readonly url: URL;
   private readonly settings: ClientSettings;
@@ -85,8 +81,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
   private token: string | undefined;
   private everOpened = false;
   private currentOrigin: string | undefined;
-  private handler: RequestHandler | undefined;
-  private held: RequestPrimitive[] = [];
+  private readonly serverRequests: ServerRequests;
   /** Requests waiting for their answer, each with the request itself (its answer may teach the origin). */
   private readonly pending = new PendingRequests<ResponsePrimitive, RequestPrimitive>();
   private readonly openWaiters = new OpenWaiters();
@@ -102,7 +97,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     this.reconnect = new Reconnect(this.settings.backoff);
     this.keepalive = new Keepalive(this.settings.pingIntervalMs);
     this.currentOrigin = this.settings.origin;
-    this.handler = this.settings.onRequest;
+    this.serverRequests = new ServerRequests(this.settings.onRequest, this.settings.rvi, () => (this.ws !== undefined && this.codec !== undefined ? { ws: this.ws, codec: this.codec } : undefined), (err) => this.emitError(err));
     this.connectionEvents = {
       open: (ws) => this.onOpen(ws),
       message: (ws, data, isBinary) => this.onMessage(ws, data, isBinary),
@@ -163,10 +158,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
 
   /** Registers the handler for requests from the server (notifications, verification requests, retargeted requests). */
   onRequest(handler: RequestHandler): void {
-    this.handler = handler;
-    const held = this.held;
-    this.held = [];
-    for (const req of held) void this.answer(req);
+    this.serverRequests.setHandler(handler);
   }
 
   /**
@@ -250,7 +242,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     try {
       return codec.encodeRequest(req);
     } catch (err) {
-      throw new Onem2mClientError('ONEM2M_CLIENT_ENCODE', `request cannot be sent as ${codec.serialization}: ${message(err)}`, { cause: err });
+      throw new Onem2mClientError('ONEM2M_CLIENT_ENCODE', `request cannot be sent as ${codec.serialization}: ${errorMessage(err)}`, { cause: err });
     }
   }
 
@@ -347,13 +339,13 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
     try {
       decoded = reader.decode(reader.binary || isBinary ? data : data.toString('utf8'));
     } catch (err) {
-      this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `undecodable ${reader.serialization} message from the server: ${message(err)}`, { cause: err }));
+      this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `undecodable ${reader.serialization} message from the server: ${errorMessage(err)}`, { cause: err }));
       // Answer like any TS-0020 peer: 4000 with the rqi — but only a request
       // whose rqi could be read. Answering a broken answer, or one without an
       // rqi, lets two peers trade error answers forever (seen with ACME).
       const bad = err instanceof PrimitiveDecodeError ? err : undefined;
       if (bad !== undefined && !bad.response && bad.rqi !== undefined && bad.rqi !== '') {
-        this.sendAnswer(ws, codec, errorResponse(bad.rqi, Rsc.BAD_REQUEST, `message is not a valid ${reader.serialization} primitive: ${message(err)}`, this.settings.rvi));
+        this.serverRequests.send(ws, codec, errorResponse(bad.rqi, Rsc.BAD_REQUEST, `message is not a valid ${reader.serialization} primitive: ${errorMessage(err)}`, this.settings.rvi));
       }
       return;
     }
@@ -362,7 +354,7 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
       this.settle(withoutMarkers(decoded.primitive));
       return;
     }
-    void this.answer(withoutMarkers(decoded.primitive));
+    void this.serverRequests.answer(withoutMarkers(decoded.primitive));
   }
 
   private settle(rsp: ResponsePrimitive): void {
@@ -379,45 +371,6 @@ export class Onem2mWsClient extends EventEmitter<ClientEvents> {
 
   private failAll(err: Onem2mClientError): void {
     for (const [, waiter] of this.pending.takeAll()) waiter.reject(err);
-  }
-
-  /** One request from the server → the handler → exactly one answer (none for rt.rtv = 5). */
-  private async answer(req: RequestPrimitive): Promise<void> {
-    const ws = this.ws;
-    const codec = this.codec;
-    if (ws === undefined || codec === undefined) return;
-    const handler = this.handler;
-    let answer: ResponseInit | null;
-    if (handler === undefined) {
-      if (this.held.length < HELD_REQUESTS_MAX) {
-        // Notifications stored for an offline registree arrive right after the handshake: keep them for the handler.
-        this.held.push(req);
-        return;
-      }
-      answer = errorResponse(req.rqi, Rsc.NOT_IMPLEMENTED, 'this client has no request handler (Onem2mWsClient.onRequest)', req.rvi ?? this.settings.rvi);
-    } else {
-      try {
-        answer = await handler(req);
-      } catch (err) {
-        this.emitError(new Onem2mClientError('ONEM2M_CLIENT_PROTOCOL', `request handler failed for rqi "${req.rqi}": ${message(err)}`, { cause: err }));
-        answer = errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `request handler failed: ${message(err)}`, req.rvi ?? this.settings.rvi);
-      }
-    }
-    if (answer === null || req.rt?.rtv === 5) return;
-    // The answer goes back on the connection the request came on; after a drop the server has given up on it.
-    if (this.ws !== ws) return;
-    this.sendAnswer(ws, codec, completeAnswer(req, answer, this.settings.rvi));
-  }
-
-  private sendAnswer(ws: WebSocket, codec: PrimitiveCodec, rsp: ResponsePrimitive): void {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    let data: Buffer | string;
-    try {
-      data = codec.encodeResponse(rsp);
-    } catch (err) {
-      data = codec.encodeResponse(errorResponse(rsp.rqi, Rsc.INTERNAL_SERVER_ERROR, `answer cannot be encoded as ${codec.serialization}: ${message(err)}`, rsp.rvi ?? this.settings.rvi));
-    }
-    ws.send(data, { binary: codec.binary });
   }
 
   private emitError(err: Onem2mClientError): void {
