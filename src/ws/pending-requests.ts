@@ -1,6 +1,6 @@
 // Requests sent over a WebSocket that wait for their response, matched by rqi
 // (TS-0020 5.2: a response carries the rqi of the request it answers), each
-// with its own timeout. Used by the bridge's session (ws-session.ts) and by the
+// with its own timeout. Used by the bridge's session (ws/downlink-requests.ts) and by the
 // client library (client/onem2m-ws-client.ts).
 
 /** One request that waits; taken out of the table by take()/takeAll(). */

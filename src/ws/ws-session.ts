@@ -7,7 +7,7 @@ import { codedResponse, errorResponse } from '../primitive/error-primitive.js';
 import { Rsc } from '../primitive/types.js';
 import type { Primitive, RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
 import type { Registration } from '../store/store.js';
-import { PendingRequests } from './pending-requests.js';
+import { DownlinkRequests } from './downlink-requests.js';
 
 /** What a session needs from a `ws` WebSocket. */
 export interface WebSocketLike {
@@ -124,16 +124,13 @@ export class WsSession {
   readonly openedAt = this.lastSeen;
 
   /** Requests sent down and not yet answered; created on first use (idle connections stay small). */
-  private pending: PendingRequests<ResponsePrimitive> | undefined;
-  private rqiSuffix = 0;
+  private downlink: DownlinkRequests | undefined;
   private readonly limits: SessionLimits;
   private inFlight = 0;
   private tokens: number;
   private tokensAt = 0;
   /** Messages (data, isBinary, …) that arrived while a large one is handled; undefined when none is. */
   private backlog: Array<Buffer | boolean> | undefined;
-  /** Waiting for the next downlink request to settle (queue delivery under backpressure); created on first use. */
-  private settleWaiters: Array<() => void> | undefined;
 
   constructor(socket: WebSocketLike, info: SessionInfo, codec: PrimitiveCodec, handler: SessionHandler, limits: SessionLimits = UNLIMITED) {
     this.socket = socket;
@@ -154,7 +151,7 @@ export class WsSession {
   }
 
   get inFlightDownlink(): number {
-    return this.pending?.size ?? 0;
+    return this.downlink?.size ?? 0;
   }
 
   /** Bytes written to the peer and not yet sent. */
@@ -168,7 +165,7 @@ export class WsSession {
    * none is written while more than --max-downlink-buffered bytes are unsent.
    */
   downlinkRefusal(): string | undefined {
-    const waiting = this.pending?.size ?? 0;
+    const waiting = this.downlink?.size ?? 0;
     if (waiting >= this.limits.maxDownlinkInflight) return `${waiting} requests already wait for its answers (--max-downlink-inflight)`;
     const buffered = this.socket.bufferedAmount;
     if (buffered > this.limits.maxDownlinkBufferedBytes) return `${buffered} bytes written to its connection are not yet read (--max-downlink-buffered ${this.limits.maxDownlinkBufferedBytes})`;
@@ -178,14 +175,7 @@ export class WsSession {
   /** Resolves when a request sent down is answered or times out, or the session closes. */
   nextSettlement(): Promise<void> {
     if (this.closed) return SETTLED;
-    return new Promise((resolve) => (this.settleWaiters ??= []).push(resolve));
-  }
-
-  private wakeSettled(): void {
-    const waiters = this.settleWaiters;
-    if (waiters === undefined) return;
-    this.settleWaiters = undefined;
-    for (const w of waiters) w();
+    return (this.downlink ??= new DownlinkRequests()).nextSettlement();
   }
 
   /** One WebSocket message (all its frames). */
@@ -341,11 +331,6 @@ export class WsSession {
   }
 
   /**
-   * Sends a request down to the registree and resolves with its response.
-   * An rqi already in flight on this connection is made unique for the WS leg
-   * so two answers never mix (ref G21); the response carries the original rqi.
-   */
-  /**
    * Writes a request that expects no response (rt.rtv = 5, TS-0004 6.3.4.2.6):
    * nothing waits for an answer, and one that comes anyway is dropped.
    */
@@ -354,27 +339,13 @@ export class WsSession {
     this.socket.send(this.codec.encodeRequest(req), { binary: this.codec.binary });
   }
 
+  /**
+   * Sends a request down to the registree and resolves with its response
+   * (an rqi already in flight is made unique on the WS leg, downlink-requests.ts).
+   */
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
-    const pending = (this.pending ??= new PendingRequests<ResponsePrimitive>(() => this.wakeSettled()));
-    const originalRqi = req.rqi;
-    let wireRqi = originalRqi;
-    if (pending.has(wireRqi)) {
-      do wireRqi = `${originalRqi}~${++this.rqiSuffix}`;
-      while (pending.has(wireRqi));
-      req = { ...req, rqi: wireRqi };
-    }
-    let data: Buffer | string;
-    try {
-      data = this.codec.encodeRequest(req);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const answer = pending.wait(wireRqi, timeoutMs, undefined, () => bridgeError('BRIDGE_ERR_REGISTREE_TIMEOUT', `registree did not answer within ${timeoutMs} ms`));
-    // No write callback: a failed write closes the socket, and handleClose()
-    // rejects what waits here (and the send stays on the pre-framed fast path).
-    this.socket.send(data, { binary: this.codec.binary });
-    return wireRqi === originalRqi ? answer : answer.then((rsp) => ({ ...rsp, rqi: originalRqi }));
+    return (this.downlink ??= new DownlinkRequests()).send(req, timeoutMs, this.codec, this.socket);
   }
 
   close(code: number, reason: string): void {
@@ -405,20 +376,10 @@ export class WsSession {
   }
 
   private failPending(why: string): void {
-    const pending = this.pending;
-    if (pending !== undefined) {
-      for (const [rqi, waiter] of pending.takeAll()) waiter.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', `${why} ${rqi}`));
-    }
-    this.wakeSettled();
+    this.downlink?.failAll(why);
   }
 
   private settle(rsp: ResponsePrimitive): void {
-    const waiter = this.pending?.take(rsp.rqi);
-    if (waiter === undefined) {
-      this.handler.onUnmatchedResponse?.(this, rsp);
-      return;
-    }
-    waiter.resolve(rsp);
-    if (this.settleWaiters !== undefined) this.wakeSettled();
+    if (this.downlink?.settle(rsp) !== true) this.handler.onUnmatchedResponse?.(this, rsp);
   }
 }
