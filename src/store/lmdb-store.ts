@@ -155,6 +155,11 @@ export class LmdbStore implements Store {
     return [...this.handles().registrations.getRange()].map(({ value }) => value);
   }
 
+  async countRegistrations(): Promise<number> {
+    // The B-tree's own entry count: O(1), where listing decodes every registration.
+    return (this.handles().registrations.getStats() as { entryCount: number }).entryCount;
+  }
+
   async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
     const db = this.handles();
     const after = query.after ?? '';
