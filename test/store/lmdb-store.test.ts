@@ -117,7 +117,7 @@ test('a store written before the expiry index opens with its queues, and expiry,
 test('purgeExpired over more than one chunk removes them commit by commit, keeps the live ones, and survives a reopen', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-lmdb-purge-'));
   const now = Date.now();
-  const EXPIRED = 2500;
+  const EXPIRED = 2500; // ten chunks of PURGE_CHUNK (250)
   try {
     let store = new LmdbStore(dir);
     await store.open();
