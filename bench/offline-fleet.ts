@@ -234,7 +234,10 @@ async function redisRun(upstream: string): Promise<void> {
       raw.info(section).then((t) => Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(t)?.[1] ?? NaN));
     const used = await info('memory', 'used_memory');
     const aof = await info('persistence', 'aof_current_size');
-    await raw.bgrewriteaof();
+    // Redis may be rewriting on its own already (auto-aof-rewrite-percentage): wait for that one, then rewrite.
+    const rewriting = async () => (await info('persistence', 'aof_rewrite_in_progress')) === 1 || (await info('persistence', 'aof_rewrite_scheduled')) === 1;
+    while (await rewriting()) await sleep(100);
+    await raw.bgrewriteaof().catch((err: unknown) => console.log(`  BGREWRITEAOF: ${err instanceof Error ? err.message : String(err)}`));
     while ((await info('persistence', 'aof_rewrite_in_progress')) === 1 || (await info('persistence', 'aof_rewrite_scheduled')) === 1) await sleep(100);
     const rewritten = await info('persistence', 'aof_current_size');
     console.log(`  redis ${(await raw.info('server')).match(/redis_version:(\S+)/)?.[1]}: used_memory ${mib(used)} (${(used / N).toFixed(0)} B per registree), AOF ${mib(aof)} as written, ${mib(rewritten)} after BGREWRITEAOF`);
