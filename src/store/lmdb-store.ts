@@ -300,6 +300,9 @@ export class LmdbStore implements Store {
           throw storeError('cannot purge expired requests', err);
         }
         purged += chunk.length;
+      } else if (read === PURGE_CHUNK) {
+        // A whole chunk of removals still being committed (a big dropQueue): give the loop back all the same.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (last === undefined || read < PURGE_CHUNK) return purged;
       after = last;
