@@ -13,7 +13,7 @@ export class RegistreeCount {
   private boundElsewhere = 0;
 
   constructor(
-    private readonly store: Pick<Store, 'listRegistrations'>,
+    private readonly store: Pick<Store, 'countRegistrations'>,
     private readonly cluster: Pick<Cluster, 'boundCount'>,
     private readonly registry: Pick<Registry, 'onlineCount'>,
   ) {}
@@ -33,7 +33,7 @@ export class RegistreeCount {
 
   /** Counts registrations in the store: at start, periodically (other replicas), after an admin delete. */
   async refresh(): Promise<void> {
-    this.known = (await this.store.listRegistrations()).length;
+    this.known = await this.store.countRegistrations();
     const bound = await this.cluster.boundCount();
     if (bound !== undefined) this.boundElsewhere = Math.max(0, bound - this.registry.onlineCount);
   }

@@ -71,6 +71,10 @@ export class MemoryStore implements Store {
     return [...this.byId.values()].map((r) => ({ ...r }));
   }
 
+  async countRegistrations(): Promise<number> {
+    return this.byId.size;
+  }
+
   async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
     const after = query.after ?? '';
     const needle = needleOf(query);

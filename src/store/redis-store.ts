@@ -273,6 +273,11 @@ export class RedisStore implements Store {
     return out;
   }
 
+  async countRegistrations(): Promise<number> {
+    // The regs index has every registered id (open() builds it when missing): one ZCARD, not SCAN + MGET of them all.
+    return this.run('cannot count registrations', this.conn().zcard(this.k('regs')));
+  }
+
   async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
     const redis = this.conn();
     const needle = needleOf(query);

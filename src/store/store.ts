@@ -114,6 +114,8 @@ export interface Store {
   /** Removes the registration and its key index entry; no-op when unknown. */
   deleteRegistration(id: string): Promise<void>;
   listRegistrations(): Promise<Registration[]>;
+  /** How many registrations there are, without reading them (start and resync of the registrees gauge: 100k of them). */
+  countRegistrations(): Promise<number>;
   /** One page of registrations in ID order, optionally filtered by a part of the ID. */
   listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage>;
 

@@ -133,6 +133,24 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.deepEqual((await store.listRegistrations()).sort(byId), [all[0], reg('CAE2', 'k2b'), all[2]].sort(byId));
       }));
 
+      test('countRegistrations counts each registered id once: replaced ones once, deleted ones not, also after reopening', withStore(async (h) => {
+        let store = h.store;
+        assert.equal(await store.countRegistrations(), 0);
+        for (const id of ['CAE1', 'CAE2', 'CAE3', '/id-in/CSE4']) await store.putRegistration(reg(id, `k-${id}`));
+        await store.putRegistration(reg('CAE2', 'k-CAE2-new')); // a new key: still one registration
+        await store.putRegistration(reg('CAE3', 'k-CAE3', { rn: 'renamed' }));
+        assert.equal(await store.countRegistrations(), 4);
+        await store.deleteRegistration('CAE1');
+        await store.deleteRegistration('never-there');
+        assert.equal(await store.countRegistrations(), 3);
+        assert.equal(await store.countRegistrations(), (await store.listRegistrations()).length, 'the same as listing them');
+        if (h.reopen !== undefined) {
+          await store.close();
+          store = await h.reopen();
+          assert.equal(await store.countRegistrations(), 3, 'after reopening');
+        }
+      }));
+
       test('listRegistrationsPage pages in ID order: every registration exactly once, next only while more follow', withStore(async ({ store }) => {
         assert.deepEqual(await store.listRegistrationsPage({ limit: 10 }), { registrations: [] });
         const ids = Array.from({ length: 25 }, (_, i) => `CAE${String(i).padStart(2, '0')}`);
