@@ -1,0 +1,46 @@
+// Idle registrees for bench/fleet.ts and bench/registration-storm.ts, in a
+// process of their own: each opens a WebSocket, registers an AE and then
+// stays quiet (ws answers the bridge's pings). At most `window` handshakes
+// are in flight at once. Prints one line once all are bound:
+// `{"bound":n,"seconds":s,"failed":f}`.
+// Args: wsUrl n prefix addressBase [window] [perAddress].
+// addressBase like `127.3.1.`: registree i connects from addressBase +
+// (1 + i / perAddress), because one source address has only ~28k ephemeral
+// ports (net.ipv4.ip_local_port_range). The whole 127/8 is loopback.
+import WebSocket from 'ws';
+
+const [wsUrl, nText, prefix = 'Cfleet', addressBase = '127.0.0.', windowText = '200', perAddressText = '20000'] = process.argv.slice(2);
+const n = Number(nText);
+const window = Number(windowText);
+const perAddress = Number(perAddressText);
+const keep: WebSocket[] = [];
+let failed = 0;
+
+function connect(i: number): Promise<void> {
+  const aei = `${prefix}${i}`;
+  const ws = new WebSocket(wsUrl, 'oneM2M.json', { perMessageDeflate: false, localAddress: `${addressBase}${1 + Math.floor(i / perAddress)}` });
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      if (!ok) failed++;
+      resolve();
+    };
+    ws.once('message', (data: Buffer) => done(data.toString().includes('"rsc":2001')));
+    ws.once('error', () => done(false));
+    ws.once('open', () => {
+      keep.push(ws);
+      ws.send(`{"op":1,"to":"cse-in","fr":"${aei}","rqi":"reg-${aei}","rvi":"3","ty":2,"pc":{"m2m:ae":{"rn":"${aei}","api":"Nfleet","rr":true,"srv":["3"]}}}`);
+    });
+  });
+}
+
+const started = process.hrtime.bigint();
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(window, n) }, async () => {
+    while (next < n) await connect(next++);
+  }),
+);
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+process.stdout.write(JSON.stringify({ bound: n - failed, seconds, failed }) + '\n');
+// Stays until killed; the sockets stay open.
+setInterval(() => keep.length, 1 << 30);
