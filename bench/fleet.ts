@@ -28,6 +28,8 @@ interface Point {
   registrationsPerSecond: number;
   idleMsPerSecond: number;
   idleUsPerRegistreePerRound: number;
+  /** Largest event-loop delay while idle (the keepalive passes). */
+  idleDelayMaxMs: number;
   cpuUsPerRequest: number;
   rps: number;
 }
@@ -80,7 +82,7 @@ for (const n of LEVELS) {
     points.push(p);
     console.log(
       `fleet size         ${mode.padEnd(6)} ${String(n).padStart(6)}: RSS ${p.rssKiB.toFixed(2)} KiB/registree, heap ${p.heapKiB.toFixed(2)} KiB; ` +
-        `${p.registrationsPerSecond.toFixed(0)} registrations/s; idle ${p.idleMsPerSecond.toFixed(1)} ms CPU/s (${p.idleUsPerRegistreePerRound.toFixed(1)} µs per registree per ping round); ` +
+        `${p.registrationsPerSecond.toFixed(0)} registrations/s; idle ${p.idleMsPerSecond.toFixed(1)} ms CPU/s (${p.idleUsPerRegistreePerRound.toFixed(1)} µs per registree per ping round, event-loop delay max ${p.idleDelayMaxMs.toFixed(0)} ms); ` +
         `${p.cpuUsPerRequest.toFixed(0)} µs CPU per forwarded request at ${p.rps.toFixed(0)} req/s  [load ${load()}]`,
     );
   }
@@ -89,8 +91,8 @@ for (const n of LEVELS) {
 const at = (mode: string, n: number) => points.find((p) => p.mode === mode && p.n === n);
 const run = LEVELS.filter((n) => !skipped.includes(n));
 console.log('');
-console.log('| registrees | bridge RSS KiB each | bare ws RSS KiB each | RSS bridge/bare (target ≤ 1.3) | bridge heap KiB | bare heap KiB | CPU µs/request bridge | bare | bridge/bare | idle µs per registree per ping, bridge | bare | lmdb RSS KiB |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| registrees | bridge RSS KiB each | bare ws RSS KiB each | RSS bridge/bare (target ≤ 1.3) | bridge heap KiB | bare heap KiB | CPU µs/request bridge | bare | bridge/bare | idle µs per registree per ping, bridge | bare | loop delay max while idle, bridge | bare | lmdb RSS KiB |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const n of run) {
   const b = at('memory', n)!;
   const w = at('bare', n)!;
@@ -101,7 +103,7 @@ for (const n of run) {
   console.log(
     `| ${n} | ${b.rssKiB.toFixed(2)} | ${w.rssKiB.toFixed(2)} | ${verdict} | ${b.heapKiB.toFixed(2)} | ${w.heapKiB.toFixed(2)} | ` +
       `${b.cpuUsPerRequest.toFixed(0)} | ${w.cpuUsPerRequest.toFixed(0)} | ${(b.cpuUsPerRequest / w.cpuUsPerRequest).toFixed(2)} | ` +
-      `${b.idleUsPerRegistreePerRound.toFixed(1)} | ${w.idleUsPerRegistreePerRound.toFixed(1)} | ${l === undefined ? '—' : l.rssKiB.toFixed(2)} |`,
+      `${b.idleUsPerRegistreePerRound.toFixed(1)} | ${w.idleUsPerRegistreePerRound.toFixed(1)} | ${b.idleDelayMaxMs.toFixed(0)} ms | ${w.idleDelayMaxMs.toFixed(0)} ms | ${l === undefined ? '—' : l.rssKiB.toFixed(2)} |`,
   );
 }
 if (skipped.length > 0) console.log(`not run here: ${skipped.join(', ')} (open files limit ${hard})`);

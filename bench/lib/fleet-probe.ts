@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { WebSocketServer } from 'ws';
@@ -138,12 +139,15 @@ try {
   const rss = (rssKiB() - before) / N;
   const heap = (process.memoryUsage().heapUsed - heapBefore) / 1024 / N;
 
-  // Idle: two keepalive rounds and whatever else runs on a timer.
+  // Idle: two keepalive rounds and whatever else runs on a timer; the event-loop delay meanwhile.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const idle0 = cpuUs();
   const idleT0 = process.hrtime.bigint();
   await sleep(2 * PING_MS);
   const idleUs = cpuUs() - idle0;
   const idleSeconds = Number(process.hrtime.bigint() - idleT0) / 1e9;
+  delay.disable();
 
   const perRequest: number[] = [];
   const rps: number[] = [];
@@ -162,6 +166,7 @@ try {
       heapKiB: heap,
       registrationsPerSecond: N / connectSeconds,
       idleMsPerSecond: idleUs / 1000 / idleSeconds,
+      idleDelayMaxMs: delay.max / 1e6,
       idleUsPerRegistreePerRound: idleUs / N / (idleSeconds / (PING_MS / 1000)),
       cpuUsPerRequest: median(perRequest),
       rps: median(rps),
