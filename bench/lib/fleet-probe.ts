@@ -129,11 +129,13 @@ try {
     startLineProcess('bench/lib/fleet-clients.ts', [url, String(Math.min(PER_PROCESS, N - p * PER_PROCESS)), `Cfleet${p}x`, `127.${tagText}.${p + 1}.`, String(Math.ceil(400 / parts))]),
   );
   children.push(...idle);
-  const bound = (await Promise.all(idle.map((c) => c.nextLine()))).map((l) => JSON.parse(l) as { bound: number; failed: number; seconds: number });
+  const bound = (await Promise.all(idle.map((c) => c.nextLine()))).map((l) => JSON.parse(l) as { bound: number; failed: number; seconds: number; retries: number; why: string[] });
   // From the first handshake to the last registration, as the client processes saw it.
   const connectSeconds = Math.max(...bound.map((b) => b.seconds));
   const failed = bound.reduce((s, b) => s + b.failed, 0);
-  if (failed > 0) throw new Error(`${failed} of ${N} registrees did not register`);
+  const retries = bound.reduce((s, b) => s + b.retries, 0);
+  if (retries > 0) process.stderr.write(`fleet probe ${mode} ${N}: ${retries} registrations tried again, e.g. ${JSON.stringify(bound.flatMap((b) => b.why).slice(0, 3))}\n`);
+  if (failed > 0) throw new Error(`${failed} of ${N} registrees did not register after 3 retries: ${JSON.stringify(bound.flatMap((b) => b.why).slice(0, 3))}`);
   await sleep(1000);
   await gc();
   const rss = (rssKiB() - before) / N;
