@@ -9,7 +9,10 @@ const [wsUrl, aText] = process.argv.slice(2);
 const clients = await openRegistrees(wsUrl, Number(aText));
 process.stdout.write('ready\n');
 let running = Promise.resolve();
-createInterface({ input: process.stdin }).on('line', (line) => {
+const lines = createInterface({ input: process.stdin });
+// The parent went away: so does this process.
+lines.on('close', () => process.exit(0));
+lines.on('line', (line) => {
   running = running.then(async () => {
     const r = await wsLoad(clients, Number(line));
     process.stdout.write(JSON.stringify({ requests: r.requests, seconds: r.seconds, rps: r.rps, p50us: r.p50us }) + '\n');
