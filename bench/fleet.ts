@@ -11,7 +11,7 @@
 // saying so; BENCH_FLEET_LEVELS picks other points.
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { lineChart, svgDocument } from './lib/svg-chart.js';
 
 const LEVELS = (process.env.BENCH_FLEET_LEVELS ?? '1000,10000,50000,100000').split(',').map(Number);
@@ -68,7 +68,7 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const hard = hardFileLimit();
 const points: Point[] = [];
 const skipped: number[] = [];
-console.log(`fleet size         levels ${LEVELS.join(', ')}; load average ${load()} on ${(await import('node:os')).cpus().length} cores; open files hard limit ${hard}`);
+console.log(`fleet size         levels ${LEVELS.join(', ')}; load average ${load()} on ${cpus().length} cores; open files hard limit ${hard}`);
 for (const n of LEVELS) {
   // The server holds n sockets (plus the warm-up and active registrees, the CSE pool, lmdb, stdio).
   const files = Math.max(n + 2000, Math.min(hard, 1 << 20));
