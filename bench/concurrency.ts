@@ -6,6 +6,7 @@ import { httpLoad } from './lib/http-load.js';
 import type { LoadResult } from './lib/http-load.js';
 import { startProcess } from './lib/process.js';
 import { openRegistrees, wsLoad } from './lib/ws-load.js';
+import { lineChart, svgDocument } from './lib/svg-chart.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,4,16,32,64').split(',').map(Number);
 const PER_LEVEL = Number(process.env.BENCH_REQUESTS_PER_LEVEL ?? 12000);
@@ -15,28 +16,6 @@ interface Point {
   c: number;
   direct: LoadResult;
   bridge: LoadResult;
-}
-
-function chart(x0: number, title: string, unit: string, points: Point[], pick: (r: LoadResult) => number): string {
-  const w = 340;
-  const h = 200;
-  const pad = 40;
-  const max = Math.max(...points.flatMap((p) => [pick(p.direct), pick(p.bridge)])) * 1.1;
-  const xs = (i: number) => x0 + pad + (i * (w - pad - 10)) / Math.max(1, points.length - 1);
-  const ys = (v: number) => 30 + (h - 30 - pad) * (1 - v / max);
-  const line = (sel: (p: Point) => LoadResult, color: string) =>
-    `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map((p, i) => `${xs(i).toFixed(1)},${ys(pick(sel(p))).toFixed(1)}`).join(' ')}"/>` +
-    points.map((p, i) => `<circle cx="${xs(i).toFixed(1)}" cy="${ys(pick(sel(p))).toFixed(1)}" r="3" fill="${color}"/>`).join('');
-  const ticks = points.map((p, i) => `<text x="${xs(i).toFixed(1)}" y="${h - pad + 15}" font-size="10" text-anchor="middle">${p.c}</text>`).join('');
-  const yTicks = [0, 0.5, 1].map((f) => `<text x="${x0 + pad - 4}" y="${ys(max * f / 1.1 * 1.0).toFixed(1)}" font-size="10" text-anchor="end">${Math.round((max / 1.1) * f)}</text>`).join('');
-  return (
-    `<text x="${x0 + w / 2}" y="16" font-size="12" text-anchor="middle" font-weight="bold">${title}</text>` +
-    `<line x1="${x0 + pad}" y1="${h - pad}" x2="${x0 + w - 10}" y2="${h - pad}" stroke="#999"/><line x1="${x0 + pad}" y1="30" x2="${x0 + pad}" y2="${h - pad}" stroke="#999"/>` +
-    ticks + yTicks +
-    `<text x="${x0 + w / 2}" y="${h - 8}" font-size="10" text-anchor="middle">concurrent clients</text>` +
-    `<text x="${x0 + 10}" y="24" font-size="10">${unit}</text>` +
-    line((p) => p.direct, '#1f77b4') + line((p) => p.bridge, '#d62728')
-  );
 }
 
 const cse = await startProcess('bench/lib/tiny-cse.ts');
@@ -58,13 +37,11 @@ try {
   await bridge.stop();
   cse.proc.kill();
 }
-const svg =
-  `<svg xmlns="http://www.w3.org/2000/svg" width="700" height="230" font-family="sans-serif">` +
-  `<rect width="700" height="230" fill="white"/>` +
-  chart(0, 'Uplink throughput', 'req/s', points, (r) => r.rps) +
-  chart(350, 'Uplink latency p50', 'µs', points, (r) => r.p50us) +
-  `<rect x="250" y="212" width="10" height="3" fill="#1f77b4"/><text x="264" y="217" font-size="10">direct HTTP</text>` +
-  `<rect x="350" y="212" width="10" height="3" fill="#d62728"/><text x="364" y="217" font-size="10">through the bridge</text>` +
-  `</svg>\n`;
+const labels = points.map((p) => String(p.c));
+const direct = { name: 'direct HTTP', color: '#1f77b4' };
+const viaBridge = { name: 'through the bridge', color: '#d62728' };
+const chart = (x0: number, title: string, unit: string, pick: (r: LoadResult) => number) =>
+  lineChart({ x0, title, unit, xLabel: 'concurrent clients', labels, series: [{ ...direct, values: points.map((p) => pick(p.direct)) }, { ...viaBridge, values: points.map((p) => pick(p.bridge)) }] });
+const svg = svgDocument([chart(0, 'Uplink throughput', 'req/s', (r) => r.rps), chart(350, 'Uplink latency p50', 'µs', (r) => r.p50us)], [direct, viaBridge]);
 writeFileSync(OUT, svg);
 console.log(`wrote ${OUT}`);
