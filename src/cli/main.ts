@@ -1,19 +1,34 @@
 #!/usr/bin/env node
 // onem2m-ws-bridge [settings]: validates the configuration (exit 2 naming
 // every bad setting), starts the bridge, and stops it cleanly on SIGTERM.
+//
+// Only what every invocation needs is imported up front: the client command,
+// the settings parser and the bridge (with the stores, ioredis, lmdb) are
+// loaded when the invocation needs them, so `--version`, `--help` and
+// `client` do not pay for loading the whole bridge (issue 16).
 import type { Logger } from 'pino';
-import { createBridge } from '../bridge/bridge.js';
 import type { Bridge } from '../bridge/bridge.js';
-import { ConfigError, helpText, loadConfigWithSources, parseArgs, printConfig } from '../config/config.js';
+import { helpText } from '../config/help-text.js';
 import { StartError } from '../errors.js';
-import { createLogger } from '../log.js';
 import { VERSION } from '../version.js';
 import { redactUrls } from '../redact.js';
-import { processIo, runClientCommand } from './client-command.js';
 
 async function main(argv: string[]): Promise<number> {
   // `onem2m-ws-bridge client ...`: the command-line TS-0020 client (client-command.ts).
-  if (argv[0] === 'client') return runClientCommand(argv.slice(1), processIo());
+  if (argv[0] === 'client') {
+    const { processIo, runClientCommand } = await import('./client-command.js');
+    return runClientCommand(argv.slice(1), processIo());
+  }
+  // A lone --help or --version means the same to parseArgs: answered without loading it.
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { ConfigError, loadConfigWithSources, parseArgs, printConfig } = await import('../config/config.js');
   const args = parseArgs(argv);
   if (args.help) {
     process.stdout.write(helpText() + '\n');
@@ -38,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const [{ createBridge }, { createLogger }] = await Promise.all([import('../bridge/bridge.js'), import('../log.js')]);
   const logger = createLogger(config.logLevel, process.stdout.isTTY === true);
   // A stray rejection is a bug to log, not a reason to drop every connection.
   process.on('unhandledRejection', (reason) => {

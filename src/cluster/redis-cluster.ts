@@ -141,7 +141,8 @@ export class RedisCluster implements Cluster {
   async start(handlers: ClusterHandlers): Promise<void> {
     this.handlers = handlers;
     const cmd = new Redis(this.o.url, redisCommandOptions(this.o.url, this.o.tls, COMMAND_TIMEOUT_MS)) as Connection;
-    const sub = new Redis(this.o.url, { ...redisConnectionOptions(this.o.url, this.o.tls), autoResubscribe: true });
+    // Not autoResubscribe: ioredis's own re-SUBSCRIBE has no handler, and a stop before its answer rejected it unhandled (issue 16).
+    const sub = new Redis(this.o.url, { ...redisConnectionOptions(this.o.url, this.o.tls), autoResubscribe: false });
     let lastError: unknown;
     for (const c of [cmd, sub]) {
       c.on('error', (err: unknown) => {
@@ -154,8 +155,13 @@ export class RedisCluster implements Cluster {
     cmd.defineCommand('bridgeRoute', { numberOfKeys: 2, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
     sub.on('ready', () => {
+      if (!this.subscribedOnce) return;
+      // Closed again before Redis answered: the next 'ready' subscribes anew (stop() clears this.sub first).
+      sub.subscribe(this.channelOf(this.replicaId)).catch((err: unknown) => {
+        if (this.sub === sub) this.o.logger.warn({ err: errText(err) }, 'cluster: could not subscribe again after reconnecting; next reconnect');
+      });
       // Back after an outage: requests stored meanwhile could not kick us.
-      if (this.subscribedOnce) for (const id of this.owned.keys()) this.handlers?.kick(id);
+      for (const id of this.owned.keys()) this.handlers?.kick(id);
     });
     try {
       await Promise.all([cmd.connect(), sub.connect()]);

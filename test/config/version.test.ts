@@ -21,6 +21,19 @@ test('--version and -v print the version of package.json and exit 0, whatever el
   }
 });
 
+test('--help and -h print the same help alone (answered before the settings parser loads) and with settings on the line', () => {
+  const outputs = [['--help'], ['-h'], ['--store', 'memory', '--help']].map((args) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, '');
+    return r.stdout;
+  });
+  assert.match(outputs[0], /--upstream/);
+  assert.match(outputs[0], /BRIDGE_UPSTREAM/);
+  assert.equal(outputs[1], outputs[0]);
+  assert.equal(outputs[2], outputs[0]);
+});
+
 test('the "bridge listening" line carries the version', async () => {
   const bridge = await spawnBridge(['--store', 'memory', '--listen', '127.0.0.1:0', '--downlink-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9']);
   try {
