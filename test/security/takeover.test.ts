@@ -121,13 +121,13 @@ describe('identity tls: --registration-ttl forgets a registration that was away 
     await calice.close();
     s.cse.forget('Calice');
     await waitUntil(() => s.bridge.registry.sessionForId('Calice') === undefined, 5000, 'Calice unbound');
-    // Mallory is refused while the registration stands (the ID is held)...
+    // That the ID is refused while the registration stands is the "stays its
+    // own" cases' job: with a 200 ms TTL, whether Mallory's first try lands
+    // before the sweep is a race under load (issue 16). Here: once
+    // --registration-ttl has forgotten it, another identity may take it.
     const mallory = await s.connect('mallory');
-    let rsc = (await mallory.request(aeRegistration('Calice'))).rsc;
-    assert.equal(rsc, 4103);
-    // ...and succeeds once --registration-ttl has forgotten it.
     await waitUntilAsync(async () => (await s.bridge.store.getRegistration('Calice')) === undefined, 10_000, 'registration forgotten');
-    rsc = (await mallory.request(aeRegistration('Calice'))).rsc;
+    const rsc = (await mallory.request(aeRegistration('Calice'))).rsc;
     assert.equal(rsc, 2001);
     await mallory.close();
   });
