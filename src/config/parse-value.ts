@@ -1,7 +1,7 @@
 // One setting's text → its typed value, or why not: durations (500ms, 30s),
 // sizes (64KiB, 4MiB), HOST:PORT, URLs, enums, lists, booleans, store specs.
 import { redactUrl } from '../redact.js';
-import { validateStoreSpec } from '../store/open-store.js';
+import { validateStoreSpec } from '../store/store-spec.js';
 import type { HostPort, Setting } from './settings.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
