@@ -202,6 +202,7 @@ export class RedisCluster implements Cluster {
     this.sub = sub;
     // The lease runs before the first claim: other replicas' claims tell revoked:<me> from now on.
     await this.refresh();
+    void this.forgetEarlierRun(cmd);
     this.refreshTimer = setInterval(() => {
       if (this.refreshRound === undefined) void this.refresh();
     }, this.periodMs);
@@ -382,6 +383,36 @@ export class RedisCluster implements Cluster {
       cursor = next;
     } while (cursor !== '0');
     return n;
+  }
+
+  /**
+   * Records naming this replica that it does not hold: left by an earlier run
+   * under the same name that ended without a goodbye (a container restarted
+   * in its pod). The new lease would make them count again (routing, admin
+   * API, bound count): they go, one SCAN page at a time, in the background.
+   */
+  private async forgetEarlierRun(cmd: Connection): Promise<void> {
+    const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
+    const idAt = this.ownerKey('').length;
+    let cursor = '0';
+    try {
+      do {
+        const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const owners = await cmd.mget(keys);
+        const stale: Array<Promise<number>> = [];
+        keys.forEach((key, i) => {
+          const id = key.slice(idAt);
+          // Checked when the delete is sent: a claim of ours sent before it runs before it.
+          if (owners[i] === this.replicaId && !this.owned.has(id) && !this.claiming.has(id)) stale.push(cmd.bridgeRelease(key, this.epochKey(id), this.replicaId, 0));
+        });
+        await Promise.all(stale);
+      } while (cursor !== '0' && this.cmd === cmd);
+    } catch (err) {
+      // Stopped meanwhile: nothing to say.
+      if (this.cmd === cmd) this.o.logger.warn({ err: errText(err) }, 'cluster: records an earlier run of this replica left could not all be removed; they expire');
+    }
   }
 
   private dropCall(c: number): void {

@@ -140,6 +140,19 @@ describe('RedisCluster', { skip }, () => {
     }
   });
 
+  test('a replica started under the name of one that ended without a goodbye removes the records that one left, and keeps its own', async () => {
+    const p = fresh();
+    // Left by an earlier run of A (a container restarted in its pod): no goodbye removed them.
+    await raw.set(`${p}owner:Cleft`, 'A', 'PX', 600_000);
+    await raw.set(`${p}owner:Celsewhere`, 'B', 'PX', 600_000);
+    const a = await replica('A', p);
+    await a.cluster.claim('Cnew');
+    await waitUntilAsync(async () => (await raw.get(`${p}owner:Cleft`)) === null, 10_000, 'the record the earlier run left removed');
+    assert.equal(await raw.get(`${p}owner:Cnew`), 'A');
+    assert.equal(await raw.get(`${p}owner:Celsewhere`), 'B');
+    assert.equal(await a.cluster.boundCount(), 1);
+  });
+
   test('a refresh that finds another replica in the record closes the connection here', async () => {
     const p = fresh();
     const a = await replica('A', p);
