@@ -1,15 +1,19 @@
-// The cluster's curves (issue 19 item 5): two bridge replicas on one Redis,
-// idle registrees spread evenly over both, at each N of BENCH_CLUSTER_NS
-// (default 2000,10000,100000, added to the same fleet level by level):
+// The cluster's curves (issue 19 item 5): bridge replicas (two, or as many
+// as the descriptor limit needs) on one Redis, idle registrees spread evenly
+// over them, at each N of BENCH_CLUSTER_NS (default 2000,10000,100000, added
+// to the same fleet level by level):
 //   Redis commands per second in steady state (INFO commandstats delta over
 //   BENCH_CLUSTER_WINDOW_S, default 60 s: six ownership refresh periods of the
 //   default --owner-ttl 30s, and one registration-count resync per replica),
 //   with the commands that make it up;
 //   Redis used_memory and bytes per registree (above the empty fleet);
-//   each replica's RSS (and per registree, above the two empty replicas).
+//   each replica's RSS (and per registree, above the empty replicas).
 // The registrees come from 127.x.y.1 source addresses (bench/lib/spread-registrees.ts);
-// every process the bench starts gets a raised file-descriptor limit (prlimit).
-import { spawn } from 'node:child_process';
+// every process the bench starts gets the hard descriptor limit as its soft
+// one (prlimit). Where the hard limit is lower than N/2 connections (a
+// container without CAP_SYS_RESOURCE cannot raise it), more replicas share
+// the fleet (BENCH_CLUSTER_REPLICAS overrides) and the bench says so.
+import { execSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,8 +25,18 @@ import { startProcess } from './lib/process.js';
 const NS = (process.env.BENCH_CLUSTER_NS ?? '2000,10000,100000').split(',').map(Number).sort((a, b) => a - b);
 const WINDOW_S = Number(process.env.BENCH_CLUSTER_WINDOW_S ?? 60);
 const OWNER_TTL = process.env.BENCH_CLUSTER_OWNER_TTL ?? '30s';
-const FDS = Math.max(...NS) + 10_000;
 const PREFIX = 'scale:';
+/** The hard descriptor limit: what prlimit may give each process. */
+const FDS = Number(execSync('ulimit -Hn', { shell: '/bin/sh' }).toString().trim()) || 1024;
+/** Connections one process holds at most (the rest: Redis, the CSE pool, listeners). */
+const PER_PROCESS = Math.min(15_000, FDS - 1000);
+const REPLICAS = Number(process.env.BENCH_CLUSTER_REPLICAS ?? Math.max(2, Math.ceil(Math.max(...NS) / PER_PROCESS)));
+if (Math.ceil(Math.max(...NS) / REPLICAS) > FDS - 1000) {
+  console.error(`cluster-scale: ${Math.max(...NS)} registrees over ${REPLICAS} replicas need more than the hard descriptor limit ${FDS} per replica; raise it or BENCH_CLUSTER_REPLICAS`);
+  process.exit(1);
+}
+
+const children: ChildProcess[] = [];
 
 interface Child {
   proc: ChildProcess;
@@ -33,6 +47,7 @@ interface Child {
 /** A node process with a raised descriptor limit; its stdout read line by line. */
 function spawnNode(args: string[]): Child {
   const proc = spawn('prlimit', [`--nofile=${FDS}:${FDS}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(proc);
   const waiting: Array<{ wanted: (line: string) => boolean; resolve: (line: string) => void }> = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     const i = waiting.findIndex((w) => w.wanted(line));
@@ -40,11 +55,15 @@ function spawnNode(args: string[]): Child {
   });
   return {
     proc,
-    first: (wanted) =>
-      new Promise((resolve, reject) => {
+    first: (wanted) => {
+      const line = new Promise<string>((resolve, reject) => {
         waiting.push({ wanted, resolve });
         proc.once('exit', (code) => reject(new Error(`${args.join(' ').slice(0, 80)} exited with ${code}`)));
-      }),
+      });
+      // Exits after the bench stopped waiting (its cleanup) are not errors.
+      line.catch(() => undefined);
+      return line;
+    },
   };
 }
 
@@ -71,12 +90,15 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const redis = await startRedis();
 const raw = new Redis(redis.url);
-const cse = await startProcess('bench/lib/tiny-cse.ts');
-const upstream = `http://127.0.0.1:${cse.port}`;
-const replicas = [await startReplica('A', upstream, redis.url), await startReplica('B', upstream, redis.url)];
-const fleets: Child[] = [];
+let cse: { proc: ChildProcess } | undefined;
 const rows: string[] = [];
 try {
+  const tiny = await startProcess('bench/lib/tiny-cse.ts');
+  cse = tiny;
+  const upstream = `http://127.0.0.1:${tiny.port}`;
+  const replicas: Array<{ child: Child; publicPort: number }> = [];
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(String.fromCharCode(65 + i), upstream, redis.url));
+  if (REPLICAS > 2) console.log(`cluster scale: ${REPLICAS} replicas, not 2: the hard descriptor limit here is ${FDS} per process`);
   const usedEmpty = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
   const rssEmpty = replicas.map((r) => rssMiB(r.child.proc.pid));
   let have = 0;
@@ -84,11 +106,16 @@ try {
   for (const n of NS) {
     const t0 = Date.now();
     const adding = n - have;
-    const started = replicas.map((r, i) => {
-      const part = i === 0 ? Math.ceil(adding / 2) : Math.floor(adding / 2);
-      const c = spawnNode(['--import', 'tsx', 'bench/lib/spread-registrees.ts', `ws://127.0.0.1:${r.publicPort}/`, String(part), `Cs${n}r${i}x`, String(++octet)]);
-      fleets.push(c);
-      return c.first(() => true);
+    const started: Array<Promise<string>> = [];
+    replicas.forEach((r, i) => {
+      // Each replica's share, in generator processes of at most PER_PROCESS connections.
+      let part = Math.floor(adding / REPLICAS) + (i < adding % REPLICAS ? 1 : 0);
+      for (let chunk = 0; part > 0; chunk++) {
+        const k = Math.min(part, PER_PROCESS);
+        part -= k;
+        const c = spawnNode(['--import', 'tsx', 'bench/lib/spread-registrees.ts', `ws://127.0.0.1:${r.publicPort}/`, String(k), `Cs${n}r${i}c${chunk}x`, String(++octet)]);
+        started.push(c.first(() => true));
+      }
     });
     await Promise.all(started);
     have = n;
@@ -103,21 +130,24 @@ try {
     const delta = [...after].map(([cmd, calls]) => [cmd, (calls - (before.get(cmd) ?? 0)) / seconds] as const).filter(([cmd, rate]) => cmd !== 'info' && rate > 0).sort((a, b) => b[1] - a[1]);
     const total = delta.reduce((s, [, rate]) => s + rate, 0);
     const used = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
-    const [rssA, rssB] = replicas.map((r) => rssMiB(r.child.proc.pid));
-    const perRegistreeKiB = (rss: number) => ((rss - rssEmpty[0] - rssEmpty[1]) * 1024) / n;
+    const rss = replicas.map((r) => rssMiB(r.child.proc.pid));
+    const rssSum = rss.reduce((a, b) => a + b, 0);
+    const perRegistreeKiB = ((rssSum - rssEmpty.reduce((a, b) => a + b, 0)) * 1024) / n;
     const top = delta.slice(0, 6).map(([cmd, rate]) => `${cmd} ${rate.toFixed(1)}`).join(', ');
+    const rssText = rss.map((m) => m.toFixed(0)).join(' / ');
     console.log(
-      `cluster scale ${n} idle registrees on 2 replicas (bound in ${boundS.toFixed(0)} s): Redis ${total.toFixed(1)} commands/s (${(total / n * 1000).toFixed(2)} per 1000 registrees; ${top})  ` +
-        `Redis used_memory ${(used / 2 ** 20).toFixed(1)} MiB, ${((used - usedEmpty) / n).toFixed(0)} bytes per registree  RSS A ${rssA.toFixed(0)} MiB, B ${rssB.toFixed(0)} MiB (${perRegistreeKiB(rssA + rssB).toFixed(2)} KiB per registree above the empty replicas)  load ${load()}`,
+      `cluster scale ${n} idle registrees on ${REPLICAS} replicas (bound in ${boundS.toFixed(0)} s): Redis ${total.toFixed(1)} commands/s (${((total / n) * 1000).toFixed(2)} per 1000 registrees; ${top})  ` +
+        `Redis used_memory ${(used / 2 ** 20).toFixed(1)} MiB, ${((used - usedEmpty) / n).toFixed(0)} bytes per registree  RSS ${rssText} MiB (${perRegistreeKiB.toFixed(2)} KiB per registree above the empty replicas)  load ${load()}`,
     );
-    rows.push(`| ${n.toLocaleString('en')} | ${total.toFixed(1)} | ${(used / 2 ** 20).toFixed(1)} MiB | ${((used - usedEmpty) / n).toFixed(0)} | ${rssA.toFixed(0)} / ${rssB.toFixed(0)} MiB (${perRegistreeKiB(rssA + rssB).toFixed(1)} KiB each) | ${load()} |`);
+    rows.push(`| ${n.toLocaleString('en')} | ${REPLICAS} | ${total.toFixed(1)} | ${(used / 2 ** 20).toFixed(1)} MiB | ${((used - usedEmpty) / n).toFixed(0)} | ${rssText} MiB (${perRegistreeKiB.toFixed(1)} KiB each) | ${load()} |`);
   }
-  console.log('\n| idle registrees | Redis commands/s | Redis used_memory | bytes per registree | RSS A / B (per registree above empty) | load (1, 5, 15 min) |\n|---|---|---|---|---|---|\n' + rows.join('\n'));
+  console.log('\n| idle registrees | replicas | Redis commands/s | Redis used_memory | bytes per registree | replica RSS (per registree above empty) | load (1, 5, 15 min) |\n|---|---|---|---|---|---|---|\n' + rows.join('\n'));
 } finally {
-  for (const c of fleets) c.proc.kill();
-  for (const r of replicas) r.child.proc.kill('SIGTERM');
-  await Promise.all(replicas.map((r) => new Promise((resolve) => (r.child.proc.exitCode !== null ? resolve(undefined) : r.child.proc.once('exit', resolve)))));
-  cse.proc.kill();
+  // Generators first, then the replicas (SIGTERM: they remove their records and lease), then the rest.
+  const exited = (p: ChildProcess) => new Promise((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(undefined) : p.once('exit', resolve)));
+  for (const p of children) p.kill('SIGTERM');
+  await Promise.all(children.map(exited));
+  cse?.proc.kill();
   raw.disconnect();
   await redis.stop();
 }

@@ -11,22 +11,39 @@ const n = Number(nText);
 const octet = Number(octetText);
 const sockets: WebSocket[] = [];
 
-function connect(i: number): Promise<void> {
+/** One registree, registered and bound; a refused or timed-out handshake (a loaded machine) is tried again. */
+async function connect(i: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(i);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+function connectOnce(i: number): Promise<void> {
   const aei = `${prefix}${i}`;
   const ws = new WebSocket(wsUrl, 'oneM2M.json', { perMessageDeflate: false, localAddress: `127.${octet}.${1 + Math.floor(i / 20000)}.1` });
-  sockets.push(ws);
   return new Promise((resolve, reject) => {
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
       if (text.includes('"rsc"')) {
         if (!text.includes('"rsc":2001')) reject(new Error(`registration of ${aei}: ${text.slice(0, 200)}`));
-        else resolve();
+        else {
+          sockets.push(ws);
+          resolve();
+        }
         return;
       }
       const rqi = /"rqi":"([^"]*)"/.exec(text)?.[1] ?? '';
       ws.send(`{"rsc":2000,"rqi":"${rqi}","rvi":"3"}`);
     });
-    ws.once('error', reject);
+    ws.once('error', (err) => {
+      ws.terminate();
+      reject(err);
+    });
     ws.once('open', () => ws.send(JSON.stringify({ op: 1, to: 'cse-in', fr: aei, rqi: `reg-${aei}`, rvi: '3', ty: 2, pc: { 'm2m:ae': { rn: aei, api: 'Nbench', rr: true, srv: ['3'] } } })));
   });
 }
