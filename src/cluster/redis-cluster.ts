@@ -184,6 +184,10 @@ export class RedisCluster implements Cluster {
     cmd.defineCommand('bridgeLease', { numberOfKeys: 2, lua: LUA_LEASE });
     cmd.defineCommand('bridgeRoute', { numberOfKeys: 2, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
+    // Back after an outage: the lease may have lapsed meanwhile; until it runs again nobody routes to us.
+    cmd.on('ready', () => {
+      if (this.cmd === cmd && this.refreshRound === undefined) void this.refresh();
+    });
     sub.on('ready', () => {
       // Back after an outage: requests stored meanwhile could not kick us.
       if (this.subscribedOnce) for (const id of this.owned.keys()) this.handlers?.kick(id);
