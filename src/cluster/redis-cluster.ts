@@ -1,12 +1,25 @@
 // Replicas sharing one Redis behave as one bridge (DESIGN 6).
 //
 // Keys and channels (under the same prefix as the store's keys):
-//   owner:<id>        string  replica holding the registree's socket, with a
-//                             TTL (--owner-ttl) the owner refreshes every third of it
+//   lease:<name>      string  the replica is alive: TTL --owner-ttl, extended
+//                             every third of it (issue 19)
+//   owner:<id>        string  replica holding the registree's socket; counts
+//                             only while that replica's lease runs. Its own TTL
+//                             (3 sweeps: 3 h with --owner-ttl 30s) only clears records
+//                             of replicas that died; the holder extends it
+//                             once per sweep (refresh-plan.ts)
 //   epoch:<id>        integer the fencing token: incremented by every claim, so
 //                             each claim has its own number; TTL EPOCH_TTL_MS
 //                             after the last claim (a holder restores it)
+//   revoked:<name>    set     IDs other replicas claimed from this one while
+//                             its lease ran; its refresh takes and checks them
 //   replica:<name>    channel what other replicas send this replica (cluster-message.ts)
+//
+// Liveness (issue 19): a replica's death is its lease lapsing, one key per
+// replica, instead of a TTL on every record refreshed every third of it: an
+// idle fleet of n registrees cost 2n/(TTL/3) commands per second before, now
+// about 2 + 2n/(TTL/3 × SWEEP_ROUNDS). Whoever reads a record (routing, the
+// admin API, the bound count) reads the owner's lease with it.
 //
 // Ownership: binding a registree SETs owner:<id>, increments epoch:<id> and
 // reads the previous owner in one script; a previous owner elsewhere gets
@@ -21,7 +34,9 @@
 // while epoch:<id> still holds that epoch (Redis lost the record, or
 // everything: no claim came since). Otherwise another replica claimed the
 // registree after us, even if it has released it again since: the refresh
-// reports it lost and the socket here closes. Without the epoch a refresh
+// reports it lost and the socket here closes. The refresh checks the records
+// another claim named in revoked:<me>, and all of them when its lease had
+// lapsed (then no claim wrote to revoked:<me>). Without the epoch a refresh
 // between another replica's claim and quick release put the record back,
 // and the late release message then found this replica named in it: two
 // connections for one registree.
@@ -48,7 +63,8 @@ import type { Cluster, ClusterHandlers, RouteResult } from './cluster.js';
 import { decodeMessage, encodeMessage } from './cluster-message.js';
 import type { ClusterMessage } from './cluster-message.js';
 import { INLINE_MAX_BYTES, messageKey, publishMessage, reference, takeMessage } from './message-ref.js';
-import { LUA_CLAIM, LUA_REFRESH, LUA_RELEASE, LUA_ROUTE } from './cluster-scripts.js';
+import { LUA_CLAIM, LUA_LEASE, LUA_REFRESH, LUA_RELEASE, LUA_ROUTE } from './cluster-scripts.js';
+import { RefreshPlan, SWEEP_ROUNDS } from './refresh-plan.js';
 import type { RouteOutcome } from '../metrics/metrics.js';
 import { redisCommandOptions, redisConnectionOptions } from '../store/redis-connection.js';
 import type { RedisTls } from '../store/redis-connection.js';
@@ -58,7 +74,7 @@ export interface RedisClusterOptions {
   url: string;
   prefix: string;
   replicaId: string;
-  /** Lifetime of an ownership record; refreshed every third of it. */
+  /** Lifetime of this replica's lease; extended every third of it. */
   ownerTtlMs: number;
   logger: Logger;
   /** rediss://: the CA the server's certificate must chain to (--redis-ca). */
@@ -67,7 +83,7 @@ export interface RedisClusterOptions {
 }
 
 const COMMAND_TIMEOUT_MS = 5000;
-/** Ownership records refreshed per script call. */
+/** Ownership records checked per script call, and IDs taken from revoked:<me> per round. */
 const REFRESH_BATCH = 500;
 /**
  * Lifetime of epoch:<id> after the last claim (a holder's refresh restores
@@ -79,10 +95,11 @@ const EPOCH_TTL_MS = 24 * 3600_000;
 const ROUTE_MARGIN_MS = 1000;
 
 interface ScriptCommands {
-  bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number): Promise<[string | null, number]>;
+  bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number, prefix: string, id: string): Promise<[string | null, number]>;
+  bridgeLease(leaseKey: string, revokedKey: string, ttl: number, most: number): Promise<[number, string[]]>;
   bridgeRelease(ownerKey: string, epochKey: string, me: string, epoch: number): Promise<number>;
   bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<[number[], number[]]>;
-  bridgeRoute(ownerKey: string, messageKey: string, me: string, channelPrefix: string, message: Buffer, ref: Buffer | string, ttl: number): Promise<[string, number]>;
+  bridgeRoute(ownerKey: string, messageKey: string, me: string, channelPrefix: string, message: Buffer, ref: Buffer | string, ttl: number, leasePrefix: string): Promise<[string, number]>;
 }
 type Connection = Redis & ScriptCommands;
 
@@ -94,6 +111,11 @@ interface PendingCall {
 export class RedisCluster implements Cluster {
   readonly replicaId: string;
   private readonly o: RedisClusterOptions;
+  /** Lifetime of an ownership record: long, a dead replica's lease ends its records sooner. */
+  private readonly recordTtlMs: number;
+  /** A refresh round every third of the lease's lifetime. */
+  private readonly periodMs: number;
+  private readonly plan: RefreshPlan;
   private cmd: Connection | undefined;
   private sub: Redis | undefined;
   private handlers: ClusterHandlers | undefined;
@@ -115,6 +137,10 @@ export class RedisCluster implements Cluster {
   constructor(options: RedisClusterOptions) {
     this.o = options;
     this.replicaId = options.replicaId;
+    // A record is checked (its epoch counter restored) well within EPOCH_TTL_MS, whatever --owner-ttl.
+    this.periodMs = Math.max(100, Math.floor(options.ownerTtlMs / 3));
+    this.plan = new RefreshPlan(Math.max(1, Math.min(SWEEP_ROUNDS, Math.floor(EPOCH_TTL_MS / 4 / this.periodMs))));
+    this.recordTtlMs = 3 * this.plan.rounds * this.periodMs;
   }
 
   private k(suffix: string): string {
@@ -127,6 +153,10 @@ export class RedisCluster implements Cluster {
 
   private epochKey(id: string): string {
     return this.o.prefix + 'epoch:' + id;
+  }
+
+  private leaseKey(replica: string): string {
+    return this.o.prefix + 'lease:' + replica;
   }
 
   private channelOf(replica: string): string {
@@ -152,8 +182,13 @@ export class RedisCluster implements Cluster {
     cmd.defineCommand('bridgeClaim', { numberOfKeys: 2, lua: LUA_CLAIM });
     cmd.defineCommand('bridgeRelease', { numberOfKeys: 2, lua: LUA_RELEASE });
     cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
+    cmd.defineCommand('bridgeLease', { numberOfKeys: 2, lua: LUA_LEASE });
     cmd.defineCommand('bridgeRoute', { numberOfKeys: 2, lua: LUA_ROUTE });
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onMessage(message));
+    // Back after an outage: the lease may have lapsed meanwhile; until it runs again nobody routes to us.
+    cmd.on('ready', () => {
+      if (this.cmd === cmd && this.refreshRound === undefined) void this.refresh();
+    });
     sub.on('ready', () => {
       if (!this.subscribedOnce) return;
       // Closed again before Redis answered: the next 'ready' subscribes anew (stop() clears this.sub first).
@@ -175,9 +210,12 @@ export class RedisCluster implements Cluster {
     }
     this.cmd = cmd;
     this.sub = sub;
+    // The lease runs before the first claim: other replicas' claims tell revoked:<me> from now on.
+    await this.refresh();
+    void this.forgetEarlierRun(cmd);
     this.refreshTimer = setInterval(() => {
       if (this.refreshRound === undefined) void this.refresh();
-    }, Math.max(100, Math.floor(this.o.ownerTtlMs / 3)));
+    }, this.periodMs);
     this.refreshTimer.unref();
   }
 
@@ -188,6 +226,7 @@ export class RedisCluster implements Cluster {
     // Records of registrees still bound here go now, not at their TTL.
     if (cmd !== undefined && cmd.status === 'ready') {
       await Promise.all([...this.owned].map(([id, epoch]) => cmd.bridgeRelease(this.ownerKey(id), this.epochKey(id), this.replicaId, epoch).catch(() => 0)));
+      await cmd.del(this.leaseKey(this.replicaId)).catch(() => 0);
     }
     this.owned.clear();
     for (const [c, call] of this.calls) {
@@ -213,7 +252,7 @@ export class RedisCluster implements Cluster {
     this.owned.set(id, 0);
     this.claiming.set(id, (this.claiming.get(id) ?? 0) + 1);
     try {
-      const [previous, epoch] = await cmd.bridgeClaim(this.ownerKey(id), this.epochKey(id), this.replicaId, this.o.ownerTtlMs, EPOCH_TTL_MS);
+      const [previous, epoch] = await cmd.bridgeClaim(this.ownerKey(id), this.epochKey(id), this.replicaId, this.recordTtlMs, EPOCH_TTL_MS, this.o.prefix, id);
       // Released meanwhile: that compare-and-delete came after this claim in Redis.
       if (this.owned.has(id)) this.owned.set(id, epoch);
       if (previous !== null && previous !== this.replicaId) {
@@ -273,7 +312,7 @@ export class RedisCluster implements Cluster {
       // Large: stored under a key that outlives the wait, and referenced (message-ref.ts).
       const large = message.length > INLINE_MAX_BYTES;
       const key = large ? messageKey(this.o.prefix, this.replicaId) : this.k('msg:');
-      [owner, receivers] = await cmd.bridgeRoute(this.k(`owner:${id}`), key, this.replicaId, this.channelOf(''), message, large ? reference(key) : '', wait);
+      [owner, receivers] = await cmd.bridgeRoute(this.k(`owner:${id}`), key, this.replicaId, this.channelOf(''), message, large ? reference(key) : '', wait, this.leaseKey(''));
     } catch (err) {
       this.dropCall(c);
       this.o.onRoute?.('unavailable');
@@ -283,8 +322,8 @@ export class RedisCluster implements Cluster {
       this.dropCall(c);
       return { routed: false };
     }
-    if (receivers === 0) {
-      // Its owner is gone (killed; the record outlives it until the TTL).
+    if (receivers <= 0) {
+      // Its owner is gone: its lease has lapsed (-1), or killed, nobody listens on its channel (0).
       this.dropCall(c);
       this.o.onRoute?.('no_owner');
       return { routed: false };
@@ -322,11 +361,20 @@ export class RedisCluster implements Cluster {
     for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
       const batch = ids.slice(i, i + REFRESH_BATCH);
       const values = await cmd.mget(batch.map((id) => this.k(`owner:${id}`)));
+      const alive = await this.leasesRunning(cmd, values);
       values.forEach((v, j) => {
-        if (v !== null) out.set(batch[j], v);
+        if (v !== null && alive.has(v)) out.set(batch[j], v);
       });
     }
     return out;
+  }
+
+  /** Which of the replicas named in `owners` have a running lease: a record of any other counts for nothing. */
+  private async leasesRunning(cmd: Connection, owners: ReadonlyArray<string | null>): Promise<Set<string>> {
+    const names = [...new Set(owners.filter((v): v is string => v !== null))];
+    if (names.length === 0) return new Set();
+    const leases = await cmd.mget(names.map((n) => this.leaseKey(n)));
+    return new Set(names.filter((_, i) => leases[i] !== null));
   }
 
   async boundCount(): Promise<number | undefined> {
@@ -337,10 +385,44 @@ export class RedisCluster implements Cluster {
     const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
     do {
       const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      n += keys.length;
+      if (keys.length > 0) {
+        const owners = await cmd.mget(keys);
+        const alive = await this.leasesRunning(cmd, owners);
+        for (const v of owners) if (v !== null && alive.has(v)) n++;
+      }
       cursor = next;
     } while (cursor !== '0');
     return n;
+  }
+
+  /**
+   * Records naming this replica that it does not hold: left by an earlier run
+   * under the same name that ended without a goodbye (a container restarted
+   * in its pod). The new lease would make them count again (routing, admin
+   * API, bound count): they go, one SCAN page at a time, in the background.
+   */
+  private async forgetEarlierRun(cmd: Connection): Promise<void> {
+    const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
+    const idAt = this.ownerKey('').length;
+    let cursor = '0';
+    try {
+      do {
+        const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const owners = await cmd.mget(keys);
+        const stale: Array<Promise<number>> = [];
+        keys.forEach((key, i) => {
+          const id = key.slice(idAt);
+          // Checked when the delete is sent: a claim of ours sent before it runs before it.
+          if (owners[i] === this.replicaId && !this.owned.has(id) && !this.claiming.has(id)) stale.push(cmd.bridgeRelease(key, this.epochKey(id), this.replicaId, 0));
+        });
+        await Promise.all(stale);
+      } while (cursor !== '0' && this.cmd === cmd);
+    } catch (err) {
+      // Stopped meanwhile: nothing to say.
+      if (this.cmd === cmd) this.o.logger.warn({ err: errText(err) }, 'cluster: records an earlier run of this replica left could not all be removed; they expire');
+    }
   }
 
   private dropCall(c: number): void {
@@ -483,18 +565,23 @@ export class RedisCluster implements Cluster {
     return round;
   }
 
-  /** Extends this replica's records; closes connections whose registree another replica took. */
+  /**
+   * Extends this replica's lease, then checks the records that need it
+   * (refresh-plan.ts); closes connections whose registree another replica took.
+   */
   private async refreshOnce(): Promise<void> {
     const cmd = this.cmd;
     if (cmd === undefined || cmd.status !== 'ready') return;
     try {
-      const ids = [...this.owned.keys()].filter((id) => !this.claiming.has(id));
+      const [running, revoked] = await cmd.bridgeLease(this.leaseKey(this.replicaId), this.k(`revoked:${this.replicaId}`), this.o.ownerTtlMs, REFRESH_BATCH);
+      this.plan.suspect(revoked);
+      const ids = this.plan.next(this.owned, this.claiming, running === 0);
       for (let i = 0; i < ids.length; i += REFRESH_BATCH) {
         const batch = ids.slice(i, i + REFRESH_BATCH);
         const epochs = batch.map((id) => this.owned.get(id) ?? 0);
         const keys: string[] = [];
         for (const id of batch) keys.push(this.ownerKey(id), this.epochKey(id));
-        const [lost, claimed] = await cmd.bridgeRefresh(keys.length, ...keys, this.replicaId, this.o.ownerTtlMs, EPOCH_TTL_MS, ...epochs);
+        const [lost, claimed] = await cmd.bridgeRefresh(keys.length, ...keys, this.replicaId, this.recordTtlMs, EPOCH_TTL_MS, ...epochs);
         for (const index of lost) {
           const id = batch[index - 1];
           // A claim of ours since then decides anew.

@@ -138,7 +138,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisPrefix', flag: 'redis-prefix', kind: 'string', default: 'onem2m-bridge:', metavar: 'PREFIX', help: 'key prefix for the redis store and cluster records' },
   { key: 'redisCa', flag: 'redis-ca', kind: 'string', default: '', metavar: 'FILE', help: 'PEM CA bundle that a rediss:// store\'s certificate must chain to (default: the system CAs)' },
   { key: 'replicaId', flag: 'replica-id', kind: 'string', default: '', metavar: 'NAME', help: 'this replica\'s name in cluster mode (redis store); empty = host name plus a random suffix' },
-  { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '30s', help: 'cluster mode: lifetime of the record saying which replica holds a registree, refreshed every third of it' },
+  { key: 'ownerTtlMs', flag: 'owner-ttl', kind: 'duration', default: '30s', help: 'cluster mode: lifetime of a replica\'s lease (its records of which registrees it holds count while it runs), extended every third of it' },
   { key: 'upstreamFormat', flag: 'upstream-format', kind: 'enum', values: ['json', 'cbor', 'xml'], default: 'json', help: 'serialization of bodies toward the CSE' },
   { key: 'upstreamTimeoutMs', flag: 'upstream-timeout', kind: 'duration', default: '30s', help: 'longest time the CSE has to answer; a request\'s rqet can shorten it, never lengthen it' },
   { key: 'upstreamConnections', flag: 'upstream-connections', kind: 'int', default: '64', help: 'keep-alive connections to the CSE' },

@@ -84,27 +84,73 @@ describe('RedisCluster', { skip }, () => {
     assert.equal(await raw.get(`${p}owner:Cslow`), null);
   });
 
-  test('ownership records carry a TTL and are refreshed while the registree stays bound', async () => {
+  test('the replica\'s lease carries the TTL and is refreshed while the replica runs; its records name it', async () => {
     const p = fresh();
     const a = await replica('A', p);
     await a.cluster.claim('Cstay');
-    const ttl = await raw.pttl(`${p}owner:Cstay`);
+    assert.equal(await raw.get(`${p}owner:Cstay`), 'A');
+    const ttl = await raw.pttl(`${p}lease:A`);
     assert.ok(ttl > 0 && ttl <= 1500, `pttl ${ttl}`);
-    // The owner refreshes it: its remaining time goes up again (no sleep past the TTL needed to see that).
-    // Compared with the lowest remaining time seen so far: right after the claim PTTL may read the full TTL,
+    // The replica refreshes it: its remaining time goes up again (no sleep past the TTL needed to see that).
+    // Compared with the lowest remaining time seen so far: right after a refresh PTTL may read the full TTL,
     // which a refresh to the same TTL never exceeds. Without refreshes it only falls, then the key expires (-2).
     let lowest = ttl;
     await waitUntilAsync(
       async () => {
-        const now = await raw.pttl(`${p}owner:Cstay`);
+        const now = await raw.pttl(`${p}lease:A`);
         if (now > lowest) return true;
         lowest = Math.min(lowest, now);
         return false;
       },
       10_000,
-      'a refresh of the record',
+      'a refresh of the lease',
     );
     assert.equal(await raw.get(`${p}owner:Cstay`), 'A');
+  });
+
+  test('a replica whose lease has lapsed holds nothing: it is not routed to nor counted, and another replica takes its registrees over (issue 19)', async () => {
+    const p = fresh();
+    const gate = await startRedisGate(redis!.port);
+    try {
+      const a = await replica('A', p, undefined, { url: gate.url });
+      const b = await replica('B', p);
+      await a.cluster.claim('Chung');
+      const req: RequestPrimitive = { op: 5, to: 'Chung', fr: '/id-in', rqi: 'hung-1', rvi: '3' };
+      assert.equal((await b.cluster.route('Chung', req, 1000)).routed, true);
+      assert.deepEqual([...(await b.cluster.owners(['Chung']))], [['Chung', 'A']]);
+      assert.equal(await b.cluster.boundCount(), 1);
+      // A hangs: still subscribed (a PUBLISH reaches it), but nothing it sends runs in Redis, its lease included.
+      gate.hold('commands');
+      // While its lease runs a request waits for A's answer (4008); once it has lapsed, A is not asked.
+      await waitUntilAsync(async () => !(await b.cluster.route('Chung', req, 50)).routed, 15_000, 'routing to stop at the lapsed lease');
+      assert.equal(b.routes.at(-1), 'no_owner');
+      assert.equal(b.routes.filter((o) => o === 'answered').length, 1);
+      assert.deepEqual([...(await b.cluster.owners(['Chung']))], []);
+      assert.equal(await b.cluster.boundCount(), 0);
+      // The registree comes back on B.
+      await b.cluster.claim('Chung');
+      assert.deepEqual([...(await b.cluster.owners(['Chung']))], [['Chung', 'B']]);
+      // A wakes up: its refresh finds its lease lapsed, checks every record and lets go of Chung.
+      gate.open('commands');
+      await a.cluster.refreshOwnership();
+      assert.deepEqual(a.released, [['Chung', 'replaced']]);
+      assert.equal(await raw.get(`${p}owner:Chung`), 'B');
+    } finally {
+      await gate.close();
+    }
+  });
+
+  test('a replica started under the name of one that ended without a goodbye removes the records that one left, and keeps its own', async () => {
+    const p = fresh();
+    // Left by an earlier run of A (a container restarted in its pod): no goodbye removed them.
+    await raw.set(`${p}owner:Cleft`, 'A', 'PX', 600_000);
+    await raw.set(`${p}owner:Celsewhere`, 'B', 'PX', 600_000);
+    const a = await replica('A', p);
+    await a.cluster.claim('Cnew');
+    await waitUntilAsync(async () => (await raw.get(`${p}owner:Cleft`)) === null, 10_000, 'the record the earlier run left removed');
+    assert.equal(await raw.get(`${p}owner:Cnew`), 'A');
+    assert.equal(await raw.get(`${p}owner:Celsewhere`), 'B');
+    assert.equal(await a.cluster.boundCount(), 1);
   });
 
   test('a refresh that finds another replica in the record closes the connection here', async () => {
