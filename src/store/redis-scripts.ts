@@ -113,19 +113,28 @@ local c = account(1 - #removed, bytes - removedBytes)
 return {1, seq, #removed, c[1], c[2], c[3], c[4]}
 `;
 
-// Removes the delivered request <seq> (and its sur index entry).
-// KEYS: the queue keys 1-7; ARGV: id, seq → {removed (0/1), m, b, gm, gb}
+// Removes the delivered requests <seq>… (and their sur index entries); seqs
+// already gone are skipped.
+// KEYS: the queue keys 1-7; ARGV: id, seq, seq… → {removed, m, b, gm, gb}
 export const LUA_ACK = `${LUA_PRELUDE}
-local id = ARGV[2] .. '-0'
-local e = redis.call('XRANGE', KEYS[1], id, id)
-if not e[1] then
+local removed = 0
+local bytes = 0
+for i = 2, #ARGV do
+  local id = ARGV[i] .. '-0'
+  local e = redis.call('XRANGE', KEYS[1], id, id)
+  if e[1] then
+    redis.call('XDEL', KEYS[1], id)
+    local sur = field(e[1][2], 's')
+    if sur then surRemove(sur, ARGV[i]) end
+    removed = removed + 1
+    bytes = bytes + num(field(e[1][2], 'b'))
+  end
+end
+if removed == 0 then
   return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
 end
-redis.call('XDEL', KEYS[1], id)
-local sur = field(e[1][2], 's')
-if sur then surRemove(sur, ARGV[2]) end
-local c = account(-1, -num(field(e[1][2], 'b')))
-return {1, c[1], c[2], c[3], c[4]}
+local c = account(-removed, -bytes)
+return {removed, c[1], c[2], c[3], c[4]}
 `;
 
 // Removes every request of the queue whose expiresAt is at or before now.
