@@ -264,6 +264,21 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.deepEqual(store.queuedIds(), ['CAE2']);
       }));
 
+      test('after ackMany (head of the queue or from its middle) ec = latest replaces exactly the requests of that sur still stored', withStore(async ({ store }) => {
+        const sur = '/cse-in/sub-many';
+        const s = [];
+        for (let i = 1; i <= 6; i++) s.push(await storeOk(store, 'CAE1', item(`m${i}`, { sur })));
+        await storeOk(store, 'CAE1', item('other', { sur: '/cse-in/sub-other' }));
+        await store.ackMany('CAE1', [s[1], s[3]]); // from the middle
+        await store.ackMany('CAE1', [s[0], s[2]]); // the head
+        assert.deepEqual(await rqis(store, 'CAE1'), ['m5', 'm6', 'other']);
+        const r = await store.enqueue('CAE1', item('latest', { sur, replaceSameSur: true }), WIDE);
+        assert.ok(r.stored);
+        assert.equal(r.replaced, 2, 'm5 and m6, nothing acknowledged counted again');
+        assert.deepEqual(await rqis(store, 'CAE1'), ['other', 'latest']);
+        assertCounts(store, { CAE1: { messages: 2, bytes: 20 } }, 'after replace');
+      }));
+
       test('peek pages with afterSeq and limit and never returns seq <= afterSeq', withStore(async ({ store }) => {
         for (let i = 0; i < 10; i++) await storeOk(store, 'CAE1', item(`r${i}`));
         const pages: string[][] = [];
