@@ -73,7 +73,7 @@ async function metric(bridge: ProbedBridge, name: string): Promise<number> {
 const online = async (bridges: ProbedBridge[]) => (await Promise.all(bridges.map((b) => metric(b, 'onem2m_bridge_registrees{state="online"}')))).reduce((a, b) => a + b, 0);
 const queued = async (bridges: ProbedBridge[]) => metric(bridges[0], 'onem2m_bridge_queue_messages ');
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`storm: timed out waiting for ${what}`);
@@ -86,6 +86,7 @@ const pct = (xs: number[], q: number) => {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 const worst = (fs: LoopFigures[]) => ({ p99Ms: Math.max(...fs.map((f) => f.p99Ms)), maxMs: Math.max(...fs.map((f) => f.maxMs)), peakMiB: fs.map((f) => (f.peakRssBytes / 2 ** 20).toFixed(0)).join('+') });
+const step = (what: string) => process.stderr.write(`storm: ${what} (load ${load()})\n`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function store(bridge: ProbedBridge, total: number, path: (n: number) => string): Promise<void> {
@@ -111,6 +112,7 @@ async function row(kind: string, redis: RedisServer | undefined, cseUrl: string)
     await ask(solo, { cmd: 'close' });
     await until('registrees offline', async () => (await online(bridges)) === 0);
 
+    step(`${kind}: ${N} registered`);
     // --- empty: connect and bind with nothing stored
     await reset();
     const e0 = Date.now();
@@ -124,6 +126,7 @@ async function row(kind: string, redis: RedisServer | undefined, cseUrl: string)
 
     // --- storm: N×M stored, everyone back within SPREAD_MS, live NOTIFYs meanwhile
     await store(bridges[0], N * M, (n) => `/r/${keys[n % N]}/C${kind}${n % N}`);
+    step(`${kind}: empty reconnect done, ${N * M} stored`);
     await reset();
     const stormDone = ask<ConnectResult>(fleet, { cmd: 'connect', spreadMs: SPREAD_MS, expect: M });
     let sent = 0;
@@ -151,6 +154,7 @@ async function row(kind: string, redis: RedisServer | undefined, cseUrl: string)
     await until('storm queue empty', async () => (await queued(bridges)) === 0);
     await ask(fleet, { cmd: 'close' });
 
+    step(`${kind}: storm done`);
     // --- solo: one registree drains N×M
     await store(bridges[0], N * M, () => `/r/${soloKeys[0]}/C${kind}solo0`);
     await reset();
