@@ -37,11 +37,16 @@ const rowsArg = argv.includes('--cluster') ? 'cluster' : (argv[argv.indexOf('--r
 const ROWS = (argv.includes('--rows') || argv.includes('--cluster') ? rowsArg : 'lmdb,cluster').split(',').filter(Boolean);
 
 // Every socket is a file descriptor, twice over on one machine: raise the limit
-// for this process, the children inherit it (root may raise the hard limit).
+// for this process, the children inherit it. Raising the hard limit needs
+// CAP_SYS_RESOURCE (a container often lacks it even as root): then the soft
+// limit goes up to the hard one, and the line says what that allows.
+const nofile = (flag: string) => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim());
 try {
-  execFileSync('prlimit', ['--pid', String(process.pid), '--nofile=1048576:1048576']);
-} catch (err) {
-  console.error(`storm: could not raise RLIMIT_NOFILE (${String(err).split('\n')[0]}); N beyond the current limit will fail`);
+  execFileSync('prlimit', ['--pid', String(process.pid), '--nofile=1048576:1048576'], { stdio: 'ignore' });
+} catch {
+  const hard = nofile('-Hn'); // NaN when unlimited
+  if (Number.isFinite(hard)) execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`], { stdio: 'ignore' });
+  if (N + 200 > hard) console.error(`storm: RLIMIT_NOFILE stays at ${hard} (raising it needs CAP_SYS_RESOURCE): ${N} registrees will not fit in one process`);
 }
 
 interface ConnectResult {
