@@ -162,7 +162,8 @@ async function row(kind: string, redis: RedisServer | undefined, cseUrl: string)
     await until('storm queue empty', async () => (await queued(bridges)) === 0);
     await ask(fleet, { cmd: 'close' });
 
-    step(`${kind}: storm done`);
+    // Said at once: the solo phase that follows can take long (a row killed then keeps this much).
+    step(`${kind}: storm done in ${stormS.toFixed(2)} s, empty took ${emptyS.toFixed(2)} s; per registree p50 ${storm.p50Ms.toFixed(0)} ms p99 ${storm.p99Ms.toFixed(0)} ms max ${storm.maxMs.toFixed(0)} ms; loop p99 ${stormLoop.p99Ms.toFixed(0)} ms; peak RSS ${stormLoop.peakMiB} MiB`);
     // --- solo: one registree drains N×M
     await store(bridges[0], N * M, () => `/r/${soloKeys[0]}/C${kind}solo0`);
     await reset();
