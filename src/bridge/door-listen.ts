@@ -16,6 +16,15 @@ export const LISTEN_REFUSED: Record<string, string> = {
   EAI_FAIL: 'the host name does not resolve (EAI_FAIL)',
 };
 
+/**
+ * Connections the kernel may hold for a door before the bridge accepts them
+ * (capped by net.core.somaxconn). Node's default of 511 overflows when
+ * thousands of registrees reconnect at once after a restart: each dropped
+ * SYN waits for its retransmission (1 s, 3 s, 7 s, …), and the storm takes
+ * that long whatever the bridge's speed (issue 19, bench/storm.ts).
+ */
+const LISTEN_BACKLOG = 65535;
+
 /** Listens on one door; its failure is a StartError naming the door's setting. */
 export function listen(server: Server, at: HostPort, flag: string): Promise<HostPort> {
   const where = `${flag} ${urlHost(at.host)}:${at.port}`;
@@ -30,7 +39,7 @@ export function listen(server: Server, at: HostPort, flag: string): Promise<Host
     };
     server.once('error', fail);
     try {
-      server.listen(at.port, at.host, () => {
+      server.listen({ port: at.port, host: at.host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', fail);
         const a = server.address() as AddressInfo;
         resolve({ host: a.address, port: a.port });

@@ -255,14 +255,27 @@ export class LmdbStore implements Store {
   }
 
   async ack(id: string, seq: number): Promise<void> {
+    return this.ackMany(id, [seq]);
+  }
+
+  async ackMany(id: string, seqs: readonly number[]): Promise<void> {
     const db = this.handles();
-    const entry = this.ledger.delete(id, seq);
-    if (entry === undefined) return;
+    const removed: LedgerEntry[] = [];
+    for (const seq of seqs) {
+      const entry = this.ledger.delete(id, seq);
+      if (entry !== undefined) removed.push(entry);
+    }
+    if (removed.length === 0) return;
     try {
-      await this.durable(db.root.batch(() => removeEntry(db, id, entry)));
+      // One commit and one flush for all of them: a drain no longer waits for a flush per request.
+      await this.durable(
+        db.root.batch(() => {
+          for (const e of removed) removeEntry(db, id, e);
+        }),
+      );
     } catch (err) {
-      this.ledger.restore(id, [entry]);
-      throw storeError(`cannot remove request ${seq} of ${id}`, err);
+      this.ledger.restore(id, removed);
+      throw storeError(removed.length === 1 ? `cannot remove request ${removed[0].seq} of ${id}` : `cannot remove ${removed.length} requests of ${id}`, err);
     }
   }
 

@@ -127,6 +127,10 @@ export class MemoryStore implements Store {
     this.ledger.delete(id, seq);
   }
 
+  async ackMany(id: string, seqs: readonly number[]): Promise<void> {
+    for (const seq of seqs) this.ledger.delete(id, seq);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     return this.ledger.dropExpired(now).length;
   }

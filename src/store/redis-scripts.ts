@@ -113,19 +113,72 @@ local c = account(1 - #removed, bytes - removedBytes)
 return {1, seq, #removed, c[1], c[2], c[3], c[4]}
 `;
 
-// Removes the delivered request <seq> (and its sur index entry).
-// KEYS: the queue keys 1-7; ARGV: id, seq → {removed (0/1), m, b, gm, gb}
+// Removes the delivered requests <seq>… (and their sur index entries); seqs
+// already gone are skipped. Their sur entries go in one pass per sur: a drain
+// acknowledges in queue order, so they are the head of the sur's list and
+// are cut off in one piece (issue 19: one pass over the whole list per seq
+// made a drain O(n²) in the NOTIFYs of one subscription: 235 msg/s).
+// KEYS: the queue keys 1-7; ARGV: id, seq, seq… → {removed, m, b, gm, gb}
 export const LUA_ACK = `${LUA_PRELUDE}
-local id = ARGV[2] .. '-0'
-local e = redis.call('XRANGE', KEYS[1], id, id)
-if not e[1] then
+local function surRemoveMany(sur, set, n)
+  local list = redis.call('HGET', KEYS[4], sur)
+  if not list then return end
+  local pos = 1
+  local found = 0
+  while found < n do
+    local stop = string.find(list, ' ', pos, true)
+    if not set[string.sub(list, pos, (stop or 0) - 1)] then break end
+    found = found + 1
+    if not stop then
+      pos = #list + 1
+      break
+    end
+    pos = stop + 1
+  end
+  local rest
+  if found == n then
+    rest = string.sub(list, pos)
+  else
+    local keep = {}
+    for s in string.gmatch(list, '%S+') do
+      if not set[s] then keep[#keep + 1] = s end
+    end
+    rest = table.concat(keep, ' ')
+  end
+  if rest == '' then
+    redis.call('HDEL', KEYS[4], sur)
+  else
+    redis.call('HSET', KEYS[4], sur, rest)
+  end
+end
+local removed = 0
+local bytes = 0
+local bySur = {}
+local perSur = {}
+for i = 2, #ARGV do
+  local id = ARGV[i] .. '-0'
+  local e = redis.call('XRANGE', KEYS[1], id, id)
+  if e[1] then
+    redis.call('XDEL', KEYS[1], id)
+    local sur = field(e[1][2], 's')
+    if sur then
+      if not bySur[sur] then
+        bySur[sur] = {}
+        perSur[sur] = 0
+      end
+      bySur[sur][ARGV[i]] = true
+      perSur[sur] = perSur[sur] + 1
+    end
+    removed = removed + 1
+    bytes = bytes + num(field(e[1][2], 'b'))
+  end
+end
+if removed == 0 then
   return {0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3])), num(redis.call('GET', KEYS[5])), num(redis.call('GET', KEYS[6]))}
 end
-redis.call('XDEL', KEYS[1], id)
-local sur = field(e[1][2], 's')
-if sur then surRemove(sur, ARGV[2]) end
-local c = account(-1, -num(field(e[1][2], 'b')))
-return {1, c[1], c[2], c[3], c[4]}
+for sur, set in pairs(bySur) do surRemoveMany(sur, set, perSur[sur]) end
+local c = account(-removed, -bytes)
+return {removed, c[1], c[2], c[3], c[4]}
 `;
 
 // Removes every request of the queue whose expiresAt is at or before now.

@@ -350,9 +350,16 @@ export class RedisStore implements Store {
   }
 
   async ack(id: string, seq: number): Promise<void> {
+    return this.ackMany(id, [seq]);
+  }
+
+  async ackMany(id: string, seqs: readonly number[]): Promise<void> {
     const redis = this.conn();
-    if (!Number.isSafeInteger(seq) || seq < 1) return;
-    const reply = await this.run(`cannot remove request ${seq} of ${id}`, redis.bridgeAck(...this.queueKeys(id), id, String(seq)));
+    const valid = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 1).map(String);
+    if (valid.length === 0) return;
+    const what = valid.length === 1 ? `cannot remove request ${valid[0]} of ${id}` : `cannot remove ${valid.length} requests of ${id}`;
+    // One script call for all of them: one round trip and one counter update.
+    const reply = await this.run(what, redis.bridgeAck(...this.queueKeys(id), id, ...valid));
     this.apply(id, reply.slice(1));
   }
 

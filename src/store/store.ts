@@ -125,6 +125,12 @@ export interface Store {
   peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]>;
   /** Removes one stored request after the registree answered it; no-op when already gone. */
   ack(id: string, seq: number): Promise<void>;
+  /**
+   * Removes several stored requests of one registree in one durable write
+   * (a drain acknowledges what was answered since its last write, issue 19);
+   * seqs already gone are no-ops, as in ack.
+   */
+  ackMany(id: string, seqs: readonly number[]): Promise<void>;
   /** Removes every request that expired at `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Drops a registree's whole queue (deregistration, admin DELETE). */

@@ -264,6 +264,39 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assertCounts(store, { CAE1: { messages: 2, bytes: 20 }, CAE2: { messages: 1, bytes: 10 } }, 'after acks');
       }));
 
+      test('ackMany removes exactly the requests named, in one call; seqs already gone or of another registree are no-ops', withStore(async ({ store }) => {
+        const s1 = await storeOk(store, 'CAE1', item('r1'));
+        const s2 = await storeOk(store, 'CAE1', item('r2'));
+        const s3 = await storeOk(store, 'CAE1', item('r3'));
+        const s4 = await storeOk(store, 'CAE1', item('r4'));
+        const o1 = await storeOk(store, 'CAE2', item('o1'));
+        await store.ackMany('CAE1', [s1, s3]);
+        assert.deepEqual(await rqis(store, 'CAE1'), ['r2', 'r4']);
+        await store.ackMany('CAE1', [s1, s2, s4 + 1000, o1]);
+        assert.deepEqual(await rqis(store, 'CAE1'), ['r4']);
+        assert.deepEqual(await rqis(store, 'CAE2'), ['o1']);
+        assertCounts(store, { CAE1: { messages: 1, bytes: 10 }, CAE2: { messages: 1, bytes: 10 } }, 'after ackMany');
+        await store.ackMany('CAE1', []);
+        await store.ackMany('CAE1', [s4]);
+        assertCounts(store, { CAE2: { messages: 1, bytes: 10 } }, 'queue emptied by ackMany');
+        assert.deepEqual(store.queuedIds(), ['CAE2']);
+      }));
+
+      test('after ackMany (head of the queue or from its middle) ec = latest replaces exactly the requests of that sur still stored', withStore(async ({ store }) => {
+        const sur = '/cse-in/sub-many';
+        const s = [];
+        for (let i = 1; i <= 6; i++) s.push(await storeOk(store, 'CAE1', item(`m${i}`, { sur })));
+        await storeOk(store, 'CAE1', item('other', { sur: '/cse-in/sub-other' }));
+        await store.ackMany('CAE1', [s[1], s[3]]); // from the middle
+        await store.ackMany('CAE1', [s[0], s[2]]); // the head
+        assert.deepEqual(await rqis(store, 'CAE1'), ['m5', 'm6', 'other']);
+        const r = await store.enqueue('CAE1', item('latest', { sur, replaceSameSur: true }), WIDE);
+        assert.ok(r.stored);
+        assert.equal(r.replaced, 2, 'm5 and m6, nothing acknowledged counted again');
+        assert.deepEqual(await rqis(store, 'CAE1'), ['other', 'latest']);
+        assertCounts(store, { CAE1: { messages: 2, bytes: 20 } }, 'after replace');
+      }));
+
       test('peek pages with afterSeq and limit and never returns seq <= afterSeq', withStore(async ({ store }) => {
         for (let i = 0; i < 10; i++) await storeOk(store, 'CAE1', item(`r${i}`));
         const pages: string[][] = [];
