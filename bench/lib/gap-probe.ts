@@ -3,11 +3,10 @@
 // `start` drops what was kept; `stop` prints {n, p50, p99, max} in ms of what
 // was kept since. Args: url [periodMs].
 import { createInterface } from 'node:readline';
-import { Pool } from 'undici';
+import { probeForever } from './probe-loop.js';
 
 const url = new URL(process.argv[2]);
 const period = Number(process.argv[3] ?? 5);
-const pool = new Pool(url.origin, { connections: 1 });
 let samples: number[] = [];
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'start') {
@@ -19,15 +18,4 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   process.stdout.write(JSON.stringify({ n: sorted.length, p50: at(50), p99: at(99), max: sorted[sorted.length - 1] ?? 0 }) + '\n');
 });
 process.stdout.write('probing\n');
-for (;;) {
-  const t0 = performance.now();
-  try {
-    const res = await pool.request({ method: 'GET', path: url.pathname });
-    await res.body.dump();
-  } catch {
-    // the process may be gone; the bench notices on its own
-  }
-  const ms = performance.now() - t0;
-  samples.push(ms);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, period - ms)));
-}
+await probeForever(url, period, (ms) => samples.push(ms));
