@@ -45,7 +45,6 @@
 // entry, the per-registree keys in the snapshot). That is fine on a single
 // Redis; on Redis Cluster the prefix must carry a hash tag, e.g.
 // `{onem2m-bridge}:`, so all keys live in one slot.
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
@@ -66,8 +65,9 @@ import type {
 } from './store.js';
 import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
 import type { SummaryEntry } from './registration-page.js';
-import { durabilityPlan, hasWaitAof, infoField } from './redis-durability.js';
-import type { AofFacts, DurabilityFacts, DurabilityPlan, RedisDurability } from './redis-durability.js';
+import { durabilityPlan } from './redis-durability.js';
+import type { DurabilityPlan, RedisDurability } from './redis-durability.js';
+import { durabilityFacts, luaScript, mustBeOnDisk, writeThenWaitAof } from './redis-aof.js';
 import { redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
@@ -90,25 +90,7 @@ export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 /** How often the stats cache is refreshed from Redis (other replicas' changes). */
 const REFRESH_MS = 1000;
 const COMMAND_TIMEOUT_MS = 10_000;
-/**
- * How long WAITAOF may wait for Redis's fsync before the write counts as
- * failed (below the command timeout, so the answer is a clear store error).
- * With appendfsync always it returns at once; with everysec within about 1 s.
- */
-const WAITAOF_TIMEOUT_MS = 5000;
-
 type Reply = Array<string | number>;
-
-/** A script sent by hand (EVALSHA, EVAL when Redis does not know it) where WAITAOF must follow it. */
-interface LuaScript {
-  lua: string;
-  keys: number;
-  sha: string;
-}
-
-function luaScript(lua: string, keys: number): LuaScript {
-  return { lua, keys, sha: createHash('sha1').update(lua).digest('hex') };
-}
 
 // The writes whose success the bridge passes on as an acknowledgement.
 const ENQUEUE = luaScript(LUA_ENQUEUE, 8);
@@ -195,7 +177,7 @@ export class RedisStore implements Store {
       await redis.connect();
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
       await this.indexRegistrations(redis);
-      this.plan = durabilityPlan(await this.durabilityFacts(redis));
+      this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
     } catch (err) {
       redis.disconnect();
       // connect() only says "Connection is closed"; the 'error' event had the reason
@@ -244,8 +226,8 @@ export class RedisStore implements Store {
     const what = `cannot store the registration of ${reg.id}`;
     const args = [this.k(`reg:${reg.id}`), this.k(`key:${reg.key}`), this.k('regs'), reg.id, JSON.stringify(reg), reg.key, this.k('key:')];
     if (this.plan?.waitAof === true) {
-      const [, fsynced] = await this.run(what, this.writeThenWaitAof(PUT_REG, args));
-      this.mustBeOnDisk(what, fsynced);
+      const [, fsynced] = await this.run(what, writeThenWaitAof(this.conn(), PUT_REG, args));
+      mustBeOnDisk(what, this.description, fsynced);
       return;
     }
     await this.run(what, this.conn().bridgePutReg(...args));
@@ -255,8 +237,8 @@ export class RedisStore implements Store {
     const what = `cannot delete the registration of ${id}`;
     const args = [this.k(`reg:${id}`), this.k('regs'), id, this.k('key:')];
     if (this.plan?.waitAof === true) {
-      const [, fsynced] = await this.run(what, this.writeThenWaitAof(DELETE_REG, args));
-      this.mustBeOnDisk(what, fsynced);
+      const [, fsynced] = await this.run(what, writeThenWaitAof(this.conn(), DELETE_REG, args));
+      mustBeOnDisk(what, this.description, fsynced);
       return;
     }
     await this.run(what, this.conn().bridgeDeleteReg(...args));
@@ -316,12 +298,12 @@ export class RedisStore implements Store {
     ];
     let reply: Reply;
     let fsynced: number | undefined;
-    if (this.plan?.waitAof === true) [reply, fsynced] = await this.run(what, this.writeThenWaitAof(ENQUEUE, args));
+    if (this.plan?.waitAof === true) [reply, fsynced] = await this.run(what, writeThenWaitAof(this.conn(), ENQUEUE, args));
     else reply = await this.run(what, this.conn().bridgeEnqueue(...args));
     if (Number(reply[0]) === 1) {
       this.apply(id, reply.slice(3));
       // Stored, but only acknowledged once it is on Redis's disk (a refusal wrote nothing to wait for).
-      if (fsynced !== undefined) this.mustBeOnDisk(what, fsynced);
+      if (fsynced !== undefined) mustBeOnDisk(what, this.description, fsynced);
       return { stored: true, seq: Number(reply[1]), replaced: Number(reply[2]) };
     }
     this.apply(id, reply.slice(2));
@@ -419,80 +401,6 @@ export class RedisStore implements Store {
     for (let i = 0; i < keys.length; i += PAGE_CHUNK) {
       const members = keys.slice(i, i + PAGE_CHUNK).flatMap((key) => [0, key.slice(regPrefix.length)]);
       await redis.zadd(this.k('regs'), ...members);
-    }
-  }
-
-  /**
-   * A write script and `WAITAOF 1 0` in one round trip: both are written
-   * before either reply is read, and Redis runs them in order on this
-   * connection, so WAITAOF covers the script's write. The script goes as
-   * EVALSHA; when Redis does not know it (NOSCRIPT: restarted, SCRIPT FLUSH)
-   * as EVAL, followed by WAITAOF again: the first one ran before the write.
-   * → [the script's reply, local fsyncs WAITAOF confirmed (0 or 1)]
-   */
-  private async writeThenWaitAof<T>(script: LuaScript, args: Array<string | number>): Promise<[T, number]> {
-    const redis = this.conn();
-    const waitAof = (): Promise<unknown> => redis.call('WAITAOF', 1, 0, WAITAOF_TIMEOUT_MS);
-    let replies: [unknown, unknown];
-    try {
-      replies = await Promise.all([redis.evalsha(script.sha, script.keys, ...args), waitAof()]);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      replies = await Promise.all([redis.eval(script.lua, script.keys, ...args), waitAof()]);
-    }
-    const [reply, aof] = replies;
-    return [reply as T, Array.isArray(aof) ? Number(aof[0]) : 0];
-  }
-
-  /** fsync mode: a write Redis did not confirm on disk is a store failure, never an acknowledgement. */
-  private mustBeOnDisk(what: string, fsynced: number): void {
-    if (fsynced >= 1) return;
-    throw bridgeError(
-      'BRIDGE_ERR_STORE',
-      `${what} (${this.description}): Redis did not confirm within ${WAITAOF_TIMEOUT_MS} ms that the write reached its disk (WAITAOF: 0 local fsyncs); not acknowledged, see --redis-durability`,
-    );
-  }
-
-  /** INFO server, a WAITAOF probe, the AOF settings: what durabilityPlan() decides on. Never throws. */
-  private async durabilityFacts(redis: Connection): Promise<DurabilityFacts> {
-    const facts: DurabilityFacts = { mode: this.mode, redis: this.description };
-    if (this.mode === 'applied') return facts; // nothing to check: the operator accepted Redis's own policy
-    try {
-      facts.version = infoField(await redis.info('server'), 'redis_version');
-    } catch (err) {
-      facts.versionRefused = errorText(err);
-    }
-    if (hasWaitAof(facts.version)) {
-      try {
-        // A fresh connection has written nothing: this answers at once, or says why WAITAOF cannot be used here
-        // (appendonly no, a replica, an ACL without it).
-        const reply = await redis.call('WAITAOF', 1, 0, WAITAOF_TIMEOUT_MS);
-        facts.waitAof = Array.isArray(reply) && Number(reply[0]) >= 1 ? 'ok' : { refused: `answered ${JSON.stringify(reply)}` };
-      } catch (err) {
-        facts.waitAof = { refused: errorText(err) };
-      }
-      if (facts.waitAof === 'ok') return facts;
-    }
-    facts.aof = await this.aofFacts(redis);
-    return facts;
-  }
-
-  /** appendonly / appendfsync by CONFIG GET; where CONFIG is disabled (managed Redis), INFO persistence aof_enabled. */
-  private async aofFacts(redis: Connection): Promise<AofFacts> {
-    let configRefused: string;
-    try {
-      const [appendonly, appendfsync] = await Promise.all([redis.config('GET', 'appendonly'), redis.config('GET', 'appendfsync')]);
-      if (appendonly.length >= 2 && appendfsync.length >= 2) return { via: 'CONFIG GET', appendonly: String(appendonly[1]), appendfsync: String(appendfsync[1]) };
-      configRefused = 'no such setting';
-    } catch (err) {
-      configRefused = errorText(err);
-    }
-    try {
-      const enabled = infoField(await redis.info('persistence'), 'aof_enabled');
-      if (enabled === undefined) return { via: 'none', configRefused, infoRefused: 'no aof_enabled field' };
-      return { via: 'INFO persistence', appendonly: enabled === '1' ? 'yes' : 'no', configRefused };
-    } catch (err) {
-      return { via: 'none', configRefused, infoRefused: errorText(err) };
     }
   }
 
@@ -620,6 +528,3 @@ function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
