@@ -1,8 +1,8 @@
 // The Lua scripts of the Redis cluster (redis-cluster.ts): ownership records
 // with their fencing epoch, the replica's lease, and routing, each one atomic
-// inside Redis. Keys and channels are described at the top of
-// redis-cluster.ts (owner:<id>, epoch:<id>, lease:<name>, revoked:<name>,
-// replica:<name>, msg:...), all under the shared prefix.
+// inside Redis. Keys and channels are described at the top of ownership.ts
+// (owner:<id>, epoch:<id>, lease:<name>, revoked:<name>) and
+// replica-messages.ts (replica:<name>, msg:...), all under the shared prefix.
 //
 // Epochs travel as decimal strings; '0' is "this replica's claim was never
 // answered" (Redis away): the record is compared by name only.
@@ -42,7 +42,7 @@ local v = redis.call('MGET', KEYS[1], KEYS[2])
 if v[1] == ARGV[1] and (ARGV[2] == '0' or not v[2] or v[2] == ARGV[2]) then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
-// The check of ownership records with fencing (redis-cluster.ts, issue 14 4b):
+// The check of ownership records with fencing (ownership.ts, issue 14 4b):
 // extends, puts back, claims ('0') or reports lost each record it is given.
 // One call per batch, two commands per record (MGET, PEXPIRE); a round gives
 // it only the records that need it (refresh-plan.ts), not every idle one.

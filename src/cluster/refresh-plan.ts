@@ -1,4 +1,4 @@
-// Which ownership records one refresh round checks (redis-cluster.ts, issue 19).
+// Which ownership records one refresh round checks (ownership.ts, issue 19).
 //
 // A replica's liveness is its lease (one key, extended every round); its
 // records need no refresh to stay true. A round checks, with fencing, only:

@@ -4,28 +4,17 @@
 // wait for the flush, so what resolved survives a crash (DESIGN 4: stored
 // requests are durable).
 //
-// Layout (named sub-databases of one environment):
-//   registrations: id → Registration
-//   keys:          key → id                  (the downlink key index)
-//   queue:         [id, seq] → StoredRequest (ordered array keys: per-registree FIFO)
-//   expiry:        [expiresAt, id, seq] → [bytes, sur?]: every queue entry once more, in
-//                  order of expiry, with what the ledger needs (issue 19: the offline fleet)
+// The sub-databases and opening them: lmdb-layout.ts.
 // Counters, seqs and the sur lookup live in a QueueLedger rebuilt at open() by
 // one scan of `expiry` (small values; the requests themselves are not decoded),
 // and purgeExpired() reads `expiry` from its start up to now, a chunk at a
 // time, instead of looking at every stored request. A queue entry and its
-// expiry entry are written and removed in the same commit. A store written
-// before `expiry` existed (or by such a version since) has fewer or more
-// expiry entries than queue entries: open() rebuilds the index from the queue
-// once (one full scan, as every open did before).
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { open } from 'lmdb';
-import type { Database, RootDatabase } from 'lmdb';
+// expiry entry are written and removed in the same commit.
 import { bridgeError } from '../errors.js';
 import { storeError } from './store-error.js';
-import type { RequestPrimitive } from '../primitive/types.js';
 import { QueueLedger, isExpired } from './queue-ledger.js';
+import { entryCount, expiryValue, loadLedger, makeDirectory, openHandles, rebuildExpiry } from './lmdb-layout.js';
+import type { ExpiryKey, Handles, StoredRequest } from './lmdb-layout.js';
 import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
 import type { LedgerEntry } from './queue-ledger.js';
 import type {
@@ -40,30 +29,6 @@ import type {
   RegistrationPageQuery,
   Store,
 } from './store.js';
-
-type QueueKey = [string, number];
-
-/** Value of one queue entry; its seq is the second half of the key. */
-interface StoredRequest {
-  request: RequestPrimitive;
-  bytes: number;
-  expiresAt: number;
-  storedAt: number;
-  sur?: string;
-}
-
-interface Handles {
-  root: RootDatabase;
-  registrations: Database<Registration, string>;
-  keys: Database<string, string>;
-  queue: Database<StoredRequest, QueueKey>;
-  expiry: Database<ExpiryValue, ExpiryKey>;
-}
-
-/** [expiresAt, id, seq]: ordered by time first, so the expired ones are a prefix of the range. */
-type ExpiryKey = [number, string, number];
-/** [bytes, sur] or [bytes]: the rest of a LedgerEntry. */
-type ExpiryValue = [number, string] | [number];
 
 export interface LmdbStoreOptions {
   /** Clock for `storedAt` and for skipping expired requests in peek (tests inject one). */
@@ -102,33 +67,13 @@ export class LmdbStore implements Store {
     if (this.db !== undefined) return;
     try {
       await makeDirectory(this.dir);
-      // Default sync mode (no noSync): a commit reported flushed survives power loss.
-      // noSubdir false: DIR is the environment's directory even when its name has a
-      // dot (lmdb-js takes `bridge.data` for a file name unless told otherwise).
-      const root = open({ path: this.dir, maxDbs: 8, noSubdir: false });
-      this.db = {
-        root,
-        registrations: root.openDB<Registration, string>({ name: 'registrations' }),
-        keys: root.openDB<string, string>({ name: 'keys' }),
-        queue: root.openDB<StoredRequest, QueueKey>({ name: 'queue' }),
-        expiry: root.openDB<ExpiryValue, ExpiryKey>({ name: 'expiry' }),
-      };
+      this.db = openHandles(this.dir);
       if (entryCount(this.db.expiry) !== entryCount(this.db.queue)) await rebuildExpiry(this.db);
     } catch (err) {
       this.db = undefined;
       throw storeError(`cannot open ${this.description}`, err);
     }
-    // One scan of the small expiry entries rebuilds counters, seqs and the sur
-    // lookup. They come in time order, not seq order: nothing here reads the
-    // ledger's per-registree order (peek and the summaries read the queue itself).
-    const ledger = new QueueLedger<LedgerEntry>();
-    for (const { key, value } of this.db.expiry.getRange({ snapshot: true })) {
-      const [expiresAt, id, seq] = key;
-      const e: LedgerEntry = { seq, bytes: value[0], expiresAt };
-      if (value.length > 1) e.sur = value[1];
-      ledger.load(id, e);
-    }
-    this.ledger = ledger;
+    this.ledger = loadLedger(this.db);
   }
 
   async close(): Promise<void> {
@@ -185,7 +130,7 @@ export class LmdbStore implements Store {
 
   async countRegistrations(): Promise<number> {
     // The B-tree's own entry count: O(1), where listing decodes every registration.
-    return (this.handles().registrations.getStats() as { entryCount: number }).entryCount;
+    return entryCount(this.handles().registrations);
   }
 
   async listRegistrationsPage(query: RegistrationPageQuery): Promise<RegistrationPage> {
@@ -381,41 +326,10 @@ export class LmdbStore implements Store {
   }
 }
 
-/**
- * mkdir -p. Not mkdir({ recursive: true }): Node's loops forever, at 100% CPU
- * and without an answer, where mkdir says ENOENT under a parent that exists
- * (/proc/nope). Here each level is tried at most twice.
- */
-async function makeDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    return;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return; // a file in the way fails at open, with ENOTDIR
-    const parent = dirname(dir);
-    if (code !== 'ENOENT' || parent === dir) throw err;
-    await makeDirectory(parent);
-  }
-  try {
-    await mkdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-}
-
 /** Removes one stored request and its expiry entry (inside a batch or transaction). */
 function removeEntry(db: Handles, id: string, e: LedgerEntry): void {
   void db.queue.remove([id, e.seq]);
   void db.expiry.remove([e.expiresAt, id, e.seq]);
-}
-
-function expiryValue(e: { bytes: number; sur?: string }): ExpiryValue {
-  return e.sur !== undefined ? [e.bytes, e.sur] : [e.bytes];
-}
-
-function entryCount(db: { getStats(): object }): number {
-  return (db.getStats() as { entryCount: number }).entryCount;
 }
 
 function sameKey(a: ExpiryKey, b: ExpiryKey): boolean {
@@ -430,21 +344,4 @@ function byRegistree(list: ReadonlyArray<{ id: string; entry: LedgerEntry }>): M
     else l.push(entry);
   }
   return out;
-}
-
-/**
- * The expiry index written anew from the queue, in one commit: a store from
- * before the index, or one a version without it has written to since. Reads
- * (and decodes) every stored request once, as every open() did before.
- */
-async function rebuildExpiry(db: Handles): Promise<void> {
-  const entries: Array<[ExpiryKey, ExpiryValue]> = [];
-  for (const { key, value } of db.queue.getRange({ snapshot: true })) {
-    entries.push([[value.expiresAt, key[0], key[1]], expiryValue(value)]);
-  }
-  await db.root.transaction(() => {
-    db.expiry.clearSync();
-    for (const [key, value] of entries) void db.expiry.put(key, value);
-  });
-  await db.root.flushed;
 }

@@ -4,7 +4,7 @@
 // Keys (all under the prefix, default `onem2m-bridge:`):
 //   reg:<id>   string  Registration as JSON
 //   key:<key>  string  → id (the downlink key index)
-//   q:<id>     stream  the registree's queue; entry ID `<seq>-0`, fields
+//   q:<id>     stream  the registree's queue (entries read back in redis-queue-entry.ts); entry ID `<seq>-0`, fields
 //                      r = request JSON, b = bytes, e = expiresAt, t = storedAt, s = sur (optional)
 //   qm:<id>    int     messages in q:<id>      qb:<id>  int  bytes in q:<id>
 //   sur:<id>   hash    sur → space-separated seqs stored with it (ec = latest)
@@ -50,7 +50,6 @@ import type { Logger } from 'pino';
 import { BridgeError, bridgeError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { storeError } from './store-error.js';
-import type { RequestPrimitive } from '../primitive/types.js';
 import type {
   EnqueueRequest,
   EnqueueResult,
@@ -64,12 +63,12 @@ import type {
   Store,
 } from './store.js';
 import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page.js';
-import type { SummaryEntry } from './registration-page.js';
 import { durabilityPlan } from './redis-durability.js';
 import type { DurabilityPlan, RedisDurability } from './redis-durability.js';
 import { durabilityFacts, luaScript, mustBeOnDisk, writeThenWaitAof } from './redis-aof.js';
 import { redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
+import { queuedFields, queuedRequest } from './redis-queue-entry.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
 
 export interface RedisStoreOptions {
@@ -493,34 +492,6 @@ function unreachable(err: unknown): boolean {
 
 function parseRegistration(json: string): Registration {
   return JSON.parse(json) as Registration;
-}
-
-/** The summary fields of one stream entry (b, e, t, s), without parsing the request. */
-function queuedFields(flat: string[]): SummaryEntry {
-  const e: SummaryEntry = { bytes: 0, expiresAt: 0, storedAt: 0 };
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const v = flat[i + 1];
-    if (flat[i] === 'b') e.bytes = Number(v);
-    else if (flat[i] === 'e') e.expiresAt = Number(v);
-    else if (flat[i] === 't') e.storedAt = Number(v);
-    else if (flat[i] === 's') e.sur = v;
-  }
-  return e;
-}
-
-function queuedRequest(streamId: string, flat: string[]): QueuedRequest {
-  const f = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i], flat[i + 1]);
-  const q: QueuedRequest = {
-    seq: Number(streamId.slice(0, streamId.indexOf('-'))),
-    request: JSON.parse(f.get('r') ?? 'null') as RequestPrimitive,
-    bytes: Number(f.get('b')),
-    expiresAt: Number(f.get('e')),
-    storedAt: Number(f.get('t')),
-  };
-  const sur = f.get('s');
-  if (sur !== undefined) q.sur = sur;
-  return q;
 }
 
 /** Escapes SCAN MATCH glob characters. */
