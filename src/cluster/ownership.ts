@@ -48,6 +48,7 @@ import type { ClusterHandlers } from './cluster.js';
 import { encodeMessage } from './cluster-message.js';
 import { LUA_CLAIM, LUA_LEASE, LUA_REFRESH, LUA_RELEASE } from './cluster-scripts.js';
 import { RefreshPlan, SWEEP_ROUNDS } from './refresh-plan.js';
+import { globEscape } from '../store/redis-connection.js';
 
 /** Ownership records checked per script call, and IDs taken from revoked:<me> per round. */
 const REFRESH_BATCH = 500;
@@ -251,7 +252,7 @@ export class Ownership {
     if (cmd === undefined) return undefined;
     let n = 0;
     let cursor = '0';
-    const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
+    const match = `${globEscape(this.o.prefix)}owner:*`;
     do {
       const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
       if (keys.length > 0) {
@@ -271,7 +272,7 @@ export class Ownership {
    * API, bound count): they go, one SCAN page at a time, in the background.
    */
   private async forgetEarlierRun(cmd: OwnershipConnection): Promise<void> {
-    const match = `${this.o.prefix.replace(/[*?[\]\\]/g, '\\$&')}owner:*`;
+    const match = `${globEscape(this.o.prefix)}owner:*`;
     const idAt = this.ownerKey('').length;
     let cursor = '0';
     try {

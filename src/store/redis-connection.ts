@@ -37,3 +37,8 @@ export function redisCommandOptions(url: string, tls: RedisTls | undefined, comm
     enableOfflineQueue: false,
   };
 }
+
+/** Escapes SCAN MATCH glob characters (a key prefix may contain them). */
+export function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -66,7 +66,7 @@ import { SummaryBuilder, idMatches, needleOf, pageOf } from './registration-page
 import { durabilityPlan } from './redis-durability.js';
 import type { DurabilityPlan, RedisDurability } from './redis-durability.js';
 import { durabilityFacts, luaScript, mustBeOnDisk, writeThenWaitAof } from './redis-aof.js';
-import { redisCommandOptions } from './redis-connection.js';
+import { globEscape, redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
 import { queuedFields, queuedRequest } from './redis-queue-entry.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
@@ -494,8 +494,4 @@ function parseRegistration(json: string): Registration {
   return JSON.parse(json) as Registration;
 }
 
-/** Escapes SCAN MATCH glob characters. */
-function globEscape(s: string): string {
-  return s.replace(/[*?[\]\\]/g, '\\$&');
-}
 
