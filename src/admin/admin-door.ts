@@ -19,6 +19,7 @@ import { createAdminServer } from './admin-server.js';
 import { bridgeStatus, displayUrl } from './bridge-status.js';
 import { RequestRate, primitiveTotals } from './request-rate.js';
 import { registreeAdmin } from './registree-admin.js';
+import { errorMessage } from '../errors.js';
 
 export interface AdminDoorParts {
   config: Pick<BridgeConfig, 'adminToken' | 'upstream'>;
@@ -77,6 +78,6 @@ export function createAdminDoor(p: AdminDoorParts): Server {
         logger,
       }),
     },
-    { token: p.config.adminToken, onError: (err, req) => logger.error({ path: req.path, err: err instanceof Error ? err.message : String(err) }, 'admin request failed') },
+    { token: p.config.adminToken, onError: (err, req) => logger.error({ path: req.path, err: errorMessage(err) }, 'admin request failed') },
   );
 }

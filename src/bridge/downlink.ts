@@ -2,7 +2,7 @@
 // becomes a request primitive on the registree's WebSocket; its response
 // primitive becomes the HTTP answer (DESIGN 4, ref B11).
 import type { Logger } from 'pino';
-import { BridgeError, bridgeError } from '../errors.js';
+import { BridgeError, bridgeError, errorMessage } from '../errors.js';
 import type { ContentCodec } from '../primitive/codec.js';
 import { ResponseTypeValue, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive, Serialization } from '../primitive/types.js';
@@ -71,7 +71,7 @@ export class Downlink {
     try {
       reg = session?.registration ?? (await this.o.store.getRegistrationByKey(key));
     } catch (err) {
-      this.storeFailures.error(`lookup ${err instanceof BridgeError ? err.code : 'BRIDGE_ERR_STORE'}`, { rqi, err: err instanceof Error ? err.message : String(err) }, 'store lookup for a downlink request failed');
+      this.storeFailures.error(`lookup ${err instanceof BridgeError ? err.code : 'BRIDGE_ERR_STORE'}`, { rqi, err: errorMessage(err) }, 'store lookup for a downlink request failed');
       const rsp = err instanceof BridgeError ? responseForError({ rqi, rvi }, err) : codedResponse(rqi, 'BRIDGE_ERR_STORE', 'the bridge cannot read its store', rvi);
       return toHttpResponse(rsp, content, rqi);
     }
@@ -83,7 +83,7 @@ export class Downlink {
     try {
       req = fromHttpRequest({ method: http.method, path: http.path, headers: http.headers, body: http.body }, reg.id, this.o.contentFor);
     } catch (err) {
-      this.unreadable.warn('unreadable', { door: 'downlink', rqi, registree: reg.id, method: http.method, err: err instanceof Error ? err.message : String(err) }, 'request from the CSE is not a readable primitive: answered 4000');
+      this.unreadable.warn('unreadable', { door: 'downlink', rqi, registree: reg.id, method: http.method, err: errorMessage(err) }, 'request from the CSE is not a readable primitive: answered 4000');
       return toHttpResponse(responseForError({ rqi, rvi }, err), content, rqi);
     }
     let rsp: ResponsePrimitive | null;

@@ -4,7 +4,7 @@
 // --no-passthrough. A failure is answered in oneM2M terms, never with a stack.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { bridgeError } from '../errors.js';
+import { bridgeError, errorMessage } from '../errors.js';
 import type { PassthroughHandler } from '../http/passthrough.js';
 import { httpErrorAnswer } from '../http/error-answer.js';
 import type { PassthroughVerdict } from './passthrough-gate.js';
@@ -67,7 +67,7 @@ export function publicRequestHandler(o: PublicDoorOptions): PublicRequestHandler
     try {
       publicRequest(req, res);
     } catch (err) {
-      logger.error({ remote: req.socket.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'public door request failed');
+      logger.error({ remote: req.socket.remoteAddress, err: errorMessage(err) }, 'public door request failed');
       refuse(req, res, err);
     }
   };

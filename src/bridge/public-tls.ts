@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { BridgeConfig } from '../config/config.js';
-import { StartError } from '../errors.js';
+import { errorMessage, StartError } from '../errors.js';
 
 export interface PublicServer {
   server: Server;
@@ -36,7 +36,7 @@ export function createPublicServer(config: TlsSettings, onRequest: (req: Incomin
         : undefined;
   } catch (err) {
     // loadConfig() parses the PEM files; this catches what an embedder passes unchecked.
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     throw new StartError('config', '--tls-cert', `--tls-cert/--tls-key: ${config.tlsCert}, ${config.tlsKey} cannot be used: ${why}`, { cause: err });
   }
   return {

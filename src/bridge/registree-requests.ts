@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoaMode } from '../config/config.js';
-import { BridgeError, bridgeError } from '../errors.js';
+import { BridgeError, bridgeError, errorMessage } from '../errors.js';
 import { UpstreamError } from '../http/upstream-client.js';
 import type { PrimitiveDecodeError } from '../errors.js';
 import { isObject } from '../primitive/is-object.js';
@@ -92,7 +92,7 @@ export class RegistreeRequests implements SessionHandler {
         // A store outage fails every request at once: one line per second with a count (issue 13).
         this.storeFailures.error(err.code, { rqi: req.rqi, registree: session.registreeId, err: err.message }, 'device request failed: store');
       } else if (!(err instanceof BridgeError) || err.rsc >= 5000) {
-        this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: err instanceof Error ? err.message : String(err) }, 'device request failed');
+        this.o.logger.warn({ rqi: req.rqi, registree: session.registreeId, err: errorMessage(err) }, 'device request failed');
       } else if (REFUSALS_LOGGED.has(err.code)) {
         // Security refusals are worth an operator's eye (issue 12): who tried to be whom.
         this.o.logger.warn({ conn: session.id, rqi: req.rqi, registree: session.registreeId, fr: req.fr, remote: session.remoteAddress, code: err.code, err: err.message }, 'request refused: originator');
@@ -194,7 +194,7 @@ export class RegistreeRequests implements SessionHandler {
         await this.o.store.deleteRegistration(reg.id);
         await this.o.store.dropQueue(reg.id);
       } catch (err) {
-        this.o.logger.error({ conn: session.id, registree: reg.id, err: err instanceof Error ? err.message : String(err) }, 'registree deregistered at the CSE, but the store could not forget it (an operator can DELETE /api/registrees/<id>)');
+        this.o.logger.error({ conn: session.id, registree: reg.id, err: errorMessage(err) }, 'registree deregistered at the CSE, but the store could not forget it (an operator can DELETE /api/registrees/<id>)');
       }
       this.o.registry.unbind(session);
       this.o.logger.info({ conn: session.id, registree: reg.id }, 'registree deregistered');

@@ -1,6 +1,6 @@
 // Opening the store at start: bounded in time, and a refusal is a StartError
 // naming --store, so the process never hangs half-started (exit 1, one line).
-import { StartError } from '../errors.js';
+import { errorMessage, StartError } from '../errors.js';
 import type { Store } from '../store/store.js';
 
 /** A store (or cluster) that has not opened by then fails the start: the process must not hang half-started. */
@@ -9,7 +9,7 @@ const STORE_OPEN_MS = 15_000;
 /** The store's (or the cluster's) failure at start: the environment refused --store. */
 export function storeRefused(err: unknown): StartError {
   if (err instanceof StartError) return err;
-  return new StartError('environment', '--store', `--store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new StartError('environment', '--store', `--store: ${errorMessage(err)}`, { cause: err });
 }
 
 /** store.open(), bounded: a store that neither opens nor fails in time fails the start (and is closed if it opens late). */

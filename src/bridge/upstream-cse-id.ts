@@ -8,6 +8,7 @@ import { Operation, Rsc } from '../primitive/types.js';
 import type { RequestPrimitive, ResponsePrimitive } from '../primitive/types.js';
 import { canonicalId } from './canonical-id.js';
 import type { CseIdentity } from './canonical-id.js';
+import { errorMessage } from '../errors.js';
 
 /** A failed attempt to learn the CSE-ID is not repeated sooner than this. */
 const RETRY_AFTER_MS = 5000;
@@ -102,7 +103,7 @@ export class UpstreamCseId implements CseIdentity {
       if (found !== undefined && !this.spConfigured && typeof spi === 'string' && /^(\/\/)?[^/\s]+$/.test(spi)) this.spId = spi.replace(/^\/\//, '');
       else why = `the CSE answered ${rsp?.rsc ?? 'nothing'}${rsp?.rsc === Rsc.OK ? ' without a csi' : ''}`;
     } catch (err) {
-      why = err instanceof Error ? err.message : String(err);
+      why = errorMessage(err);
     }
     if (found !== undefined) {
       if (found !== this.cseId) this.o.logger.info({ cseId: found, spId: this.spId, as: originator }, 'upstream CSE-ID learned from its CSEBase');

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Bridge } from '../bridge/bridge.js';
 import { helpText } from '../config/help-text.js';
-import { StartError } from '../errors.js';
+import { errorMessage, StartError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { redactUrls } from '../redact.js';
 
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         bridge.reloadTls();
       } catch (err) {
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'TLS reload failed; the previous certificate stays in use');
+        logger.error({ err: errorMessage(err) }, 'TLS reload failed; the previous certificate stays in use');
       }
     });
   });
@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
  */
 function startFailed(err: unknown, logger: Logger): number {
   // A setting's URL in the message keeps its password out (SECURITY.md).
-  const message = redactUrls(err instanceof Error ? err.message : String(err));
+  const message = redactUrls(errorMessage(err));
   if (err instanceof StartError && err.kind === 'config') {
     process.stderr.write(`onem2m-ws-bridge: ${message}\n`);
     return 2;

@@ -113,7 +113,7 @@ export class RedisCluster implements Cluster {
     } catch (err) {
       cmd.disconnect();
       sub.disconnect();
-      const detail = lastError instanceof Error ? lastError.message : err instanceof Error ? err.message : String(err);
+      const detail = lastError instanceof Error ? lastError.message : errorMessage(err);
       throw bridgeError('BRIDGE_ERR_STORE', `cluster: cannot connect to Redis: ${detail}`, { cause: err });
     }
     this.cmd = cmd;

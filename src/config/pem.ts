@@ -3,6 +3,7 @@
 // a stack trace from the TLS layer at start (issue 13.4).
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { errorMessage } from '../errors.js';
 
 /** One TLS identity and trust: `[flag, path]` of each file, '' paths left out. */
 export interface PemGroup {
@@ -14,7 +15,7 @@ export interface PemGroup {
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 function reason(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  return errorMessage(err).split('\n')[0];
 }
 
 /** Every certificate of a PEM file (a chain or a CA bundle), or why it holds none that parses. */

@@ -14,6 +14,7 @@ import { declaresTooLarge, refuseTooLarge } from './door-limits.js';
 import { httpRefusal } from './error-answer.js';
 import { Rsc } from '../primitive/types.js';
 import type { UpstreamTls } from './upstream-client.js';
+import { errorMessage } from '../errors.js';
 
 export interface PassthroughOptions {
   upstream: URL;
@@ -131,7 +132,7 @@ export function createPassthrough(options: PassthroughOptions): { handle: Passth
     const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
     const status = timeout ? 504 : 502;
     options.onResponse?.(status);
-    unreachable?.warn(`passthrough ${status}`, { rqi: header(req.headers['x-m2m-ri']), status, err: err instanceof Error ? err.message : String(err) }, 'passthrough request failed: the CSE did not answer');
+    unreachable?.warn(`passthrough ${status}`, { rqi: header(req.headers['x-m2m-ri']), status, err: errorMessage(err) }, 'passthrough request failed: the CSE did not answer');
     if (started !== undefined) logAnswered(req, status, String(timeout ? Rsc.REQUEST_TIMEOUT : Rsc.TARGET_NOT_REACHABLE), started);
     if (res.headersSent) {
       res.destroy();

@@ -1,7 +1,7 @@
 // Sends request primitives to the HTTP-only CSE (TS-0009) over a keep-alive
 // undici pool and turns its answers back into response primitives.
 import { Pool, errors as undiciErrors } from 'undici';
-import { BridgeError } from '../errors.js';
+import { BridgeError, errorMessage } from '../errors.js';
 import { CachedLookup } from './cached-lookup.js';
 import { ClosingUpstreamDetector } from './closing-upstream.js';
 import type { ClosingUpstreamEvidence } from './closing-upstream.js';
@@ -144,7 +144,7 @@ export class UpstreamClient {
     try {
       return fromHttpResponse(req, res, this.options.contentFor);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       throw new UpstreamError('bad_response', Rsc.INTERNAL_SERVER_ERROR, `CSE answer could not be read: ${message}`, err);
     }
   }
@@ -179,6 +179,6 @@ function classify(err: unknown, timeoutMs: number): UpstreamError {
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
     return new UpstreamError('reset', Rsc.TARGET_NOT_REACHABLE, `CSE connection failed: ${code}`, err);
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new UpstreamError('other', Rsc.TARGET_NOT_REACHABLE, `CSE request failed: ${message}`, err);
 }

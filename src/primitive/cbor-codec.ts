@@ -1,7 +1,7 @@
 // CBOR primitives (ref C3, TS-0004 8.5): the same map structure as JSON, text
 // string keys, sent in WebSocket binary frames (TS-0020 Table 6.2.2.9-1).
 import { Decoder, Encoder, Tag } from 'cbor-x';
-import { PrimitiveDecodeError } from '../errors.js';
+import { errorMessage, PrimitiveDecodeError } from '../errors.js';
 import { cborNeedsMarkers, decodeExact, encodeExact } from './cbor-exact.js';
 import type { PrimitiveCodec } from './codec.js';
 import { MAX_DEPTH, cborOverBudget } from './parse-budget.js';
@@ -109,7 +109,7 @@ function decodeTree(data: Buffer | string): unknown {
     try {
       return decodeExact(bytes);
     } catch (err) {
-      throw new PrimitiveDecodeError(err instanceof Error ? err.message : String(err), recoverRqi(bytes), { cause: err });
+      throw new PrimitiveDecodeError(errorMessage(err), recoverRqi(bytes), { cause: err });
     }
   }
   let tree: unknown;

@@ -2,7 +2,7 @@
 // that every layer answering a request (the cluster answering for its
 // replica, the bridge, the registrar link) builds the same answer;
 // http/error-answer.ts adds the HTTP answer carrying it.
-import { BridgeError, ERRORS } from '../errors.js';
+import { BridgeError, errorMessage, ERRORS } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { formatTimestamp } from './timestamp.js';
 import { Rsc } from './types.js';
@@ -24,6 +24,6 @@ export function codedResponse(rqi: string, code: ErrorCode, message: string, rvi
 /** Any thrown value → the response primitive answering `req`. */
 export function responseForError(req: Pick<RequestPrimitive, 'rqi' | 'rvi'>, err: unknown): ResponsePrimitive {
   if (err instanceof BridgeError) return errorResponse(req.rqi, err.rsc, err.message, req.rvi ?? DEFAULT_RVI);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return errorResponse(req.rqi, Rsc.INTERNAL_SERVER_ERROR, `internal error: ${message}`, req.rvi ?? DEFAULT_RVI);
 }

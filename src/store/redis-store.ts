@@ -47,7 +47,7 @@
 // `{onem2m-bridge}:`, so all keys live in one slot.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BridgeError, bridgeError } from '../errors.js';
+import { BridgeError, bridgeError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { storeError } from './store-error.js';
 import type {
@@ -157,7 +157,7 @@ export class RedisStore implements Store {
       redis = new Redis(this.url, redisCommandOptions(this.url, this.tls, COMMAND_TIMEOUT_MS)) as Connection;
     } catch (err) {
       // not the URL itself in the message: it may hold a password
-      throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: ${err instanceof Error ? err.message : String(err)}`);
+      throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: ${errorMessage(err)}`);
     }
     // Connection errors surface as rejected commands; without a listener ioredis prints them.
     let lastError: unknown;
@@ -467,7 +467,7 @@ export class RedisStore implements Store {
     } catch (err) {
       // Redis away (connection lost, reconnecting): the request cannot reach its target now.
       if (!(err instanceof BridgeError) && (this.redis?.status !== 'ready' || unreachable(err))) {
-        const detail = err instanceof Error ? err.message : String(err);
+        const detail = errorMessage(err);
         throw bridgeError('BRIDGE_ERR_STORE_UNAVAILABLE', `${what}: ${this.description} is unreachable (${detail})`, { cause: err });
       }
       throw storeError(`${what} (${this.description})`, err);

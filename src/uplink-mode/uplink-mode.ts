@@ -23,6 +23,7 @@ import type { Serialization } from '../primitive/types.js';
 import { fromRegistrarHandler } from './from-registrar.js';
 import { toRegistrarHandler } from './to-registrar.js';
 import { createUplinkDoorServer } from './uplink-door-server.js';
+import { errorMessage } from '../errors.js';
 
 export interface UplinkModeAddresses {
   /** Where the uplink door listens. */
@@ -104,7 +105,7 @@ export function createUplinkMode(config: BridgeConfig, deps: UplinkModeDependenc
       logger.info({ door: at, url: redactUrl(url), origin: client.origin ?? '(learned from the registration)' }, 'uplink door listening');
       // Keeps trying until the registrar answers; a refusal for good (HTTP 4xx) is logged and ends the attempts.
       connecting = client.connect({ retry: true }).catch((err: unknown) => {
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'uplink gave up connecting to the registrar');
+        logger.error({ err: errorMessage(err) }, 'uplink gave up connecting to the registrar');
       });
       return addresses;
     },

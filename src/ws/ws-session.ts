@@ -1,7 +1,7 @@
 // One TS-0020 WebSocket connection: turns messages into primitives and back,
 // and matches responses to the requests the bridge sent down by rqi. It sees a
 // small WebSocket-like interface so it can be tested without sockets.
-import { BridgeError, PrimitiveDecodeError, bridgeError } from '../errors.js';
+import { BridgeError, bridgeError, errorMessage, PrimitiveDecodeError } from '../errors.js';
 import type { PrimitiveCodec } from '../primitive/codec.js';
 import { codedResponse, errorResponse } from '../primitive/error-primitive.js';
 import { Rsc } from '../primitive/types.js';
@@ -278,7 +278,7 @@ export class WsSession {
       (err: unknown) => {
         this.inFlight--;
         const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         this.sendResponse(errorResponse(req.rqi, rsc, message, req.rvi));
       },
     );
@@ -323,7 +323,7 @@ export class WsSession {
     } catch (err) {
       // Content this serialization cannot carry (e.g. a JSON member name that
       // is no XML element name): the registree still gets its one answer.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const rsc = err instanceof BridgeError ? err.rsc : Rsc.INTERNAL_SERVER_ERROR;
       data = this.codec.encodeResponse(errorResponse(rsp.rqi, rsc, `response could not be encoded as ${this.serialization}: ${message}`, rsp.rvi));
     }
