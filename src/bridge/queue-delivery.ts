@@ -6,6 +6,7 @@
 // resumes with it at the next binding, so nothing overtakes it. Storable
 // requests that arrive while the queue drains are stored behind it.
 import type { Logger } from 'pino';
+import { AckWriter } from './ack-writer.js';
 import { ResponseTypeValue } from '../primitive/types.js';
 import type { QueuedRequest, Store } from '../store/store.js';
 import type { WsSession } from '../ws/ws-session.js';
@@ -83,69 +84,71 @@ export class QueueDelivery {
   private async drain(session: WsSession, id: string, state: DrainState): Promise<void> {
     let after = 0;
     let delivered = 0;
-    for (;;) {
-      if (session.closed || session.registreeId !== id) break;
-      const batch = await this.o.store.peek(id, after, this.o.window);
-      if (batch.length === 0) {
-        if (!state.more) break;
-        state.more = false;
-        continue;
-      }
-      // session.request() writes to the socket synchronously, so the send order is the queue order.
-      // Go-back-N: a request leaves the store as soon as it and every one before it were answered
-      // (so a replica killed mid-drain loses no acknowledgement); from the first unanswered one on
-      // everything stays, in order, for the next binding.
-      const results: Array<boolean | undefined> = [];
-      let acked = 0;
-      let acking: Promise<void> = Promise.resolve();
-      const advance = (): void => {
-        while (acked < results.length && results[acked] === true) {
-          const seq = batch[acked].seq;
-          acked++;
-          acking = acking.then(async () => {
-            await this.o.store.ack(id, seq);
-            delivered++;
-            this.o.onDelivered?.(1);
-          });
-          // Handled where it is awaited below; never an unhandled rejection meanwhile.
-          acking.catch(() => undefined);
+    // Acknowledgements are written in batches, behind the sends (issue 19).
+    const acks = new AckWriter(this.o.store, id, (n) => {
+      delivered += n;
+      this.o.onDelivered?.(n);
+    });
+    try {
+      for (;;) {
+        if (session.closed || session.registreeId !== id || acks.failed) break;
+        const batch = await this.o.store.peek(id, after, this.o.window);
+        if (batch.length === 0) {
+          // Done only once its acknowledgements are written; a request stored
+          // meanwhile (kick() sets more) is delivered by this drain, not left behind.
+          await acks.settled();
+          if (!state.more) break;
+          state.more = false;
+          continue;
         }
-      };
-      const answers: Array<Promise<boolean>> = [];
-      for (const item of batch) {
-        // Backpressure (issue 13): the connection's caps hold for stored
-        // requests too; the rest stays stored, in order. With nothing of its
-        // own waiting, one is sent regardless, so the queue always moves.
-        if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
-        const i = answers.length;
-        results.push(undefined);
-        answers.push(
-          this.deliverOne(session, item).then((answered) => {
-            results[i] = answered;
-            advance();
-            return answered;
-          }),
-        );
-      }
-      if (answers.length === 0) {
-        // Full with live requests: wait until one of them is answered or times out.
-        await session.nextSettlement();
-        continue;
-      }
-      const outcomes = await Promise.all(answers);
-      await acking;
-      const firstFailed = outcomes.indexOf(false);
-      if (firstFailed !== -1) {
-        if (!session.closed) {
-          this.o.logger.warn({ registree: id, rqi: batch[firstFailed].request.rqi }, 'stored request not answered in time: connection closed, the queue resumes with it at the next binding');
-          session.close(CloseCode.PolicyViolation, `stored request ${batch[firstFailed].request.rqi} not answered within --downlink-timeout; the queue resumes with it at the next binding`);
+        // session.request() writes to the socket synchronously, so the send order is the queue order.
+        // Go-back-N: a request leaves the store as soon as it and every one before it were answered
+        // (so a replica killed mid-drain loses no acknowledgement); from the first unanswered one on
+        // everything stays, in order, for the next binding.
+        const results: Array<boolean | undefined> = [];
+        let acked = 0;
+        const advance = (): void => {
+          while (acked < results.length && results[acked] === true) acks.add(batch[acked++].seq);
+        };
+        const answers: Array<Promise<boolean>> = [];
+        for (const item of batch) {
+          // Backpressure (issue 13): the connection's caps hold for stored
+          // requests too; the rest stays stored, in order. With nothing of its
+          // own waiting, one is sent regardless, so the queue always moves.
+          if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
+          const i = answers.length;
+          results.push(undefined);
+          answers.push(
+            this.deliverOne(session, item).then((answered) => {
+              results[i] = answered;
+              advance();
+              return answered;
+            }),
+          );
         }
-        break;
+        if (answers.length === 0) {
+          // Full with live requests: wait until one of them is answered or times out.
+          await session.nextSettlement();
+          continue;
+        }
+        const outcomes = await Promise.all(answers);
+        const firstFailed = outcomes.indexOf(false);
+        if (firstFailed !== -1) {
+          // What was answered before it leaves the store before the connection closes.
+          await acks.settled();
+          if (!session.closed) {
+            this.o.logger.warn({ registree: id, rqi: batch[firstFailed].request.rqi }, 'stored request not answered in time: connection closed, the queue resumes with it at the next binding');
+            session.close(CloseCode.PolicyViolation, `stored request ${batch[firstFailed].request.rqi} not answered within --downlink-timeout; the queue resumes with it at the next binding`);
+          }
+          break;
+        }
+        after = batch[answers.length - 1].seq;
       }
-      after = batch[answers.length - 1].seq;
-    }
-    if (delivered > 0) {
-      this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');
+    } finally {
+      // Nothing is reported drained (and no new drain starts) before its acknowledgements are written.
+      await acks.settled().finally(() => {
+        if (delivered > 0) this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');
+      });
     }
   }
 

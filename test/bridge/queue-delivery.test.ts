@@ -56,3 +56,74 @@ test('hold() with nothing stored (local store) stays out of the way of live traf
   delivery.kick(session);
   assert.equal(delivery.isDraining(session), false);
 });
+
+/** The stored requests the fake socket was sent, by rqi, in send order. */
+const sentRqis = (socket: FakeSocket): string[] => socket.sent.map((d) => (JSON.parse(String(d)) as { rqi: string }).rqi);
+const answer = (session: WsSession, rqi: string) => session.handleMessage(Buffer.from(JSON.stringify({ rsc: 2000, rqi, rvi: '3' })), false);
+
+/** Counts the store's acknowledgement writes (the real store underneath does the work). */
+function countWrites(store: MemoryStore): { writes: number[][] } {
+  const seen = { writes: [] as number[][] };
+  const ackMany = store.ackMany.bind(store);
+  store.ackMany = async (id, seqs) => {
+    seen.writes.push([...seqs]);
+    return ackMany(id, seqs);
+  };
+  const ack = store.ack.bind(store);
+  store.ack = async (id, seq) => {
+    seen.writes.push([seq]);
+    return ack(id, seq);
+  };
+  return seen;
+}
+
+test('issue 19: a window answered at once is acknowledged in a few store writes, not one per request', async () => {
+  const { store, socket, session, delivery } = await setup(64);
+  const seen = countWrites(store);
+  delivery.kick(session);
+  await waitUntil(() => socket.sent.length === 64, 2000, 'the window sent');
+  for (const rqi of sentRqis(socket)) answer(session, rqi);
+  await waitUntil(() => store.queueStats('Cqueue').messages === 0, 2000, 'every answered request acknowledged');
+  assert.deepEqual(seen.writes.flat(), [...seen.writes.flat()].sort((a, b) => a - b), 'acknowledged in queue order');
+  assert.equal(seen.writes.flat().length, 64);
+  assert.ok(seen.writes.length < 64 / 4, `${seen.writes.length} store writes for 64 answers`);
+});
+
+test('issue 19: batched acknowledgements keep go-back-N: nothing leaves the store before every request ahead of it was answered', async () => {
+  const { store, socket, session, delivery } = await setup(8);
+  const seen = countWrites(store);
+  delivery.kick(session);
+  await waitUntil(() => socket.sent.length === 8, 2000, 'the window sent');
+  const rqis = sentRqis(socket);
+  for (const rqi of rqis.slice(1)) answer(session, rqi);
+  // Answers are handled synchronously; give the acknowledgement path every turn it could take.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen.writes, [], 'the first request is unanswered: nothing acknowledged');
+  assert.equal(store.queueStats('Cqueue').messages, 8);
+  answer(session, rqis[0]);
+  await waitUntil(() => store.queueStats('Cqueue').messages === 0, 2000, 'all acknowledged once the first is answered');
+});
+
+test('issue 19: a request stored while the last acknowledgement is being written is delivered by the same drain', async () => {
+  const { store, socket, session, delivery } = await setup(1);
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const ackMany = store.ackMany.bind(store);
+  let writes = 0;
+  store.ackMany = async (id, seqs) => {
+    writes++;
+    await gate;
+    return ackMany(id, seqs);
+  };
+  delivery.kick(session);
+  await waitUntil(() => socket.sent.length === 1, 2000, 'the stored request sent');
+  answer(session, sentRqis(socket)[0]);
+  await waitUntil(() => writes === 1, 2000, 'its acknowledgement under way');
+  // The CSE's next NOTIFY is stored behind the queue while the drain is still on (DESIGN 4) and kicks it.
+  assert.equal(delivery.isDraining(session), true);
+  await store.enqueue('Cqueue', { request: { op: 5, to: 'Cqueue', fr: '/id-in', rqi: 'late', rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/s' } } }, bytes: 10, expiresAt: Date.now() + 60_000, replaceSameSur: false }, { maxMessages: 100, maxBytes: 1e6, globalMaxBytes: 1e6 });
+  delivery.kick(session);
+  release();
+  await waitUntil(() => socket.sent.length === 2, 2000, 'the request stored meanwhile sent');
+  assert.equal(sentRqis(socket)[1], 'late');
+});
