@@ -52,6 +52,12 @@ export class LmdbStore implements Store {
   private readonly now: () => number;
   private db: Handles | undefined;
   private ledger = new QueueLedger<LedgerEntry>();
+  /**
+   * Per registree, the commit of its latest enqueue while it is under way.
+   * The ledger holds the request from the call on, the read snapshot only from
+   * the commit on: peek waits for it (read your writes, see peek).
+   */
+  private readonly committing = new Map<string, Promise<unknown>>();
 
   constructor(dir: string, options: LmdbStoreOptions = {}) {
     this.dir = dir;
@@ -165,13 +171,17 @@ export class LmdbStore implements Store {
     try {
       // ec = latest (TS-0004 6.3.3): the replaced entries go and the new one
       // comes in the same commit, so a crash never leaves both or neither.
-      await this.durable(
-        db.root.batch(() => {
-          for (const old of r.removed) removeEntry(db, id, old);
-          void db.queue.put([id, r.entry.seq], value);
-          void db.expiry.put([r.entry.expiresAt, id, r.entry.seq], expiryValue(r.entry));
-        }),
-      );
+      const write = db.root.batch(() => {
+        for (const old of r.removed) removeEntry(db, id, old);
+        void db.queue.put([id, r.entry.seq], value);
+        void db.expiry.put([r.entry.expiresAt, id, r.entry.seq], expiryValue(r.entry));
+      });
+      this.committing.set(id, write);
+      const committed = (): void => {
+        if (this.committing.get(id) === write) this.committing.delete(id);
+      };
+      write.then(committed, committed);
+      await this.durable(write);
     } catch (err) {
       this.ledger.unreserve(id, r.entry, r.removed);
       throw storeError(`cannot store a request for ${id}`, err);
@@ -180,10 +190,17 @@ export class LmdbStore implements Store {
   }
 
   async peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]> {
-    const db = this.handles();
-    const now = this.now();
     const out: QueuedRequest[] = [];
     if (limit <= 0) return out;
+    // Read your writes (DESIGN 4: every stored request is delivered): a request
+    // whose enqueue was called is in the ledger at once but in the read
+    // snapshot only once committed. A registree that binds meanwhile gets no
+    // kick for it (it was offline when it came), so its drain must see it here.
+    // Commits land in call order: the latest one covers those before it.
+    const committing = this.committing.get(id);
+    if (committing !== undefined) await committing.then(noop, noop);
+    const db = this.handles();
+    const now = this.now();
     const range = db.queue.getRange({ start: [id, afterSeq], end: [id, MAX_SEQ] });
     for (const { key, value } of range) {
       const seq = key[1];
@@ -325,6 +342,8 @@ export class LmdbStore implements Store {
     if (db !== undefined) await db.root.flushed;
   }
 }
+
+function noop(): void {}
 
 /** Removes one stored request and its expiry entry (inside a batch or transaction). */
 function removeEntry(db: Handles, id: string, e: LedgerEntry): void {

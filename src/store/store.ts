@@ -121,7 +121,11 @@ export interface Store {
 
   /** Stores a request durably (resolves only once it is committed) unless a cap refuses it. */
   enqueue(id: string, item: EnqueueRequest, limits: QueueLimits): Promise<EnqueueResult>;
-  /** Up to `limit` stored requests with seq > afterSeq, oldest first; expired ones are skipped. */
+  /**
+   * Up to `limit` stored requests with seq > afterSeq, oldest first; expired ones are skipped.
+   * Sees every request whose enqueue was called before it and is not refused, also while that
+   * enqueue has not resolved yet (a drain that starts meanwhile must deliver it).
+   */
   peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]>;
   /** Removes one stored request after the registree answered it; no-op when already gone. */
   ack(id: string, seq: number): Promise<void>;

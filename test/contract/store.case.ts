@@ -542,6 +542,23 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.deepEqual(await rqis(store, 'CAE1'), Array.from({ length: 10 }, (_, i) => `y${i}`));
         assertCounts(store, { CAE1: { messages: 10, bytes: 100 } }, 'after interleaving');
       }));
+
+      // A registree that binds while the CSE's NOTIFY for it is being stored
+      // gets no kick for it (it was offline when the NOTIFY came): its drain
+      // must find it, though the enqueue has not resolved yet (issue 19).
+      test('a peek called after an enqueue sees its request before the enqueue resolved, also behind an acknowledgement under way', withStore(async ({ store }) => {
+        const first = await storeOk(store, 'CAE1', item('first'));
+        const storing = store.enqueue('CAE1', item('second'), WIDE);
+        const seen = (await store.peek('CAE1', 0, 10)).map((q) => q.request.rqi);
+        assert.equal((await storing).stored, true);
+        assert.deepEqual(seen, ['first', 'second']);
+        // As a drain looks again behind what it sent, while that is being acknowledged.
+        const acking = store.ackMany('CAE1', [first]);
+        const storingThird = store.enqueue('CAE1', item('third'), WIDE);
+        const behind = (await store.peek('CAE1', first, 10)).map((q) => q.request.rqi);
+        await Promise.all([acking, storingThird]);
+        assert.deepEqual(behind, ['second', 'third']);
+      }));
     });
 
     describe('durability', () => {
