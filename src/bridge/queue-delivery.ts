@@ -73,12 +73,25 @@ export class QueueDelivery {
     fresh.held = false;
     this.draining.set(session, fresh);
     this.drain(session, id, fresh).then(
-      () => this.draining.delete(session),
+      () => this.ended(session, fresh, true),
       (err: unknown) => {
-        this.draining.delete(session);
+        this.ended(session, fresh, false);
         this.o.logger.error({ registree: id, err: String(err) }, 'queue delivery failed');
       },
     );
+  }
+
+  /**
+   * A drain ended. Between its last look at the queue and here (its
+   * acknowledgements settling, its promise resolving) a request may have been
+   * stored and kicked it: that kick only set `more`, so the next drain starts
+   * now, in the same tick the state goes (DESIGN 4: every stored request is
+   * delivered while the registree is bound, not at its next binding). After a
+   * failed store write the next stored request's kick (or binding) starts it.
+   */
+  private ended(session: WsSession, state: DrainState, ok: boolean): void {
+    if (this.draining.get(session) === state) this.draining.delete(session);
+    if (ok && state.more && !session.closed) this.kick(session);
   }
 
   private async drain(session: WsSession, id: string, state: DrainState): Promise<void> {

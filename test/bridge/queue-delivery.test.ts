@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { QueueDelivery } from '../../src/bridge/queue-delivery.js';
 import { Registry } from '../../src/bridge/registry.js';
-import { silentLogger } from '../../src/log.js';
+import type { Logger } from 'pino';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { codecFor } from '../../src/primitive/codecs.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { WsSession } from '../../src/ws/ws-session.js';
@@ -23,7 +24,7 @@ class FakeSocket implements WebSocketLike {
   terminate(): void {}
 }
 
-async function setup(stored: number) {
+async function setup(stored: number, logger: Logger = silentLogger()) {
   const store = new MemoryStore();
   await store.open();
   const reg = { id: 'Cqueue', key: 'k1', kind: 'ae' as const, createdAt: 0 };
@@ -34,7 +35,7 @@ async function setup(stored: number) {
   const socket = new FakeSocket();
   const session = new WsSession(socket, { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null });
   new Registry(() => undefined).bind(session, reg);
-  const delivery = new QueueDelivery({ store, logger: silentLogger(), timeoutMs: 1000, window: 64 });
+  const delivery = new QueueDelivery({ store, logger, timeoutMs: 1000, window: 64 });
   return { store, socket, session, delivery };
 }
 
@@ -126,4 +127,30 @@ test('issue 19: a request stored while the last acknowledgement is being written
   release();
   await waitUntil(() => socket.sent.length === 2, 2000, 'the request stored meanwhile sent');
   assert.equal(sentRqis(socket)[1], 'late');
+});
+
+test('issue 19: a request stored and kicked after the drain last looked at the queue, before it ended, is delivered', async () => {
+  // The drain's 'stored requests delivered' line is written after its last
+  // look at the queue and before it ends: a NOTIFY stored and kicked right
+  // then (the downlink kicks once its store write is durable, which may be
+  // any moment) must not be left stored until the next binding.
+  let late: (() => void) | undefined;
+  const logger = createLogger('info', false, { write: (line: string) => (line.includes('stored requests delivered') ? late?.() : undefined) });
+  const { store, socket, session, delivery } = await setup(1, logger);
+  let kickedWhileDraining: boolean | undefined;
+  late = () => {
+    late = undefined;
+    void store.enqueue('Cqueue', { request: { op: 5, to: 'Cqueue', fr: '/id-in', rqi: 'late', rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/s' } } }, bytes: 10, expiresAt: Date.now() + 60_000, replaceSameSur: false }, { maxMessages: 100, maxBytes: 1e6, globalMaxBytes: 1e6 });
+    kickedWhileDraining = delivery.isDraining(session);
+    delivery.kick(session);
+  };
+  delivery.kick(session);
+  await waitUntil(() => socket.sent.length === 1, 2000, 'the stored request sent');
+  answer(session, sentRqis(socket)[0]);
+  await waitUntil(() => kickedWhileDraining !== undefined, 2000, 'the drain done with the queue');
+  assert.equal(kickedWhileDraining, true, 'the kick came while the drain was still on');
+  await waitUntil(() => socket.sent.length === 2, 2000, 'the request stored meanwhile sent');
+  assert.equal(sentRqis(socket)[1], 'late');
+  answer(session, 'late');
+  await waitUntil(() => store.queueStats('Cqueue').messages === 0 && !delivery.isDraining(session), 2000, 'the late one acknowledged and the drain ended');
 });
