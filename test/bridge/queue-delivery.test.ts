@@ -105,7 +105,7 @@ test('issue 19: batched acknowledgements keep go-back-N: nothing leaves the stor
   await waitUntil(() => store.queueStats('Cqueue').messages === 0, 2000, 'all acknowledged once the first is answered');
 });
 
-test('issue 19: a request stored while the last acknowledgement is being written is delivered by the same drain', async () => {
+test('issue 19: a request stored while the last acknowledgement is being written is delivered in the same binding', async () => {
   const { store, socket, session, delivery } = await setup(1);
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
