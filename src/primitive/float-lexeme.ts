@@ -10,6 +10,7 @@
 // NUL, which no oneM2M name has, and decoders refuse it in input.
 // Values the bridge itself compares (op, ty, rt.rtv, rqet, …) are turned back
 // into plain numbers in validate.ts: the marker never reaches routing.
+import { jsonStringEnd } from './json-string-end.js';
 
 /** Member name of the marker. */
 export const FLOAT_KEY = '\u0000float';
@@ -79,15 +80,8 @@ export function jsonNeedsMarkers(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       if (text.charCodeAt(i + 1) === 0x5c && text.startsWith(FLOAT_KEY_JSON, i)) return true;
-      // A string: jump to the quote that ends it (one not escaped by an odd run of backslashes).
-      for (;;) {
-        const q = text.indexOf('"', i + 1);
-        if (q === -1) return false;
-        let b = q - 1;
-        while (text.charCodeAt(b) === 0x5c) b--;
-        i = q;
-        if ((q - b) % 2 === 1) break;
-      }
+      i = jsonStringEnd(text, i);
+      if (i === -1) return false;
     } else if (c === 0x2e || ((c === 0x65 || c === 0x45) && isDigit(text.charCodeAt(i - 1)))) {
       // A fraction or an exponent: read the whole number lexeme around it.
       let start = i - 1;

@@ -3,6 +3,7 @@
 // (bench/hostile.ts measures it) and nothing that walks a decoded tree later
 // (validation, re-encoding, the XML tables) recurses deep. A message beyond it
 // is a malformed primitive: 4000, with its rqi when readable.
+import { jsonStringEnd } from './json-string-end.js';
 
 /** Deepest nesting accepted: arrays and maps (JSON, CBOR, CBOR tags) or elements (XML). */
 export const MAX_DEPTH = 64;
@@ -34,15 +35,8 @@ export function jsonOverBudget(text: string): string | undefined {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // A string: jump to the quote that ends it (one not escaped by an odd run of backslashes).
-      for (;;) {
-        const q = text.indexOf('"', i + 1);
-        if (q === -1) return undefined;
-        let b = q - 1;
-        while (text.charCodeAt(b) === 0x5c) b--;
-        i = q;
-        if ((q - b) % 2 === 1) break;
-      }
+      i = jsonStringEnd(text, i);
+      if (i === -1) return undefined;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_DEPTH) return tooDeep('JSON');
       if (++nodes > MAX_NODES) return tooMany('JSON', 'values');
