@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { BridgeConfig, HostPort } from '../config/config.js';
+import { SingleNode } from '../cluster/cluster.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { RedisCluster } from '../cluster/redis-cluster.js';
 import { createAdminDoor } from '../admin/admin-door.js';
 import { applyDoorLimits } from '../http/door-limits.js';
 import { badRequestLogger } from '../http/bad-request-log.js';
@@ -90,7 +90,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   const store = deps.store ?? createStore(config.store, { redisPrefix: config.redisPrefix, redisTls, redisDurability: config.redisDurability, logger });
   // DESIGN 6: replicas sharing a redis store share ownership and route to each other.
   const cluster: Cluster = clusterFor(config, store, { logger, tls: redisTls, onRoute: (outcome) => metrics.clusterRoute(outcome) });
-  const clustered = cluster instanceof RedisCluster;
+  const clustered = !(cluster instanceof SingleNode);
   const registry = new Registry((id) => void cluster.release(id));
   const registrees = new RegistreeCount(store, cluster, registry);
   const upstreamTls = upstreamTlsFiles(config);

@@ -2,13 +2,15 @@
 // store share ownership and route to each other; anything else is one node.
 // And what this replica does when the cluster asks: deliver a routed request,
 // close a registree taken elsewhere, deliver what was stored for one bound here.
+// The Redis cluster's module (and ioredis) loads only when it starts
+// (deferred-cluster.ts, issue 19).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { BridgeConfig } from '../config/config.js';
 import { SingleNode } from '../cluster/cluster.js';
 import type { Cluster, ClusterHandlers } from '../cluster/cluster.js';
-import { RedisCluster } from '../cluster/redis-cluster.js';
+import { DeferredCluster } from '../cluster/deferred-cluster.js';
 import type { RouteOutcome } from '../metrics/metrics.js';
 import type { RedisTls } from '../store/redis-connection.js';
 import type { Store } from '../store/store.js';
@@ -21,7 +23,7 @@ type ClusterSettings = Pick<BridgeConfig, 'store' | 'redisPrefix' | 'replicaId' 
 
 export function clusterFor(config: ClusterSettings, store: Store, p: { logger: Logger; tls: RedisTls | undefined; onRoute: (outcome: RouteOutcome) => void }): Cluster {
   if (!/^rediss?:\/\//i.test(config.store) || !store.shared) return new SingleNode();
-  return new RedisCluster({
+  return new DeferredCluster({
     url: config.store,
     prefix: config.redisPrefix,
     replicaId: config.replicaId !== '' ? config.replicaId : `${hostname()}-${randomBytes(3).toString('hex')}`,

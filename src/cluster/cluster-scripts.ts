@@ -1,7 +1,7 @@
 // The Lua scripts of the Redis cluster (redis-cluster.ts): ownership records
 // with their fencing epoch, the replica's lease, and routing, each one atomic
 // inside Redis. Keys and channels are described at the top of ownership.ts
-// (owner:<id>, epoch:<id>, lease:<name>, revoked:<name>) and
+// (owner:<id>, epoch:<id>, lease:<name>, revoked:<name>, replicas) and
 // replica-messages.ts (replica:<name>, msg:...), all under the shared prefix.
 //
 // Epochs travel as decimal strings; '0' is "this replica's claim was never
@@ -26,13 +26,32 @@ end
 return {prev, epoch}
 `;
 // The refresh of one period, whatever the number of registrees: extends this
-// replica's lease and takes the IDs other replicas' claims took from it.
-// KEYS[1] lease:<me>, KEYS[2] revoked:<me>; ARGV[1] lease TTL ms, ARGV[2] most
-// IDs taken → {1 the lease was still running (0: it had lapsed), {IDs}}
+// replica's lease, whose value is the number of registrees bound here (the
+// registrees gauge of every replica sums them, LUA_BOUND), names the replica
+// in the replicas set, and takes the IDs other replicas' claims took from it.
+// KEYS[1] lease:<me>, KEYS[2] revoked:<me>, KEYS[3] replicas; ARGV[1] lease
+// TTL ms, ARGV[2] most IDs taken, ARGV[3] registrees bound here, ARGV[4] me
+// → {1 the lease was still running (0: it had lapsed), {IDs}}
 export const LUA_LEASE = `
 local running = redis.call('EXISTS', KEYS[1])
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[4])
 return {running, redis.call('SPOP', KEYS[2], ARGV[2])}
+`;
+// Registrees bound on the other replicas, from their leases (issue 19): one
+// GET per replica, however many registrees; a replica counts only while its
+// lease runs, and one whose lease has lapsed leaves the replicas set (its
+// next lease round, if it comes back, names it again).
+// KEYS[1] replicas; ARGV[1] the prefix, ARGV[2] me → the sum of their counts
+export const LUA_BOUND = `
+local n = 0
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if name ~= ARGV[2] then
+    local v = redis.call('GET', ARGV[1] .. 'lease:' .. name)
+    if v then n = n + (tonumber(v) or 0) else redis.call('SREM', KEYS[1], name) end
+  end
+end
+return n
 `;
 // Compare-and-delete. KEYS[1] owner:<id>, KEYS[2] epoch:<id>; ARGV[1] me,
 // ARGV[2] my epoch → 1 deleted, 0 the record is not mine (anymore). A missing

@@ -3,7 +3,10 @@
 //
 // Keys (under the same prefix as the store's keys):
 //   lease:<name>      string  the replica is alive: TTL --owner-ttl, extended
-//                             every third of it (issue 19)
+//                             every third of it (issue 19); its value is the
+//                             number of registrees bound there at that round
+//   replicas          set     names of replicas that wrote a lease; the bound
+//                             count reads their leases and drops the lapsed
 //   owner:<id>        string  replica holding the registree's socket; counts
 //                             only while that replica's lease runs. Its own TTL
 //                             (3 sweeps: 3 h with --owner-ttl 30s) only clears records
@@ -19,8 +22,11 @@
 // Liveness (issue 19): a replica's death is its lease lapsing, one key per
 // replica, instead of a TTL on every record refreshed every third of it: an
 // idle fleet of n registrees cost 2n/(TTL/3) commands per second before, now
-// about 2 + 2n/(TTL/3 × SWEEP_ROUNDS). Whoever reads a record (routing, the
-// admin API, the bound count) reads the owner's lease with it.
+// about 3 + 2n/(TTL/3 × SWEEP_ROUNDS). Whoever reads a record (routing, the
+// admin API) reads the owner's lease with it. The bound count (registrees
+// gauge, once a minute) reads no record: each replica publishes its own count
+// in its lease value every round, and a reader sums the other live replicas'
+// (one GET per replica, no SCAN of owner:*), which lag by up to a round.
 //
 // Ownership: binding a registree SETs owner:<id>, increments epoch:<id> and
 // reads the previous owner in one script; a previous owner elsewhere gets
@@ -46,7 +52,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { ClusterHandlers } from './cluster.js';
 import { encodeMessage } from './cluster-message.js';
-import { LUA_CLAIM, LUA_LEASE, LUA_REFRESH, LUA_RELEASE } from './cluster-scripts.js';
+import { LUA_BOUND, LUA_CLAIM, LUA_LEASE, LUA_REFRESH, LUA_RELEASE } from './cluster-scripts.js';
 import { RefreshPlan, SWEEP_ROUNDS } from './refresh-plan.js';
 import { globEscape } from '../store/redis-connection.js';
 
@@ -73,7 +79,8 @@ function epochKey(prefix: string, id: string): string {
 
 interface OwnershipScripts {
   bridgeClaim(ownerKey: string, epochKey: string, me: string, ttl: number, epochTtl: number, prefix: string, id: string): Promise<[string | null, number]>;
-  bridgeLease(leaseKey: string, revokedKey: string, ttl: number, most: number): Promise<[number, string[]]>;
+  bridgeLease(leaseKey: string, revokedKey: string, replicasKey: string, ttl: number, most: number, bound: number, me: string): Promise<[number, string[]]>;
+  bridgeBound(replicasKey: string, prefix: string, me: string): Promise<number>;
   bridgeRelease(ownerKey: string, epochKey: string, me: string, epoch: number): Promise<number>;
   bridgeRefresh(numKeys: number, ...args: Array<string | number>): Promise<[number[], number[]]>;
 }
@@ -84,7 +91,8 @@ export function defineOwnershipScripts(cmd: Redis): void {
   cmd.defineCommand('bridgeClaim', { numberOfKeys: 2, lua: LUA_CLAIM });
   cmd.defineCommand('bridgeRelease', { numberOfKeys: 2, lua: LUA_RELEASE });
   cmd.defineCommand('bridgeRefresh', { lua: LUA_REFRESH });
-  cmd.defineCommand('bridgeLease', { numberOfKeys: 2, lua: LUA_LEASE });
+  cmd.defineCommand('bridgeLease', { numberOfKeys: 3, lua: LUA_LEASE });
+  cmd.defineCommand('bridgeBound', { numberOfKeys: 1, lua: LUA_BOUND });
 }
 
 export interface OwnershipOptions {
@@ -175,6 +183,7 @@ export class Ownership {
     if (cmd !== undefined && cmd.status === 'ready') {
       await Promise.all([...this.owned].map(([id, epoch]) => cmd.bridgeRelease(this.ownerKey(id), this.epochKey(id), this.replicaId, epoch).catch(() => 0)));
       await cmd.del(this.leaseKey(this.replicaId)).catch(() => 0);
+      await cmd.srem(this.k('replicas'), this.replicaId).catch(() => 0);
     }
     this.owned.clear();
   }
@@ -247,22 +256,11 @@ export class Ownership {
     return new Set(names.filter((_, i) => leases[i] !== null));
   }
 
+  /** Registrees bound here (now) and on the other live replicas (as of their last round). */
   async boundCount(): Promise<number | undefined> {
     const cmd = this.o.connection();
     if (cmd === undefined) return undefined;
-    let n = 0;
-    let cursor = '0';
-    const match = `${globEscape(this.o.prefix)}owner:*`;
-    do {
-      const [next, keys] = await cmd.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      if (keys.length > 0) {
-        const owners = await cmd.mget(keys);
-        const alive = await this.leasesRunning(cmd, owners);
-        for (const v of owners) if (v !== null && alive.has(v)) n++;
-      }
-      cursor = next;
-    } while (cursor !== '0');
-    return n;
+    return this.owned.size + (await cmd.bridgeBound(this.k('replicas'), this.o.prefix, this.replicaId));
   }
 
   /**
@@ -355,7 +353,7 @@ export class Ownership {
     const cmd = this.o.connection();
     if (cmd === undefined || cmd.status !== 'ready') return;
     try {
-      const [running, revoked] = await cmd.bridgeLease(this.leaseKey(this.replicaId), this.k(`revoked:${this.replicaId}`), this.o.ownerTtlMs, REFRESH_BATCH);
+      const [running, revoked] = await cmd.bridgeLease(this.leaseKey(this.replicaId), this.k(`revoked:${this.replicaId}`), this.k('replicas'), this.o.ownerTtlMs, REFRESH_BATCH, this.owned.size, this.replicaId);
       this.plan.suspect(revoked);
       const ids = this.plan.next(this.owned, this.claiming, running === 0);
       for (let i = 0; i < ids.length; i += REFRESH_BATCH) {

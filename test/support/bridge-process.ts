@@ -20,8 +20,8 @@ export interface BridgeProcess {
 }
 
 /** Starts the built `onem2m-ws-bridge` and waits for its "bridge listening" log line. */
-export async function spawnBridge(args: string[]): Promise<BridgeProcess> {
-  const proc = spawn(process.execPath, [await builtCli(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function spawnBridge(args: string[], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<BridgeProcess> {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), await builtCli(), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: options.env ?? process.env });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const logs: Array<Record<string, unknown>> = [];
   const ports = await new Promise<Ports>((resolve, reject) => {
