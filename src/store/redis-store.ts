@@ -7,9 +7,11 @@
 //   q:<id>     stream  the registree's queue (entries read back in redis-queue-entry.ts); entry ID `<seq>-0`, fields
 //                      r = request JSON, b = bytes, e = expiresAt, t = storedAt, s = sur (optional)
 //   qm:<id>    int     messages in q:<id>      qb:<id>  int  bytes in q:<id>
-//   sur:<id>   hash    sur → space-separated seqs stored with it (ec = latest)
+//   sx:<id>    zset    one member `<#sur>:<sur><seq>` per request stored with a sur (ec = latest)
+//   qx         zset    every stored request: score expiresAt, member `<seq> <id>` (purgeExpired)
 //   qm, qb     int     messages / bytes of all queues together
-//   queues     set     ids whose queue is not empty (purgeExpired, stats refresh)
+//   queues     set     ids whose queue is not empty (stats refresh)
+//   layout     string  '2': sx/qx are in place (a store of an earlier bridge is converted at open, redis-migrate.ts)
 //   seq        int     INCR counter: one seq sequence for all registrees
 //   regs       zset    every registered id, score 0: ID-ordered pages for the admin API
 //                      (ZRANGE BYLEX); built from reg:* at open() when missing
@@ -70,6 +72,7 @@ import { globEscape, redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
 import { queuedFields, queuedRequest } from './redis-queue-entry.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
+import { migrateLayout } from './redis-migrate.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default `onem2m-bridge:`). */
@@ -90,14 +93,18 @@ export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 const REFRESH_MS = 1000;
 const COMMAND_TIMEOUT_MS = 10_000;
 type Reply = Array<string | number>;
+/** KEYS of the per-registree queue scripts (queueKeys(), redis-scripts.ts). */
+const QUEUE_KEYS = 8;
 
 // The writes whose success the bridge passes on as an acknowledgement.
-const ENQUEUE = luaScript(LUA_ENQUEUE, 8);
+const ENQUEUE = luaScript(LUA_ENQUEUE, QUEUE_KEYS + 1);
 const PUT_REG = luaScript(LUA_PUT_REG, 3);
 const DELETE_REG = luaScript(LUA_DELETE_REG, 2);
 
 /** IDs read from the `regs` index per round trip while paging. */
 const PAGE_CHUNK = 500;
+/** Expired requests one purge script removes; the sweep yields to the event loop between calls. */
+const PURGE_BATCH = 500;
 
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
 interface ScriptCommands {
@@ -165,15 +172,16 @@ export class RedisStore implements Store {
       lastError = err;
     });
     redis.defineCommand('bridgeEnqueue', { numberOfKeys: ENQUEUE.keys, lua: ENQUEUE.lua });
-    redis.defineCommand('bridgeAck', { numberOfKeys: 7, lua: LUA_ACK });
-    redis.defineCommand('bridgePurge', { numberOfKeys: 7, lua: LUA_PURGE });
-    redis.defineCommand('bridgeDrop', { numberOfKeys: 7, lua: LUA_DROP });
+    redis.defineCommand('bridgeAck', { numberOfKeys: QUEUE_KEYS, lua: LUA_ACK });
+    redis.defineCommand('bridgePurge', { numberOfKeys: 4, lua: LUA_PURGE });
+    redis.defineCommand('bridgeDrop', { numberOfKeys: QUEUE_KEYS, lua: LUA_DROP });
     redis.defineCommand('bridgeSnapshot', { numberOfKeys: 3, lua: LUA_SNAPSHOT });
     redis.defineCommand('bridgePutReg', { numberOfKeys: PUT_REG.keys, lua: PUT_REG.lua });
     redis.defineCommand('bridgeDeleteReg', { numberOfKeys: DELETE_REG.keys, lua: DELETE_REG.lua });
     redis.defineCommand('bridgeRegByKey', { numberOfKeys: 1, lua: LUA_REG_BY_KEY });
     try {
       await redis.connect();
+      await migrateLayout(redis, this.prefix);
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
       await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
@@ -346,14 +354,17 @@ export class RedisStore implements Store {
 
   async purgeExpired(now: number): Promise<number> {
     const redis = this.conn();
-    const ids = await this.run('cannot purge expired requests', redis.smembers(this.k('queues')));
     let purged = 0;
-    for (const id of ids) {
-      const reply = await this.run('cannot purge expired requests', redis.bridgePurge(...this.queueKeys(id), id, now));
+    // What is due comes from the head of qx, PURGE_BATCH per call across registrees: a sweep with
+    // nothing due is one call, however many queues there are (issue 19: it was one script per queue).
+    for (;;) {
+      const reply = await this.run('cannot purge expired requests', redis.bridgePurge(this.k('qx'), this.k('qm'), this.k('qb'), this.k('queues'), this.prefix, now, PURGE_BATCH));
       purged += Number(reply[0]);
-      this.apply(id, reply.slice(1));
+      this.global = { messages: Number(reply[2]), bytes: Number(reply[3]) };
+      for (let i = 4; i + 2 < reply.length; i += 3) this.apply(String(reply[i]), [reply[i + 1], reply[i + 2], reply[2], reply[3]]);
+      if (Number(reply[1]) !== 1) return purged;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return purged;
   }
 
   async dropQueue(id: string): Promise<void> {
@@ -408,7 +419,7 @@ export class RedisStore implements Store {
   }
 
   private queueKeys(id: string): string[] {
-    return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sur:${id}`), this.k('qm'), this.k('qb'), this.k('queues')];
+    return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sx:${id}`), this.k('qm'), this.k('qb'), this.k('queues'), this.k('qx')];
   }
 
   /** Takes the absolute counters `[m, b, gm, gb]` a script returned. */
