@@ -215,6 +215,32 @@ redis.call('SREM', KEYS[7], ARGV[1])
 return {m, 0, 0, gm, gb}
 `;
 
+// One page of a queue for queueSummary: only the fields it sums, so the
+// request bodies (most of a queue's bytes) never leave Redis.
+// KEYS: q:<id>; ARGV: start (an XRANGE start: '-' or '(<id>'), count
+// → {entries read, last stream ID or '', b1, e1, t1, s1 ('' = no sur), b2, …}
+export const LUA_SUMMARY_PAGE = `
+local page = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+local out = {#page, ''}
+for _, e in ipairs(page) do
+  local b, x, t, s = '0', '0', '0', ''
+  local f = e[2]
+  for i = 1, #f, 2 do
+    local name = f[i]
+    if name == 'b' then b = f[i + 1]
+    elseif name == 'e' then x = f[i + 1]
+    elseif name == 't' then t = f[i + 1]
+    elseif name == 's' then s = f[i + 1] end
+  end
+  out[#out + 1] = b
+  out[#out + 1] = x
+  out[#out + 1] = t
+  out[#out + 1] = s
+  out[2] = e[1]
+end
+return out
+`;
+
 // Reads all counters for the stats cache (at open() and every refresh). Reads
 // qm:<id>/qb:<id> by names it builds from the prefix (see redis-store.ts on Redis Cluster).
 // KEYS: queues, qm, qb; ARGV: prefix → {gm, gb, id1, m1, b1, id2, ...} (non-empty queues only)

@@ -71,7 +71,7 @@ import { durabilityFacts, luaScript, mustBeOnDisk, writeThenWaitAof } from './re
 import { globEscape, redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
 import { queuedFields, queuedRequest } from './redis-queue-entry.js';
-import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
+import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT, LUA_SUMMARY_PAGE } from './redis-scripts.js';
 import { migrateLayout } from './redis-migrate.js';
 
 export interface RedisStoreOptions {
@@ -116,6 +116,7 @@ interface ScriptCommands {
   bridgePutReg(...args: Array<string | number>): Promise<number>;
   bridgeDeleteReg(...args: Array<string | number>): Promise<number>;
   bridgeRegByKey(keyIndex: string, regPrefix: string): Promise<string | null>;
+  bridgeSummaryPage(queue: string, start: string, count: number): Promise<Reply>;
 }
 
 type Connection = Redis & ScriptCommands;
@@ -179,6 +180,7 @@ export class RedisStore implements Store {
     redis.defineCommand('bridgePutReg', { numberOfKeys: PUT_REG.keys, lua: PUT_REG.lua });
     redis.defineCommand('bridgeDeleteReg', { numberOfKeys: DELETE_REG.keys, lua: DELETE_REG.lua });
     redis.defineCommand('bridgeRegByKey', { numberOfKeys: 1, lua: LUA_REG_BY_KEY });
+    redis.defineCommand('bridgeSummaryPage', { numberOfKeys: 1, lua: LUA_SUMMARY_PAGE });
     try {
       await redis.connect();
       await migrateLayout(redis, this.prefix);
@@ -395,11 +397,15 @@ export class RedisStore implements Store {
     const redis = this.conn();
     const b = new SummaryBuilder();
     let start = '-';
+    // Pages of the summed fields only (the bodies stay in Redis): still a walk over the whole queue, which the per-sur sums need.
     for (;;) {
-      const page = await this.run(`cannot read the queue of ${id}`, redis.xrange(this.k(`q:${id}`), start, '+', 'COUNT', 1000));
-      for (const [, fields] of page) b.add(queuedFields(fields));
-      if (page.length < 1000) return b.build();
-      start = `(${page[page.length - 1][0]}`;
+      const page = await this.run(`cannot read the queue of ${id}`, redis.bridgeSummaryPage(this.k(`q:${id}`), start, 1000));
+      for (let i = 2; i + 3 < page.length; i += 4) {
+        const sur = String(page[i + 3]);
+        b.add({ bytes: Number(page[i]), expiresAt: Number(page[i + 1]), storedAt: Number(page[i + 2]), ...(sur === '' ? {} : { sur }) });
+      }
+      if (Number(page[0]) < 1000) return b.build();
+      start = `(${String(page[1])}`;
     }
   }
 

@@ -181,6 +181,11 @@ if (server === undefined) {
         assert.equal(await raw.zcard(`${prefix}sx:CAE1`), 3000);
         const longest = Math.max(...(await raw.zrange(`${prefix}sx:CAE1`, '0', '-1')).map((m) => m.length));
         assert.ok(longest <= A.length + 30, `a member is ${longest} characters`);
+        // the admin summary reads it in pages of the summed fields: all 3,000 counted once
+        const summary = await store.queueSummary('CAE1');
+        assert.equal(summary.messages, 3000);
+        assert.equal(summary.bytes, 30_000);
+        assert.deepEqual(summary.bySur.map((s) => [s.sur, s.messages, s.bytes]), [[A, 3000, 30_000]]);
 
         // ec=latest of another sur beside the backlog replaces exactly its own (twice)
         await store.enqueue('CAE1', item('b1', { sur: '/cse-in/sub-B' }), WIDE);
