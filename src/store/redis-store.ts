@@ -160,6 +160,7 @@ export class RedisStore implements Store {
       throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: not a redis:// or rediss:// URL`);
     }
     let redis: Connection;
+    let converted = 0;
     try {
       // connect() below, so a down Redis fails open() instead of retrying forever
       redis = new Redis(this.url, redisCommandOptions(this.url, this.tls, COMMAND_TIMEOUT_MS)) as Connection;
@@ -183,7 +184,7 @@ export class RedisStore implements Store {
     redis.defineCommand('bridgeSummaryPage', { numberOfKeys: 1, lua: LUA_SUMMARY_PAGE });
     try {
       await redis.connect();
-      await migrateLayout(redis, this.prefix);
+      converted = await migrateLayout(redis, this.prefix);
       this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
       await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
@@ -195,6 +196,7 @@ export class RedisStore implements Store {
     this.redis = redis;
     // Once per start: a warn line when fsync cannot hold with what Redis runs (issue 14).
     this.logger?.[this.plan.level]({ store: this.description, redisDurability: this.mode }, this.plan.message);
+    if (converted > 0) this.logger?.info({ store: this.description, registrees: converted }, 'stored queues converted to the current layout (indexes by sur and by expiry)');
     this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
     this.refreshTimer.unref();
   }
