@@ -11,9 +11,14 @@
 //                 tenth of them expired: purgeExpired's time, the scripts and
 //                 commands Redis ran for it (INFO commandstats), and this
 //                 process's event-loop delay p99/max while it ran
+//   conversion    with BENCH_MIGRATE_FROM (the path of an earlier redis-store.ts):
+//                 R registrees with 3 stored NOTIFYs each and one with 10,000,
+//                 written by that store, then the time this store's open()
+//                 takes to convert them (once, before the bridge is ready)
 // Knobs: BENCH_SUR_K (1000,10000,100000), BENCH_SUR_BUDGET_S (90 per K),
 // BENCH_PURGE_R (100000), BENCH_REDIS_STORE (path of another redis-store.ts
-// to measure instead, e.g. a copy of an older src/: the old figures).
+// to measure instead, e.g. a copy of an older src/: the old figures),
+// BENCH_MIGRATE_FROM (unset: no conversion row).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
@@ -25,6 +30,7 @@ const KS = (process.env.BENCH_SUR_K ?? '1000,10000,100000').split(',').map(Numbe
 const BUDGET_MS = Number(process.env.BENCH_SUR_BUDGET_S ?? 90) * 1000;
 const R = Number(process.env.BENCH_PURGE_R ?? 100_000);
 const MODULE = process.env.BENCH_REDIS_STORE ?? '../src/store/redis-store.js';
+const MIGRATE_FROM = process.env.BENCH_MIGRATE_FROM;
 const LIMITS: QueueLimits = { maxMessages: 10_000_000, maxBytes: 2 ** 40, globalMaxBytes: 2 ** 40 };
 const HOUR = 3_600_000;
 
@@ -54,7 +60,12 @@ async function commandStats(raw: Redis): Promise<Map<string, { calls: number; us
   return out;
 }
 
-async function surBacklog(url: string, k: number): Promise<void> {
+async function usedMemory(raw: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await raw.info('memory'))?.[1] ?? NaN);
+}
+
+async function surBacklog(url: string, raw: Redis, k: number): Promise<void> {
+  const memBefore = await usedMemory(raw);
   const store = new RedisStore(url, { prefix: `sur${k}:`, durability: 'applied' });
   await store.open();
   try {
@@ -76,7 +87,8 @@ async function surBacklog(url: string, k: number): Promise<void> {
     }
     const storeMs = performance.now() - t0;
     const reached = stored < k ? ` (stopped after ${stored.toLocaleString('en')} by the ${BUDGET_MS / 1000} s budget)` : '';
-    console.log(`  K=${k.toLocaleString('en')}: stored ${rate(stored, storeMs)} over all, ${lastRate} over the last 1,000${reached}  (load ${load()})`);
+    const perRequest = ((await usedMemory(raw)) - memBefore) / stored;
+    console.log(`  K=${k.toLocaleString('en')}: stored ${rate(stored, storeMs)} over all, ${lastRate} over the last 1,000${reached}; Redis used_memory +${perRequest.toFixed(0)} B per stored NOTIFY  (load ${load()})`);
 
     // ec=latest beside the backlog: 1,000 NOTIFYs of another subscription, each replacing the one before
     const t1 = performance.now();
@@ -152,13 +164,40 @@ async function purgeSweep(url: string, raw: Redis): Promise<void> {
   }
 }
 
+async function conversion(url: string, from: string): Promise<void> {
+  const { RedisStore: Earlier } = (await import(from)) as { RedisStore: StoreClass };
+  const earlier = new Earlier(url, { prefix: 'conv:', durability: 'applied' });
+  await earlier.open();
+  const t0 = performance.now();
+  const one = (id: string, n: number) =>
+    earlier.enqueue(id, { request: notify(n, '/id-in/sub-a'), bytes: 300, expiresAt: Date.now() + HOUR, sur: '/id-in/sub-a', replaceSameSur: false }, LIMITS);
+  for (let start = 0; start < R * 3; start += 3000) {
+    await Promise.all(Array.from({ length: Math.min(3000, R * 3 - start) }, (_, j) => one(`Cconv${(start + j) % R}`, start + j)));
+  }
+  // the backlog of one subscription (sequential: the earlier layout appends to one list)
+  for (let n = 0; n < 10_000; n++) await one('Cbacklog', n);
+  await earlier.close();
+  console.log(`  ${R.toLocaleString('en')} registrees x 3 + 1 x 10,000 written by ${from} in ${((performance.now() - t0) / 1000).toFixed(1)} s  (load ${load()})`);
+  const store = new RedisStore(url, { prefix: 'conv:', durability: 'applied' });
+  const t1 = performance.now();
+  await store.open();
+  const ms = performance.now() - t1;
+  const backlog = await store.peek('Cbacklog', 0, 20_000);
+  console.log(
+    `  conversion at open: ${(ms / 1000).toFixed(2)} s for ${(R * 3 + 10_000).toLocaleString('en')} stored requests of ${(R + 1).toLocaleString('en')} registrees ` +
+      `(${store.totals().messages.toLocaleString('en')} stored after it, ${backlog.length.toLocaleString('en')} in the backlog)  (load ${load()})`,
+  );
+  await store.close();
+}
+
 console.log(`redis store scale (${MODULE}; load ${load()})`);
 const redis = await startRedis();
 const raw = new Redis(redis.url);
 try {
   console.log(`  redis ${(await raw.info('server')).match(/redis_version:(\S+)/)?.[1]}, appendfsync everysec, --redis-durability applied`);
-  for (const k of KS) await surBacklog(redis.url, k);
+  for (const k of KS) await surBacklog(redis.url, raw, k);
   if (R > 0) await purgeSweep(redis.url, raw);
+  if (MIGRATE_FROM !== undefined) await conversion(redis.url, MIGRATE_FROM);
 } finally {
   raw.disconnect();
   await redis.stop();
