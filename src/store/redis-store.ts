@@ -44,7 +44,8 @@
 // acknowledged, and stays stored (the CSE may send it again: at-least-once).
 //
 // The scripts touch keys they compute from the prefix (the old key index
-// entry, the per-registree keys in the snapshot). That is fine on a single
+// entry, the per-registree keys in the snapshot, in the purge and in the
+// layout conversion at open). That is fine on a single
 // Redis; on Redis Cluster the prefix must carry a hash tag, e.g.
 // `{onem2m-bridge}:`, so all keys live in one slot.
 import { Redis } from 'ioredis';
