@@ -9,8 +9,9 @@
 //                 down (the old layout: a rewrite of the whole seq list per NOTIFY)
 //   purge sweep   R registrees (default 100,000) with one stored NOTIFY each, a
 //                 tenth of them expired: purgeExpired's time, the scripts and
-//                 commands Redis ran for it (INFO commandstats), and this
-//                 process's event-loop delay p99/max while it ran
+//                 commands Redis ran for it (INFO commandstats, SLOWLOG), and this
+//                 process's event-loop delay p99/max while it ran, beside 5 s
+//                 of the same store idle
 //   conversion    with BENCH_MIGRATE_FROM (the path of an earlier redis-store.ts):
 //                 R registrees with 3 stored NOTIFYs each and one with 10,000,
 //                 written by that store, then the time this store's open()
@@ -26,7 +27,7 @@ import type { RequestPrimitive } from '../src/primitive/types.js';
 import type { QueueLimits, Store } from '../src/store/store.js';
 import { startRedis } from '../test/support/redis-server.js';
 
-const KS = (process.env.BENCH_SUR_K ?? '1000,10000,100000').split(',').map(Number);
+const KS = (process.env.BENCH_SUR_K ?? '1000,10000,100000').split(',').map(Number).filter((k) => k > 0);
 const BUDGET_MS = Number(process.env.BENCH_SUR_BUDGET_S ?? 90) * 1000;
 const R = Number(process.env.BENCH_PURGE_R ?? 100_000);
 const MODULE = process.env.BENCH_REDIS_STORE ?? '../src/store/redis-store.js';
@@ -116,6 +117,47 @@ async function surBacklog(url: string, raw: Redis, k: number): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` and says what Redis ran meanwhile (INFO commandstats; the
+ * SLOWLOG with a threshold of 0 for how long each script held Redis, the
+ * stats refresh's snapshot script told apart by its first key) and this
+ * process's event-loop delay.
+ */
+async function watched(raw: Redis, label: string, work: () => Promise<number | undefined>): Promise<void> {
+  await raw.config('SET', 'slowlog-log-slower-than', '0');
+  await raw.config('SET', 'slowlog-max-len', '200000');
+  await raw.slowlog('RESET');
+  await raw.config('RESETSTAT');
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const t0 = performance.now();
+  const purged = await work();
+  const ms = performance.now() - t0;
+  delay.disable();
+  const stats = await commandStats(raw);
+  const log = (await raw.call('SLOWLOG', 'GET', '-1')) as Array<[number, number, number, string[]]>;
+  await raw.config('SET', 'slowlog-log-slower-than', '10000');
+  await raw.slowlog('RESET');
+  let calls = 0;
+  for (const [name, st] of stats) if (name !== 'info' && name !== 'config|resetstat' && name !== 'config|set' && name !== 'slowlog|reset') calls += st.calls;
+  const snapshot: number[] = [];
+  const other: number[] = [];
+  for (const [, , usec, args] of log) {
+    const cmd = String(args[0]).toLowerCase();
+    if (cmd !== 'evalsha' && cmd !== 'eval') continue;
+    (String(args[3]).endsWith(':queues') ? snapshot : other).push(usec / 1000);
+  }
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const max = (xs: number[]) => (xs.length === 0 ? 0 : Math.max(...xs));
+  const removed = purged === undefined ? '' : `${purged.toLocaleString('en')} expired removed, `;
+  console.log(
+    `  ${label}: ${removed}${(ms / 1000).toFixed(2)} s; Redis ran ${calls.toLocaleString('en')} commands (counting those inside scripts); ` +
+      `${other.length.toLocaleString('en')} sweep scripts (${sum(other).toFixed(0)} ms in all, the longest ${max(other).toFixed(1)} ms), ` +
+      `${snapshot.length} stats-refresh snapshots (the longest ${max(snapshot).toFixed(1)} ms); ` +
+      `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms  (load ${load()})`,
+  );
+}
+
 async function purgeSweep(url: string, raw: Redis): Promise<void> {
   const store = new RedisStore(url, { prefix: 'purge:', durability: 'applied' });
   await store.open();
@@ -134,31 +176,13 @@ async function purgeSweep(url: string, raw: Redis): Promise<void> {
       );
     }
     console.log(`  ${R.toLocaleString('en')} queued registrees filled in ${((performance.now() - t0) / 1000).toFixed(1)} s  (load ${load()})`);
-    await raw.config('RESETSTAT');
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
-    const t1 = performance.now();
-    const purged = await store.purgeExpired(Date.now());
-    const ms = performance.now() - t1;
-    delay.disable();
-    const stats = await commandStats(raw);
-    let calls = 0;
-    let scripts = 0;
-    let scriptUsec = 0;
-    for (const [name, s] of stats) {
-      if (name === 'info' || name === 'config|resetstat') continue;
-      calls += s.calls;
-      if (name === 'evalsha' || name === 'eval') {
-        scripts += s.calls;
-        scriptUsec += s.usec;
-      }
-    }
-    const scriptMax = scripts > 0 ? `, ${(scriptUsec / scripts / 1000).toFixed(2)} ms per script` : '';
-    console.log(
-      `  purge over ${R.toLocaleString('en')} queued registrees: ${purged.toLocaleString('en')} expired removed in ${(ms / 1000).toFixed(2)} s; ` +
-        `Redis ran ${calls.toLocaleString('en')} commands (${scripts.toLocaleString('en')} scripts${scriptMax}); ` +
-        `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms  (load ${load()})`,
-    );
+    // 5 s with nothing to sweep beside the sweep itself: what the store costs at this size anyway
+    // (its stats refresh, one snapshot script a second), measured the same way.
+    await watched(raw, 'idle, 5 s', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return undefined;
+    });
+    await watched(raw, `purge over ${R.toLocaleString('en')} queued registrees`, () => store.purgeExpired(Date.now()));
   } finally {
     await store.close();
   }
