@@ -179,9 +179,12 @@ for _, member in ipairs(due) do
       per[id][1] = per[id][1] + 1
       per[id][2] = per[id][2] + b
       removed = removed + 1
+    else
+      redis.call('ZREM', KEYS[1], member)
     end
+  else
+    redis.call('ZREM', KEYS[1], member)
   end
-  redis.call('ZREM', KEYS[1], member)
 end
 local out = {removed, (#due >= limit) and 1 or 0, num(redis.call('GET', KEYS[2])), num(redis.call('GET', KEYS[3]))}
 for _, id in ipairs(order) do
