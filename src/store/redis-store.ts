@@ -105,7 +105,7 @@ const DELETE_REG = luaScript(LUA_DELETE_REG, 2);
 /** IDs read from the `regs` index per round trip while paging. */
 const PAGE_CHUNK = 500;
 /** Expired requests one purge script removes; the sweep yields to the event loop between calls. */
-const PURGE_BATCH = 250;
+const PURGE_BATCH = 100;
 
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
 interface ScriptCommands {
