@@ -90,8 +90,16 @@ export interface RedisStoreOptions {
 
 export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 
-/** How often the stats cache is refreshed from Redis (other replicas' changes). */
+/** How often the stats cache is refreshed from Redis (other replicas' changes), at most. */
 const REFRESH_MS = 1000;
+/**
+ * Between two refreshes at least this many times as long as the last one took:
+ * with 100k queued registrees a refresh reads 200k counters, and back to back
+ * that would be most of Redis's time.
+ */
+const REFRESH_PACE = 4;
+/** Queued registrees whose counters one snapshot call reads (SSCAN COUNT). */
+const SNAPSHOT_CHUNK = 1000;
 const COMMAND_TIMEOUT_MS = 10_000;
 type Reply = Array<string | number>;
 /** KEYS of the per-registree queue scripts (queueKeys(), redis-scripts.ts). */
@@ -122,6 +130,12 @@ interface ScriptCommands {
 
 type Connection = Redis & ScriptCommands;
 
+/** The stats cache as a refresh read it. */
+interface Snapshot {
+  stats: Map<string, QueueTotals>;
+  global: QueueTotals;
+}
+
 export class RedisStore implements Store {
   readonly description: string;
   readonly shared = true;
@@ -135,7 +149,8 @@ export class RedisStore implements Store {
   private plan: DurabilityPlan | undefined;
   private redis: Connection | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing = false;
+  /** Ids whose counters this replica changed while a refresh was reading: its own numbers are newer. */
+  private touchedDuringRefresh: Set<string> | undefined;
   /** Local view of the counters (see the header: exact for this replica's own changes). */
   private stats = new Map<string, QueueTotals>();
   private global: QueueTotals = { messages: 0, bytes: 0 };
@@ -186,7 +201,7 @@ export class RedisStore implements Store {
     try {
       await redis.connect();
       converted = await migrateLayout(redis, this.prefix);
-      this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
+      this.applySnapshot(await this.snapshot(redis));
       await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
     } catch (err) {
@@ -198,8 +213,7 @@ export class RedisStore implements Store {
     // Once per start: a warn line when fsync cannot hold with what Redis runs (issue 14).
     this.logger?.[this.plan.level]({ store: this.description, redisDurability: this.mode }, this.plan.message);
     if (converted > 0) this.logger?.info({ store: this.description, registrees: converted }, 'stored queues converted to the current layout (indexes by sur and by expiry)');
-    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
-    this.refreshTimer.unref();
+    this.scheduleRefresh(REFRESH_MS);
   }
 
   available(): boolean {
@@ -210,7 +224,7 @@ export class RedisStore implements Store {
     const redis = this.redis;
     if (redis === undefined) return;
     this.redis = undefined;
-    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     try {
       await redis.quit();
@@ -434,32 +448,64 @@ export class RedisStore implements Store {
   /** Takes the absolute counters `[m, b, gm, gb]` a script returned. */
   private apply(id: string, counters: Reply): void {
     const [m, b, gm, gb] = counters.map(Number);
+    this.touchedDuringRefresh?.add(id);
     if (m > 0) this.stats.set(id, { messages: m, bytes: b });
     else this.stats.delete(id);
     this.global = { messages: gm, bytes: gb };
   }
 
-  private applySnapshot(reply: Reply): void {
-    const stats = new Map<string, QueueTotals>();
-    for (let i = 2; i + 2 < reply.length; i += 3) {
-      stats.set(String(reply[i]), { messages: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
+  private applySnapshot(snap: Snapshot): void {
+    const touched = this.touchedDuringRefresh;
+    this.touchedDuringRefresh = undefined;
+    // what this replica changed meanwhile is newer than what the walk read
+    if (touched !== undefined) {
+      for (const id of touched) {
+        const mine = this.stats.get(id);
+        if (mine === undefined) snap.stats.delete(id);
+        else snap.stats.set(id, mine);
+      }
     }
-    this.stats = stats;
-    this.global = { messages: Number(reply[0]), bytes: Number(reply[1]) };
+    this.stats = snap.stats;
+    this.global = snap.global;
+  }
+
+  /** Every queued registree's counters, SNAPSHOT_CHUNK per call (each call bounded, the event loop free between them). */
+  private async snapshot(redis: Connection): Promise<Snapshot> {
+    const stats = new Map<string, QueueTotals>();
+    let global: QueueTotals = { messages: 0, bytes: 0 };
+    let cursor = '0';
+    do {
+      const reply = await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix, cursor, SNAPSHOT_CHUNK);
+      cursor = String(reply[0]);
+      global = { messages: Number(reply[1]), bytes: Number(reply[2]) };
+      for (let i = 3; i + 2 < reply.length; i += 3) {
+        stats.set(String(reply[i]), { messages: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
+      }
+    } while (cursor !== '0');
+    return { stats, global };
+  }
+
+  private scheduleRefresh(afterMs: number): void {
+    this.refreshTimer = setTimeout(() => void this.refresh(), afterMs);
+    this.refreshTimer.unref();
   }
 
   /** Picks up other replicas' changes; errors wait for the next round (operations report them). */
   private async refresh(): Promise<void> {
     const redis = this.redis;
-    if (redis === undefined || this.refreshing || redis.status !== 'ready') return;
-    this.refreshing = true;
+    if (redis === undefined) return;
+    const started = performance.now();
     try {
-      const reply = await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix);
-      if (this.redis === redis) this.applySnapshot(reply);
+      if (redis.status === 'ready') {
+        this.touchedDuringRefresh = new Set();
+        const snap = await this.snapshot(redis);
+        if (this.redis === redis) this.applySnapshot(snap);
+      }
     } catch {
       // next round
     } finally {
-      this.refreshing = false;
+      this.touchedDuringRefresh = undefined;
+      if (this.redis === redis) this.scheduleRefresh(Math.max(REFRESH_MS, REFRESH_PACE * (performance.now() - started)));
     }
   }
 

@@ -13,6 +13,7 @@ import type { RequestPrimitive } from '../../src/primitive/types.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { EnqueueRequest, QueueLimits } from '../../src/store/store.js';
 import { redisOrSkip } from '../support/redis-server.js';
+import { waitUntil, waitUntilAsync } from '../support/wait.js';
 
 const HOUR = 3_600_000;
 const WIDE: QueueLimits = { maxMessages: 1_000_000, maxBytes: 1_000_000_000, globalMaxBytes: 1_000_000_000 };
@@ -219,6 +220,40 @@ if (server === undefined) {
     });
   });
 
+  describe('RedisStore: the stats refresh', { timeout: 120_000 }, () => {
+    test("another replica reads 2,500 queued registrees' counters in bounded steps, at open and on every refresh, and sees later changes", async () => {
+      const prefix = freshPrefix();
+      const a = await opened(redis.url, prefix);
+      let b: RedisStore | undefined;
+      try {
+        for (let n = 0; n < 2500; n += 250) {
+          await Promise.all(Array.from({ length: 250 }, (_, j) => a.enqueue(`CR${n + j}`, item(`r${n + j}`, { bytes: 4 }), WIDE)));
+        }
+        b = await opened(redis.url, prefix);
+        assert.equal(b.queuedIds().length, 2500);
+        assert.deepEqual(b.totals(), { messages: 2500, bytes: 10_000 });
+        assert.deepEqual(b.queueStats('CR7'), { messages: 1, bytes: 4 });
+        await raw.config('RESETSTAT');
+        // a few refresh rounds of both replicas (nothing else runs meanwhile)
+        await waitUntilAsync(async () => ((await commandCalls(raw)).get('sscan') ?? 0) >= 8, 30_000, 'refresh rounds');
+        const calls = await commandCalls(raw);
+        const scripts = (calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0);
+        // one SSCAN step per call: about 1,000 registrees (2 GETs each), never all 2,500 (5,002 GETs) in one
+        assert.ok((calls.get('get') ?? 0) / scripts <= 2 * 1500, `${calls.get('get')} GETs in ${scripts} calls`);
+        assert.equal(calls.get('sscan'), scripts);
+        // what the other replica changes shows up here at a later round
+        await a.enqueue('CR-new', item('late', { bytes: 6 }), WIDE);
+        await a.dropQueue('CR7');
+        const other = b;
+        await waitUntil(() => other.queueStats('CR-new').messages === 1 && other.queueStats('CR7').messages === 0, 30_000, 'the refresh');
+        assert.deepEqual(other.totals(), { messages: 2500, bytes: 10_002 });
+      } finally {
+        await a.close();
+        await b?.close();
+      }
+    });
+  });
+
   describe('RedisStore: the purge sweep', { timeout: 120_000 }, () => {
     test('over 1,200 queued registrees it removes exactly the 1,099 expired requests, in a few bounded calls instead of one per registree', async () => {
       const prefix = freshPrefix();
@@ -248,8 +283,8 @@ if (server === undefined) {
         assert.deepEqual(store.queueStats('CP7'), { messages: 1, bytes: 7 });
         assert.deepEqual((await store.peek('CP7', 0, 10)).map((q) => q.request.rqi), ['CP7-live']);
         assert.equal(calls.get('xdel'), 1099);
-        // Scripts the sweep ran: every call but the stats refresh's (one SMEMBERS inside each) is the sweep's.
-        const scripts = (calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0) - (calls.get('smembers') ?? 0);
+        // Scripts the sweep ran: every call but the stats refresh's (one SSCAN inside each) is the sweep's.
+        const scripts = (calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0) - (calls.get('sscan') ?? 0);
         // bounded: 100 due requests per call, so 11 calls of 100 and one that finds nothing more
         // (one per queued registree would be 1,200; without the bound, 1)
         assert.equal(calls.get('zrangebyscore'), 12);
