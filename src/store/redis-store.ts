@@ -24,8 +24,10 @@
 // cache. Each script returns the absolute counters after its change and the
 // cache takes them in reply order (one connection: replies come in execution
 // order), so on one replica the numbers are exact; other replicas' changes are
-// seen at the next refresh (one snapshot script every second, and at open()).
-// Across replicas they are therefore approximate; the caps are exact.
+// seen at the next refresh (at open(), then every second, or every 4 times
+// as long as the last refresh took when that is longer: each refresh walks the
+// queued registrees 1,000 per script call). Across replicas they are
+// therefore approximate; the caps are exact.
 //
 // Durability is chosen by --redis-durability (issue 14, redis-durability.ts).
 // `applied`: an operation resolves once Redis replied, i.e. the change is
