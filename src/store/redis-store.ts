@@ -24,10 +24,9 @@
 // cache. Each script returns the absolute counters after its change and the
 // cache takes them in reply order (one connection: replies come in execution
 // order), so on one replica the numbers are exact; other replicas' changes are
-// seen at the next refresh (at open(), then every second, or every 4 times
-// as long as the last refresh took when that is longer: each refresh walks the
-// queued registrees 1,000 per script call). Across replicas they are
-// therefore approximate; the caps are exact.
+// seen at the next refresh (redis-queue-stats.ts: a walk over the queued
+// registrees, 1,000 per script call, paced by its own cost). Across replicas
+// they are therefore approximate; the caps are exact.
 //
 // Durability is chosen by --redis-durability (issue 14, redis-durability.ts).
 // `applied`: an operation resolves once Redis replied, i.e. the change is
@@ -76,6 +75,8 @@ import type { RedisTls } from './redis-connection.js';
 import { queuedFields, queuedRequest } from './redis-queue-entry.js';
 import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT, LUA_SUMMARY_PAGE } from './redis-scripts.js';
 import { migrateLayout } from './redis-migrate.js';
+import { RedisQueueStats } from './redis-queue-stats.js';
+import type { SnapshotStep } from './redis-queue-stats.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default `onem2m-bridge:`). */
@@ -92,16 +93,6 @@ export interface RedisStoreOptions {
 
 export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 
-/** How often the stats cache is refreshed from Redis (other replicas' changes), at most. */
-const REFRESH_MS = 1000;
-/**
- * Between two refreshes at least this many times as long as the last one took:
- * with 100k queued registrees a refresh reads 200k counters, and back to back
- * that would be most of Redis's time.
- */
-const REFRESH_PACE = 4;
-/** Queued registrees whose counters one snapshot call reads (SSCAN COUNT). */
-const SNAPSHOT_CHUNK = 1000;
 const COMMAND_TIMEOUT_MS = 10_000;
 type Reply = Array<string | number>;
 /** KEYS of the per-registree queue scripts (queueKeys(), redis-scripts.ts). */
@@ -132,12 +123,6 @@ interface ScriptCommands {
 
 type Connection = Redis & ScriptCommands;
 
-/** The stats cache as a refresh read it. */
-interface Snapshot {
-  stats: Map<string, QueueTotals>;
-  global: QueueTotals;
-}
-
 export class RedisStore implements Store {
   readonly description: string;
   readonly shared = true;
@@ -150,12 +135,8 @@ export class RedisStore implements Store {
   /** What open() found and decided about durability (see redis-durability.ts). */
   private plan: DurabilityPlan | undefined;
   private redis: Connection | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  /** Ids whose counters this replica changed while a refresh was reading: its own numbers are newer. */
-  private touchedDuringRefresh: Set<string> | undefined;
   /** Local view of the counters (see the header: exact for this replica's own changes). */
-  private stats = new Map<string, QueueTotals>();
-  private global: QueueTotals = { messages: 0, bytes: 0 };
+  private readonly stats = new RedisQueueStats();
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.description = redactUrl(url);
@@ -203,7 +184,7 @@ export class RedisStore implements Store {
     try {
       await redis.connect();
       converted = await migrateLayout(redis, this.prefix);
-      this.applySnapshot(await this.snapshot(redis));
+      await this.stats.load(this.snapshotStep(redis));
       await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
     } catch (err) {
@@ -215,7 +196,7 @@ export class RedisStore implements Store {
     // Once per start: a warn line when fsync cannot hold with what Redis runs (issue 14).
     this.logger?.[this.plan.level]({ store: this.description, redisDurability: this.mode }, this.plan.message);
     if (converted > 0) this.logger?.info({ store: this.description, registrees: converted }, 'stored queues converted to the current layout (indexes by sur and by expiry)');
-    this.scheduleRefresh(REFRESH_MS);
+    this.stats.start(this.snapshotStep(redis), () => this.redis === redis && redis.status === 'ready');
   }
 
   available(): boolean {
@@ -226,8 +207,7 @@ export class RedisStore implements Store {
     const redis = this.redis;
     if (redis === undefined) return;
     this.redis = undefined;
-    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.stats.stop();
     try {
       await redis.quit();
     } catch {
@@ -329,12 +309,12 @@ export class RedisStore implements Store {
     if (this.plan?.waitAof === true) [reply, fsynced] = await this.run(what, writeThenWaitAof(this.conn(), ENQUEUE, args));
     else reply = await this.run(what, this.conn().bridgeEnqueue(...args));
     if (Number(reply[0]) === 1) {
-      this.apply(id, reply.slice(3));
+      this.stats.apply(id, reply.slice(3));
       // Stored, but only acknowledged once it is on Redis's disk (a refusal wrote nothing to wait for).
       if (fsynced !== undefined) mustBeOnDisk(what, this.description, fsynced);
       return { stored: true, seq: Number(reply[1]), replaced: Number(reply[2]) };
     }
-    this.apply(id, reply.slice(2));
+    this.stats.apply(id, reply.slice(2));
     return { stored: false, reason: String(reply[1]) as Extract<EnqueueResult, { stored: false }>['reason'] };
   }
 
@@ -370,7 +350,7 @@ export class RedisStore implements Store {
     const what = valid.length === 1 ? `cannot remove request ${valid[0]} of ${id}` : `cannot remove ${valid.length} requests of ${id}`;
     // One script call for all of them: one round trip and one counter update.
     const reply = await this.run(what, redis.bridgeAck(...this.queueKeys(id), id, ...valid));
-    this.apply(id, reply.slice(1));
+    this.stats.apply(id, reply.slice(1));
   }
 
   async purgeExpired(now: number): Promise<number> {
@@ -381,8 +361,8 @@ export class RedisStore implements Store {
     for (;;) {
       const reply = await this.run('cannot purge expired requests', redis.bridgePurge(this.k('qx'), this.k('qm'), this.k('qb'), this.k('queues'), this.prefix, now, PURGE_BATCH));
       purged += Number(reply[0]);
-      this.global = { messages: Number(reply[2]), bytes: Number(reply[3]) };
-      for (let i = 4; i + 2 < reply.length; i += 3) this.apply(String(reply[i]), [reply[i + 1], reply[i + 2], reply[2], reply[3]]);
+      // each registree it changed with its counters after, and the global ones after all of them
+      for (let i = 4; i + 2 < reply.length; i += 3) this.stats.apply(String(reply[i]), [reply[i + 1], reply[i + 2], reply[2], reply[3]]);
       if (Number(reply[1]) !== 1) return purged;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -391,20 +371,19 @@ export class RedisStore implements Store {
   async dropQueue(id: string): Promise<void> {
     const redis = this.conn();
     const reply = await this.run(`cannot drop the queue of ${id}`, redis.bridgeDrop(...this.queueKeys(id), id));
-    this.apply(id, reply.slice(1));
+    this.stats.apply(id, reply.slice(1));
   }
 
   queueStats(id: string): QueueTotals {
-    const s = this.stats.get(id);
-    return { messages: s?.messages ?? 0, bytes: s?.bytes ?? 0 };
+    return this.stats.of(id);
   }
 
   totals(): QueueTotals {
-    return { ...this.global };
+    return this.stats.totals();
   }
 
   queuedIds(): string[] {
-    return [...this.stats.keys()];
+    return this.stats.ids();
   }
 
   async oldestStoredAt(id: string): Promise<number | undefined> {
@@ -447,68 +426,9 @@ export class RedisStore implements Store {
     return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sx:${id}`), this.k('qm'), this.k('qb'), this.k('queues'), this.k('qx')];
   }
 
-  /** Takes the absolute counters `[m, b, gm, gb]` a script returned. */
-  private apply(id: string, counters: Reply): void {
-    const [m, b, gm, gb] = counters.map(Number);
-    this.touchedDuringRefresh?.add(id);
-    if (m > 0) this.stats.set(id, { messages: m, bytes: b });
-    else this.stats.delete(id);
-    this.global = { messages: gm, bytes: gb };
-  }
-
-  private applySnapshot(snap: Snapshot): void {
-    const touched = this.touchedDuringRefresh;
-    this.touchedDuringRefresh = undefined;
-    // what this replica changed meanwhile is newer than what the walk read
-    if (touched !== undefined) {
-      for (const id of touched) {
-        const mine = this.stats.get(id);
-        if (mine === undefined) snap.stats.delete(id);
-        else snap.stats.set(id, mine);
-      }
-    }
-    this.stats = snap.stats;
-    this.global = snap.global;
-  }
-
-  /** Every queued registree's counters, SNAPSHOT_CHUNK per call (each call bounded, the event loop free between them). */
-  private async snapshot(redis: Connection): Promise<Snapshot> {
-    const stats = new Map<string, QueueTotals>();
-    let global: QueueTotals = { messages: 0, bytes: 0 };
-    let cursor = '0';
-    do {
-      const reply = await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix, cursor, SNAPSHOT_CHUNK);
-      cursor = String(reply[0]);
-      global = { messages: Number(reply[1]), bytes: Number(reply[2]) };
-      for (let i = 3; i + 2 < reply.length; i += 3) {
-        stats.set(String(reply[i]), { messages: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
-      }
-    } while (cursor !== '0');
-    return { stats, global };
-  }
-
-  private scheduleRefresh(afterMs: number): void {
-    this.refreshTimer = setTimeout(() => void this.refresh(), afterMs);
-    this.refreshTimer.unref();
-  }
-
-  /** Picks up other replicas' changes; errors wait for the next round (operations report them). */
-  private async refresh(): Promise<void> {
-    const redis = this.redis;
-    if (redis === undefined) return;
-    const started = performance.now();
-    try {
-      if (redis.status === 'ready') {
-        this.touchedDuringRefresh = new Set();
-        const snap = await this.snapshot(redis);
-        if (this.redis === redis) this.applySnapshot(snap);
-      }
-    } catch {
-      // next round
-    } finally {
-      this.touchedDuringRefresh = undefined;
-      if (this.redis === redis) this.scheduleRefresh(Math.max(REFRESH_MS, REFRESH_PACE * (performance.now() - started)));
-    }
+  /** One step of the stats walk (redis-queue-stats.ts). */
+  private snapshotStep(redis: Connection): SnapshotStep {
+    return (cursor, count) => redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix, cursor, count);
   }
 
   private async scan(match: string, redis: Connection = this.conn()): Promise<string[]> {
