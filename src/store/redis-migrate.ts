@@ -26,6 +26,7 @@
 // replica of the earlier version still writing would add entries without
 // index members (CHANGELOG, upgrade note).
 import type { Redis } from 'ioredis';
+import { LUA_PRELUDE } from './redis-scripts.js';
 
 /** The key (under the prefix) that says the store is in the current layout, and its value. */
 export const LAYOUT_KEY = 'layout';
@@ -36,23 +37,18 @@ const MIGRATE_BUDGET = 1000;
 /** Registree ids handed to one call (SSCAN COUNT). */
 const IDS_PER_CALL = 200;
 
-// Indexes the entries of the queues of id1, id2, … from `cursor` (a stream ID of
+// Indexes the entries of the queues of id1, id2, … (the member formats are the
+// prelude's surMember() and `<seq> <id>`, as the enqueue script writes them) from `cursor` (a stream ID of
 // id1's queue already indexed; '' = from its start), at most `budget` entries;
 // drops each finished registree's old `sur:<id>` hash.
 // KEYS: qx; ARGV: prefix, budget, cursor, id1, id2, …
 // → {registrees finished, cursor in the next one ('' when all are)}
-export const LUA_MIGRATE = `
+export const LUA_MIGRATE = `${LUA_PRELUDE}
 local prefix = ARGV[1]
 local budget = tonumber(ARGV[2])
 local cursor = ARGV[3]
 local used = 0
 local done = 0
-local function field(flat, name)
-  for i = 1, #flat, 2 do
-    if flat[i] == name then return flat[i + 1] end
-  end
-  return nil
-end
 for i = 4, #ARGV do
   local id = ARGV[i]
   local q = prefix .. 'q:' .. id
@@ -67,7 +63,7 @@ for i = 4, #ARGV do
       local seq = string.match(e[1], '^(%d+)%-')
       local f = e[2]
       local sur = field(f, 's')
-      if sur then redis.call('ZADD', sx, 0, string.format('%d', #sur) .. ':' .. sur .. seq) end
+      if sur then redis.call('ZADD', sx, 0, surMember(sur, seq)) end
       redis.call('ZADD', KEYS[1], tonumber(field(f, 'e')) or 0, seq .. ' ' .. id)
       cursor = e[1]
     end

@@ -22,11 +22,12 @@
 // The previous layout (a hash sur:<id>, sur -> "seq seq ...", rewritten whole
 // on every enqueue and ack, and no qx) is converted at open (redis-migrate.ts).
 
-// Helpers the queue scripts start with (not a script of its own): field()
+// Helpers the queue scripts and the layout conversion (redis-migrate.ts) start
+// with (not a script of its own): field()
 // reads a stream entry's flat field list, surMember() names a request in sx,
 // unqueue() takes one entry out of the stream and both indexes, account()
 // moves the four counters and clears an emptied queue.
-const LUA_PRELUDE = `
+export const LUA_PRELUDE = `
 local function field(flat, name)
   for i = 1, #flat, 2 do
     if flat[i] == name then return flat[i + 1] end
