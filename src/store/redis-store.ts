@@ -7,9 +7,11 @@
 //   q:<id>     stream  the registree's queue (entries read back in redis-queue-entry.ts); entry ID `<seq>-0`, fields
 //                      r = request JSON, b = bytes, e = expiresAt, t = storedAt, s = sur (optional)
 //   qm:<id>    int     messages in q:<id>      qb:<id>  int  bytes in q:<id>
-//   sur:<id>   hash    sur → space-separated seqs stored with it (ec = latest)
+//   sx:<id>    zset    one member `<#sur>:<sur><seq>` per request stored with a sur (ec = latest)
+//   qx         zset    every stored request: score expiresAt, member `<seq> <id>` (purgeExpired)
 //   qm, qb     int     messages / bytes of all queues together
-//   queues     set     ids whose queue is not empty (purgeExpired, stats refresh)
+//   queues     set     ids whose queue is not empty (stats refresh)
+//   layout     string  '2': sx/qx are in place (a store of an earlier bridge is converted at open, redis-migrate.ts)
 //   seq        int     INCR counter: one seq sequence for all registrees
 //   regs       zset    every registered id, score 0: ID-ordered pages for the admin API
 //                      (ZRANGE BYLEX); built from reg:* at open() when missing
@@ -22,8 +24,9 @@
 // cache. Each script returns the absolute counters after its change and the
 // cache takes them in reply order (one connection: replies come in execution
 // order), so on one replica the numbers are exact; other replicas' changes are
-// seen at the next refresh (one snapshot script every second, and at open()).
-// Across replicas they are therefore approximate; the caps are exact.
+// seen at the next refresh (redis-queue-stats.ts: a walk over the queued
+// registrees, 1,000 per script call, paced by its own cost). Across replicas
+// they are therefore approximate; the caps are exact.
 //
 // Durability is chosen by --redis-durability (issue 14, redis-durability.ts).
 // `applied`: an operation resolves once Redis replied, i.e. the change is
@@ -42,7 +45,8 @@
 // acknowledged, and stays stored (the CSE may send it again: at-least-once).
 //
 // The scripts touch keys they compute from the prefix (the old key index
-// entry, the per-registree keys in the snapshot). That is fine on a single
+// entry, the per-registree keys in the snapshot, in the purge and in the
+// layout conversion at open). That is fine on a single
 // Redis; on Redis Cluster the prefix must carry a hash tag, e.g.
 // `{onem2m-bridge}:`, so all keys live in one slot.
 import { Redis } from 'ioredis';
@@ -69,7 +73,10 @@ import { durabilityFacts, luaScript, mustBeOnDisk, writeThenWaitAof } from './re
 import { globEscape, redisCommandOptions } from './redis-connection.js';
 import type { RedisTls } from './redis-connection.js';
 import { queuedFields, queuedRequest } from './redis-queue-entry.js';
-import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT } from './redis-scripts.js';
+import { LUA_ACK, LUA_DELETE_REG, LUA_DROP, LUA_ENQUEUE, LUA_PURGE, LUA_PUT_REG, LUA_REG_BY_KEY, LUA_SNAPSHOT, LUA_SUMMARY_PAGE } from './redis-scripts.js';
+import { migrateLayout } from './redis-migrate.js';
+import { RedisQueueStats } from './redis-queue-stats.js';
+import type { SnapshotStep } from './redis-queue-stats.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default `onem2m-bridge:`). */
@@ -86,18 +93,20 @@ export interface RedisStoreOptions {
 
 export const DEFAULT_REDIS_PREFIX = 'onem2m-bridge:';
 
-/** How often the stats cache is refreshed from Redis (other replicas' changes). */
-const REFRESH_MS = 1000;
 const COMMAND_TIMEOUT_MS = 10_000;
 type Reply = Array<string | number>;
+/** KEYS of the per-registree queue scripts (queueKeys(), redis-scripts.ts). */
+const QUEUE_KEYS = 8;
 
 // The writes whose success the bridge passes on as an acknowledgement.
-const ENQUEUE = luaScript(LUA_ENQUEUE, 8);
+const ENQUEUE = luaScript(LUA_ENQUEUE, QUEUE_KEYS + 1);
 const PUT_REG = luaScript(LUA_PUT_REG, 3);
 const DELETE_REG = luaScript(LUA_DELETE_REG, 2);
 
 /** IDs read from the `regs` index per round trip while paging. */
 const PAGE_CHUNK = 500;
+/** Expired requests one purge script removes; the sweep yields to the event loop between calls. */
+const PURGE_BATCH = 100;
 
 /** The scripts, defined on the connection with defineCommand (EVALSHA, EVAL on first use per socket). */
 interface ScriptCommands {
@@ -109,6 +118,7 @@ interface ScriptCommands {
   bridgePutReg(...args: Array<string | number>): Promise<number>;
   bridgeDeleteReg(...args: Array<string | number>): Promise<number>;
   bridgeRegByKey(keyIndex: string, regPrefix: string): Promise<string | null>;
+  bridgeSummaryPage(queue: string, start: string, count: number): Promise<Reply>;
 }
 
 type Connection = Redis & ScriptCommands;
@@ -125,11 +135,8 @@ export class RedisStore implements Store {
   /** What open() found and decided about durability (see redis-durability.ts). */
   private plan: DurabilityPlan | undefined;
   private redis: Connection | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing = false;
   /** Local view of the counters (see the header: exact for this replica's own changes). */
-  private stats = new Map<string, QueueTotals>();
-  private global: QueueTotals = { messages: 0, bytes: 0 };
+  private readonly stats = new RedisQueueStats();
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.description = redactUrl(url);
@@ -152,6 +159,7 @@ export class RedisStore implements Store {
       throw bridgeError('BRIDGE_ERR_STORE', `cannot open ${this.description}: not a redis:// or rediss:// URL`);
     }
     let redis: Connection;
+    let converted = 0;
     try {
       // connect() below, so a down Redis fails open() instead of retrying forever
       redis = new Redis(this.url, redisCommandOptions(this.url, this.tls, COMMAND_TIMEOUT_MS)) as Connection;
@@ -165,16 +173,18 @@ export class RedisStore implements Store {
       lastError = err;
     });
     redis.defineCommand('bridgeEnqueue', { numberOfKeys: ENQUEUE.keys, lua: ENQUEUE.lua });
-    redis.defineCommand('bridgeAck', { numberOfKeys: 7, lua: LUA_ACK });
-    redis.defineCommand('bridgePurge', { numberOfKeys: 7, lua: LUA_PURGE });
-    redis.defineCommand('bridgeDrop', { numberOfKeys: 7, lua: LUA_DROP });
+    redis.defineCommand('bridgeAck', { numberOfKeys: QUEUE_KEYS, lua: LUA_ACK });
+    redis.defineCommand('bridgePurge', { numberOfKeys: 4, lua: LUA_PURGE });
+    redis.defineCommand('bridgeDrop', { numberOfKeys: QUEUE_KEYS, lua: LUA_DROP });
     redis.defineCommand('bridgeSnapshot', { numberOfKeys: 3, lua: LUA_SNAPSHOT });
     redis.defineCommand('bridgePutReg', { numberOfKeys: PUT_REG.keys, lua: PUT_REG.lua });
     redis.defineCommand('bridgeDeleteReg', { numberOfKeys: DELETE_REG.keys, lua: DELETE_REG.lua });
     redis.defineCommand('bridgeRegByKey', { numberOfKeys: 1, lua: LUA_REG_BY_KEY });
+    redis.defineCommand('bridgeSummaryPage', { numberOfKeys: 1, lua: LUA_SUMMARY_PAGE });
     try {
       await redis.connect();
-      this.applySnapshot(await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix));
+      converted = await migrateLayout(redis, this.prefix);
+      await this.stats.load(this.snapshotStep(redis));
       await this.indexRegistrations(redis);
       this.plan = durabilityPlan(await durabilityFacts(redis, this.mode, this.description));
     } catch (err) {
@@ -185,8 +195,8 @@ export class RedisStore implements Store {
     this.redis = redis;
     // Once per start: a warn line when fsync cannot hold with what Redis runs (issue 14).
     this.logger?.[this.plan.level]({ store: this.description, redisDurability: this.mode }, this.plan.message);
-    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
-    this.refreshTimer.unref();
+    if (converted > 0) this.logger?.info({ store: this.description, registrees: converted }, 'stored queues converted to the current layout (indexes by sur and by expiry)');
+    this.stats.start(this.snapshotStep(redis), () => this.redis === redis && redis.status === 'ready');
   }
 
   available(): boolean {
@@ -197,8 +207,7 @@ export class RedisStore implements Store {
     const redis = this.redis;
     if (redis === undefined) return;
     this.redis = undefined;
-    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.stats.stop();
     try {
       await redis.quit();
     } catch {
@@ -300,12 +309,12 @@ export class RedisStore implements Store {
     if (this.plan?.waitAof === true) [reply, fsynced] = await this.run(what, writeThenWaitAof(this.conn(), ENQUEUE, args));
     else reply = await this.run(what, this.conn().bridgeEnqueue(...args));
     if (Number(reply[0]) === 1) {
-      this.apply(id, reply.slice(3));
+      this.stats.apply(id, reply.slice(3));
       // Stored, but only acknowledged once it is on Redis's disk (a refusal wrote nothing to wait for).
       if (fsynced !== undefined) mustBeOnDisk(what, this.description, fsynced);
       return { stored: true, seq: Number(reply[1]), replaced: Number(reply[2]) };
     }
-    this.apply(id, reply.slice(2));
+    this.stats.apply(id, reply.slice(2));
     return { stored: false, reason: String(reply[1]) as Extract<EnqueueResult, { stored: false }>['reason'] };
   }
 
@@ -341,38 +350,40 @@ export class RedisStore implements Store {
     const what = valid.length === 1 ? `cannot remove request ${valid[0]} of ${id}` : `cannot remove ${valid.length} requests of ${id}`;
     // One script call for all of them: one round trip and one counter update.
     const reply = await this.run(what, redis.bridgeAck(...this.queueKeys(id), id, ...valid));
-    this.apply(id, reply.slice(1));
+    this.stats.apply(id, reply.slice(1));
   }
 
   async purgeExpired(now: number): Promise<number> {
     const redis = this.conn();
-    const ids = await this.run('cannot purge expired requests', redis.smembers(this.k('queues')));
     let purged = 0;
-    for (const id of ids) {
-      const reply = await this.run('cannot purge expired requests', redis.bridgePurge(...this.queueKeys(id), id, now));
+    // What is due comes from the head of qx, PURGE_BATCH per call across registrees: a sweep with
+    // nothing due is one call, however many queues there are (issue 19: it was one script per queue).
+    for (;;) {
+      const reply = await this.run('cannot purge expired requests', redis.bridgePurge(this.k('qx'), this.k('qm'), this.k('qb'), this.k('queues'), this.prefix, now, PURGE_BATCH));
       purged += Number(reply[0]);
-      this.apply(id, reply.slice(1));
+      // each registree it changed with its counters after, and the global ones after all of them
+      for (let i = 4; i + 2 < reply.length; i += 3) this.stats.apply(String(reply[i]), [reply[i + 1], reply[i + 2], reply[2], reply[3]]);
+      if (Number(reply[1]) !== 1) return purged;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return purged;
   }
 
   async dropQueue(id: string): Promise<void> {
     const redis = this.conn();
     const reply = await this.run(`cannot drop the queue of ${id}`, redis.bridgeDrop(...this.queueKeys(id), id));
-    this.apply(id, reply.slice(1));
+    this.stats.apply(id, reply.slice(1));
   }
 
   queueStats(id: string): QueueTotals {
-    const s = this.stats.get(id);
-    return { messages: s?.messages ?? 0, bytes: s?.bytes ?? 0 };
+    return this.stats.of(id);
   }
 
   totals(): QueueTotals {
-    return { ...this.global };
+    return this.stats.totals();
   }
 
   queuedIds(): string[] {
-    return [...this.stats.keys()];
+    return this.stats.ids();
   }
 
   async oldestStoredAt(id: string): Promise<number | undefined> {
@@ -384,11 +395,15 @@ export class RedisStore implements Store {
     const redis = this.conn();
     const b = new SummaryBuilder();
     let start = '-';
+    // Pages of the summed fields only (the bodies stay in Redis): still a walk over the whole queue, which the per-sur sums need.
     for (;;) {
-      const page = await this.run(`cannot read the queue of ${id}`, redis.xrange(this.k(`q:${id}`), start, '+', 'COUNT', 1000));
-      for (const [, fields] of page) b.add(queuedFields(fields));
-      if (page.length < 1000) return b.build();
-      start = `(${page[page.length - 1][0]}`;
+      const page = await this.run(`cannot read the queue of ${id}`, redis.bridgeSummaryPage(this.k(`q:${id}`), start, 1000));
+      for (let i = 2; i + 3 < page.length; i += 4) {
+        const sur = String(page[i + 3]);
+        b.add({ bytes: Number(page[i]), expiresAt: Number(page[i + 1]), storedAt: Number(page[i + 2]), ...(sur === '' ? {} : { sur }) });
+      }
+      if (Number(page[0]) < 1000) return b.build();
+      start = `(${String(page[1])}`;
     }
   }
 
@@ -408,39 +423,12 @@ export class RedisStore implements Store {
   }
 
   private queueKeys(id: string): string[] {
-    return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sur:${id}`), this.k('qm'), this.k('qb'), this.k('queues')];
+    return [this.k(`q:${id}`), this.k(`qm:${id}`), this.k(`qb:${id}`), this.k(`sx:${id}`), this.k('qm'), this.k('qb'), this.k('queues'), this.k('qx')];
   }
 
-  /** Takes the absolute counters `[m, b, gm, gb]` a script returned. */
-  private apply(id: string, counters: Reply): void {
-    const [m, b, gm, gb] = counters.map(Number);
-    if (m > 0) this.stats.set(id, { messages: m, bytes: b });
-    else this.stats.delete(id);
-    this.global = { messages: gm, bytes: gb };
-  }
-
-  private applySnapshot(reply: Reply): void {
-    const stats = new Map<string, QueueTotals>();
-    for (let i = 2; i + 2 < reply.length; i += 3) {
-      stats.set(String(reply[i]), { messages: Number(reply[i + 1]), bytes: Number(reply[i + 2]) });
-    }
-    this.stats = stats;
-    this.global = { messages: Number(reply[0]), bytes: Number(reply[1]) };
-  }
-
-  /** Picks up other replicas' changes; errors wait for the next round (operations report them). */
-  private async refresh(): Promise<void> {
-    const redis = this.redis;
-    if (redis === undefined || this.refreshing || redis.status !== 'ready') return;
-    this.refreshing = true;
-    try {
-      const reply = await redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix);
-      if (this.redis === redis) this.applySnapshot(reply);
-    } catch {
-      // next round
-    } finally {
-      this.refreshing = false;
-    }
+  /** One step of the stats walk (redis-queue-stats.ts). */
+  private snapshotStep(redis: Connection): SnapshotStep {
+    return (cursor, count) => redis.bridgeSnapshot(this.k('queues'), this.k('qm'), this.k('qb'), this.prefix, cursor, count);
   }
 
   private async scan(match: string, redis: Connection = this.conn()): Promise<string[]> {
