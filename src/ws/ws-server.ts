@@ -101,6 +101,7 @@ export class WsServer {
   private readonly keepaliveSweep: KeepaliveSweep<WsSession>;
   /** Sessions silent since before this (ms since epoch) are closed by the current keepalive pass. */
   private idleBefore = 0;
+  /** Connections per remote address; kept only with a per-address limit (one entry per device otherwise, for nothing). */
   private readonly perAddress = new Map<string, number>();
   private readonly drainWatch: DrainWatch | undefined;
 
@@ -213,9 +214,11 @@ export class WsServer {
   private closed(ws: WebSocket, code: number, reason: Buffer): void {
     const session = sessionOf(ws);
     this.sessions.delete(session);
-    const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
-    if (left === 0) this.perAddress.delete(session.remoteAddress);
-    else this.perAddress.set(session.remoteAddress, left);
+    if (this.options.maxConnectionsPerAddress > 0) {
+      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (left === 0) this.perAddress.delete(session.remoteAddress);
+      else this.perAddress.set(session.remoteAddress, left);
+    }
     session.handleClose();
     this.options.onClose(session, code, reason.toString());
   }
@@ -235,7 +238,7 @@ export class WsServer {
 
   private attach(ws: WebSocket, session: WsSession): void {
     this.sessions.add(session);
-    this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
+    if (this.options.maxConnectionsPerAddress > 0) this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
     (ws as SessionCarrier)[SESSION] = session;
     // Three listeners, shared by every connection. A fourth grows ws's
     // listener table (a dictionary) by ~96 bytes per connection: the
