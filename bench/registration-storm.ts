@@ -5,7 +5,12 @@
 // to the same CSE (bench/lib/tiny-cse.ts answers each with its aei). What
 // the store costs per registration: bytes on disk (lmdb) or in Redis memory,
 // the bridge's CPU per registration, and the rate against the memory store.
-// BENCH_REG_N (default 10000), BENCH_REG_CONCURRENCY (default 400), BENCH_REG_ROUNDS (default 2).
+// The floor beside them: a minimal ws + undici forwarder
+// (bench/lib/minimal-bridge.ts `create`) that accepts the same handshakes and
+// forwards the same CREATEs to the same CSE, nothing else (no gate, no poa
+// rewrite, no store, no log line, no metrics): bridge/minimal says what is ours.
+// BENCH_REG_N (default 10000), BENCH_REG_CONCURRENCY (default 400), BENCH_REG_ROUNDS (default 2),
+// BENCH_REG_STORES (default memory,lmdb,redis: the bridges to run).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,6 +25,7 @@ import { startLineProcess, startProcess } from './lib/process.js';
 const N = Number(process.env.BENCH_REG_N ?? 10000);
 const CONCURRENCY = Number(process.env.BENCH_REG_CONCURRENCY ?? 400);
 const ROUNDS = Number(process.env.BENCH_REG_ROUNDS ?? 2);
+const STORES = (process.env.BENCH_REG_STORES ?? 'memory,lmdb,redis').split(',') as Array<'memory' | 'lmdb' | 'redis'>;
 /** Registrees per client process (one file descriptor each). */
 const PER_PROCESS = 15000;
 
@@ -95,50 +101,58 @@ const redis = await startRedis();
 const raw = new Redis(redis.url);
 const lmdbDir = mkdtempSync(join(tmpdir(), 'reg-storm-'));
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
-const bridges = {
-  memory: await startBridgeProcess(upstream, ['--max-connections', String(N * ROUNDS + 1000)]),
-  lmdb: await startBridgeProcess(upstream, ['--store', `lmdb:${lmdbDir}`, '--max-connections', String(N * ROUNDS + 1000)]),
-  redis: await startBridgeProcess(upstream, ['--store', redis.url, '--max-connections', String(N * ROUNDS + 1000)]),
-};
-const results: Record<'direct' | keyof typeof bridges, Storm[]> = { direct: [], memory: [], lmdb: [], redis: [] };
+const storeArgs = { memory: [], lmdb: ['--store', `lmdb:${lmdbDir}`], redis: ['--store', redis.url] };
+const bridges: Partial<Record<'memory' | 'lmdb' | 'redis', Awaited<ReturnType<typeof startBridgeProcess>>>> = {};
+for (const name of STORES) bridges[name] = await startBridgeProcess(upstream, [...storeArgs[name], '--max-connections', String(N * ROUNDS + 1000)]);
+const minimal = await startProcess('bench/lib/minimal-bridge.ts', [upstream, 'create']);
+const results: Record<'direct' | 'minimal' | 'memory' | 'lmdb' | 'redis', Storm[]> = { direct: [], minimal: [], memory: [], lmdb: [], redis: [] };
 const bytes = { lmdb: [] as number[], redis: [] as number[] };
 try {
   console.log(`registration storm ${N} new registrees, ${CONCURRENCY} at a time, ${ROUNDS} rounds; load average ${load()}`);
   // Warm-up: JIT, pools, the store's first pages.
   const warmN = 500;
   await httpLoad(upstream, 50, warmN, (n) => ({ method: 'POST', path: '/cse-in', headers: { 'x-m2m-origin': `Cwarm${n}`, 'x-m2m-ri': `w${n}`, 'x-m2m-rvi': '3', 'content-type': 'application/json;ty=2' }, body: '{"m2m:ae":{"rn":"w","api":"Nw","rr":true}}' }));
-  for (const [name, b] of Object.entries(bridges)) {
-    const w = startLineProcess('bench/lib/fleet-clients.ts', [`ws://127.0.0.1:${b.publicPort}/`, String(warmN), `Cwarm${name}x`, '127.99.1.', '50']);
+  const warmPorts: Array<[string, number]> = [...Object.entries(bridges).map(([name, b]): [string, number] => [name, b.publicPort]), ['minimal', minimal.port]];
+  for (const [name, port] of warmPorts) {
+    const w = startLineProcess('bench/lib/fleet-clients.ts', [`ws://127.0.0.1:${port}/`, String(warmN), `Cwarm${name}x`, '127.99.1.', '50']);
     await w.nextLine();
     w.stop();
   }
   for (let i = 0; i < ROUNDS; i++) {
     results.direct.push(await direct());
-    results.memory.push(await throughBridge(bridges.memory.publicPort, bridges.memory.proc.pid!));
-    const l0 = allocated(lmdbDir);
-    results.lmdb.push(await throughBridge(bridges.lmdb.publicPort, bridges.lmdb.proc.pid!));
-    bytes.lmdb.push((allocated(lmdbDir) - l0) / N);
-    const r0 = await usedMemory();
-    results.redis.push(await throughBridge(bridges.redis.publicPort, bridges.redis.proc.pid!));
-    bytes.redis.push(((await usedMemory()) - r0) / N);
+    results.minimal.push(await throughBridge(minimal.port, minimal.proc.pid!));
+    for (const name of STORES) {
+      const b = bridges[name]!;
+      const l0 = name === 'lmdb' ? allocated(lmdbDir) : 0;
+      const r0 = name === 'redis' ? await usedMemory() : 0;
+      results[name].push(await throughBridge(b.publicPort, b.proc.pid!));
+      if (name === 'lmdb') bytes.lmdb.push((allocated(lmdbDir) - l0) / N);
+      if (name === 'redis') bytes.redis.push(((await usedMemory()) - r0) / N);
+    }
     console.log(
-      `registration storm round ${i + 1}: direct ${results.direct[i].perSecond.toFixed(0)}/s, bridge memory ${results.memory[i].perSecond.toFixed(0)}/s, lmdb ${results.lmdb[i].perSecond.toFixed(0)}/s, redis ${results.redis[i].perSecond.toFixed(0)}/s  [load ${load()}]`,
+      `registration storm round ${i + 1}: direct ${results.direct[i].perSecond.toFixed(0)}/s, minimal forwarder ${results.minimal[i].perSecond.toFixed(0)}/s, ${STORES.map((name) => `bridge ${name} ${results[name][i].perSecond.toFixed(0)}/s`).join(', ')}  [load ${load()}]`,
     );
   }
   const d = median(results.direct.map((r) => r.perSecond));
-  const m = median(results.memory.map((r) => r.perSecond));
-  for (const name of ['memory', 'lmdb', 'redis'] as const) {
+  const floor = median(results.minimal.map((r) => r.perSecond));
+  const floorCpu = median(results.minimal.map((r) => r.cpuUs));
+  console.log(`registration storm minimal forwarder ${floor.toFixed(0)} registrations/s, floor/direct ${(floor / d).toFixed(2)}; its CPU ${floorCpu.toFixed(0)} µs per registration (handshake, one CREATE forwarded)`);
+  const m = STORES.includes('memory') ? median(results.memory.map((r) => r.perSecond)) : NaN;
+  for (const name of STORES) {
     const rs = results[name];
     const rate = median(rs.map((r) => r.perSecond));
     const store = name === 'memory' ? '' : `, ${median(bytes[name]).toFixed(0)} bytes ${name === 'lmdb' ? 'on disk' : 'of Redis memory'} per registration, rate ${(rate / m).toFixed(2)} of the memory store's`;
+    const cpu = median(rs.map((r) => r.cpuUs));
     console.log(
-      `registration storm bridge (${name.padEnd(6)}) ${rate.toFixed(0)} registrations/s, bridge/direct ${(rate / d).toFixed(2)} (rounds ${rs.map((r, i) => (r.perSecond / results.direct[i].perSecond).toFixed(2)).join(', ')}); ` +
-        `bridge CPU ${median(rs.map((r) => r.cpuUs)).toFixed(0)} µs per registration${store}`,
+      `registration storm bridge (${name.padEnd(6)}) ${rate.toFixed(0)} registrations/s, bridge/direct ${(rate / d).toFixed(2)} (rounds ${rs.map((r, i) => (r.perSecond / results.direct[i].perSecond).toFixed(2)).join(', ')}), ` +
+        `bridge/minimal ${(rate / floor).toFixed(2)} (rounds ${rs.map((r, i) => (r.perSecond / results.minimal[i].perSecond).toFixed(2)).join(', ')}); ` +
+        `bridge CPU ${cpu.toFixed(0)} µs per registration, ${(cpu / floorCpu).toFixed(2)}× the minimal forwarder's${store}`,
     );
   }
   console.log(`registration storm direct HTTP AE CREATE ${d.toFixed(0)}/s (keep-alive pool of ${CONCURRENCY}); CSE CPU ${median(results.direct.map((r) => r.cseCpuUs)).toFixed(0)} µs per CREATE direct, ${median(results.memory.map((r) => r.cseCpuUs)).toFixed(0)} µs through the bridge  [load ${load()}]`);
 } finally {
   for (const b of Object.values(bridges)) await b.stop();
+  minimal.proc.kill();
   raw.disconnect();
   await redis.stop();
   cse.proc.kill();

@@ -1,7 +1,6 @@
 // Registree → CSE. Every request a connection sends passes the registration
 // gate (TS-0020 6.4, DESIGN 3), goes to the CSE over HTTP, and gets exactly one
 // response (none for rt.rtv = 5).
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PoaMode } from '../config/config.js';
 import { BridgeError, bridgeError, errorMessage } from '../errors.js';
@@ -18,6 +17,7 @@ import { requestLine } from './request-log.js';
 import { originatorAllowed } from './access.js';
 import { isAeIdForm, isCseIdForm, parentCseId } from './canonical-id.js';
 import { addressesOwnResource, registrationKind, registreeFromResponse, withRewrittenPoa } from './registration.js';
+import { newRegistreeKey } from './registree-key.js';
 import type { UpstreamCseId } from './upstream-cse-id.js';
 import type { Registry } from './registry.js';
 import { identityHint, modeInForce } from './identity-mode.js';
@@ -55,10 +55,6 @@ export interface RegistreeRequestsOptions {
 
 /** 4103 refusals logged at warn with the remote address (the rest of 4xxx is the client's business). */
 const REFUSALS_LOGGED: ReadonlySet<string> = new Set(['BRIDGE_ERR_ID_HELD', 'BRIDGE_ERR_FOREIGN_ORIGINATOR']);
-
-export function newRegistreeKey(): string {
-  return randomBytes(12).toString('base64url');
-}
 
 export class RegistreeRequests implements SessionHandler {
   private readonly o: RegistreeRequestsOptions;

@@ -119,6 +119,15 @@ class FramedSocket implements WebSocketLike {
     this.ws.terminate();
   }
 
+  ping(): void {
+    this.ws.ping();
+  }
+
+  /** What the socket under ws has read (pongs included): the keepalive needs no 'pong' listener. */
+  get bytesRead(): number | undefined {
+    return this.raw?.bytesRead;
+  }
+
   /** The drain watch fired: did everything that waited at its start leave? */
   checkDrain(): void {
     this.drainTimer = undefined;

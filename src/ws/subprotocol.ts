@@ -15,6 +15,9 @@ const SUPPORTED: ReadonlyMap<string, Serialization> = new Map([
 
 export const SUPPORTED_SUBPROTOCOLS = ['oneM2M.json', 'oneM2M.xml', 'oneM2M.cbor', 'oneM2M.R2.0.json', 'oneM2M.R2.0.xml', 'oneM2M.R2.0.cbor'] as const;
 
+/** The registered spellings as shared strings: a connection that offers one exactly holds no copy of its own. */
+const CANONICAL: ReadonlyMap<string, string> = new Map(SUPPORTED_SUBPROTOCOLS.map((t) => [t, t]));
+
 export type Negotiation =
   | { ok: true; token: string; serialization: Serialization }
   | { ok: false; reason: string };
@@ -33,7 +36,8 @@ export function negotiateSubprotocol(header: string | string[] | undefined): Neg
     const token = raw.trim();
     if (token.length === 0) continue;
     const serialization = SUPPORTED.get(token.toLowerCase());
-    if (serialization !== undefined) return { ok: true, token, serialization };
+    // TS-0020 6.2.3.5: the token echoed is the one offered, letter for letter.
+    if (serialization !== undefined) return { ok: true, token: CANONICAL.get(token) ?? token, serialization };
   }
   return {
     ok: false,

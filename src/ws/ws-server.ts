@@ -73,8 +73,9 @@ function sessionOf(ws: WebSocket): WsSession {
   return (ws as SessionCarrier)[SESSION]!;
 }
 
+/** Only on sockets that cannot count what they read (keepaliveOne). */
 function onPong(this: WebSocket): void {
-  sessionOf(this).awaitingPong = false;
+  sessionOf(this).pong();
 }
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
@@ -100,7 +101,7 @@ export class WsServer {
   private readonly keepaliveSweep: KeepaliveSweep<WsSession>;
   /** Sessions silent since before this (ms since epoch) are closed by the current keepalive pass. */
   private idleBefore = 0;
-  private readonly sockets = new WeakMap<WsSession, WebSocket>();
+  /** Connections per remote address; kept only with a per-address limit (one entry per device otherwise, for nothing). */
   private readonly perAddress = new Map<string, number>();
   private readonly drainWatch: DrainWatch | undefined;
 
@@ -213,9 +214,11 @@ export class WsServer {
   private closed(ws: WebSocket, code: number, reason: Buffer): void {
     const session = sessionOf(ws);
     this.sessions.delete(session);
-    const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
-    if (left === 0) this.perAddress.delete(session.remoteAddress);
-    else this.perAddress.set(session.remoteAddress, left);
+    if (this.options.maxConnectionsPerAddress > 0) {
+      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (left === 0) this.perAddress.delete(session.remoteAddress);
+      else this.perAddress.set(session.remoteAddress, left);
+    }
     session.handleClose();
     this.options.onClose(session, code, reason.toString());
   }
@@ -235,11 +238,13 @@ export class WsServer {
 
   private attach(ws: WebSocket, session: WsSession): void {
     this.sessions.add(session);
-    this.sockets.set(session, ws);
-    this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
+    if (this.options.maxConnectionsPerAddress > 0) this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
     (ws as SessionCarrier)[SESSION] = session;
+    // Three listeners, shared by every connection. A fourth grows ws's
+    // listener table (a dictionary) by ~96 bytes per connection: the
+    // keepalive counts the bytes read instead of listening for pongs.
     ws.on('message', onMessage);
-    ws.on('pong', onPong);
+    if (session.needsPongEvents) ws.on('pong', onPong);
     ws.on('error', onError);
     ws.on('close', this.onSocketClose);
     this.options.onOpen(session);
@@ -258,11 +263,12 @@ export class WsServer {
       return;
     }
     if (this.options.pingIntervalMs <= 0) return;
-    if (session.awaitingPong) {
+    // RFC 6455 5.5.2/5.5.3: a live peer answers the ping with a pong; one from
+    // which nothing at all arrived since the previous ping is dropped.
+    if (session.missedPing()) {
       session.terminate();
       return;
     }
-    session.awaitingPong = true;
-    this.sockets.get(session)?.ping();
+    session.ping();
   }
 }

@@ -16,6 +16,10 @@ export interface WebSocketLike {
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  /** A keepalive ping (RFC 6455 5.5.2); absent on sockets that have none. */
+  ping?(): void;
+  /** Bytes read from the peer so far (the keepalive's proof of life); undefined where the socket cannot tell. */
+  readonly bytesRead?: number | undefined;
 }
 
 export interface SessionHandler {
@@ -98,30 +102,54 @@ function actLarge(session: WsSession, decoded: Primitive): void {
 let nextSessionId = 1;
 /** One settled promise shared by every session without a pending handshake lookup. */
 const SETTLED: Promise<void> = Promise.resolve();
+/**
+ * The session clocks count ms from here, not from the epoch: a count that
+ * fits a small integer is held in the session itself, where an epoch time
+ * would be a boxed number of its own per field (V8 heap numbers, 16 bytes
+ * each). Math.floor hands back such an integer where a subtraction of two
+ * doubles would box it. After 24 days of uptime the counts outgrow it and
+ * are boxed again: still right, 32 bytes more per connection.
+ */
+const CLOCK_BASE = Date.now();
+const clock = (): number => Math.floor(Date.now() - CLOCK_BASE);
+/** pingMark: no ping outstanding; a ping outstanding on a socket that cannot count what it reads. */
+const NO_PING = -1;
+const PONG_PENDING = -2;
+/** bytesRead wrapped below 2^30, a small integer however long the connection lives. */
+const readMark = (bytesRead: number): number => Math.floor(bytesRead % 1073741824);
+
+/** What only some connections have (a handshake X-M2M-Origin, a certificate, an identity map): one object for them, none for the rest. */
+interface SessionAccess {
+  readonly handshakeOrigin: string | undefined;
+  readonly identity: string | undefined;
+  readonly allowedOriginators: readonly string[] | undefined;
+}
 
 export class WsSession {
   readonly id = nextSessionId++;
   readonly subprotocol: string;
-  readonly serialization: Serialization;
   readonly remoteAddress: string;
-  readonly handshakeOrigin: string | undefined;
-  readonly identity: string | undefined;
-  readonly allowedOriginators: readonly string[] | undefined;
   readonly codec: PrimitiveCodec;
   /** The registree this connection is bound to (DESIGN 3); undefined while unbound. */
   registration: Registration | undefined;
   /** Resolves once the handshake's X-M2M-Origin has been looked up. */
   ready: Promise<void> = SETTLED;
-  /** Set by the keepalive sweep; cleared when a pong arrives. */
-  awaitingPong = false;
+  /**
+   * Keepalive: what the socket had read when the last ping went out (wrapped
+   * to a small integer), or PONG_PENDING where only a pong can clear it, or
+   * NO_PING. No 'pong' listener is needed where bytes can be counted.
+   */
+  private pingMark = NO_PING;
   closed = false;
 
   private readonly socket: WebSocketLike;
   private readonly handler: SessionHandler;
-  /** ms since epoch of the last message from the peer (for --idle-timeout). */
-  lastSeen = Date.now();
-  /** ms since epoch when the WebSocket opened (the admin API's "connected since"). */
-  readonly openedAt = this.lastSeen;
+  /** ms since CLOCK_BASE of the last message from the peer (for --idle-timeout). */
+  private seenAt = clock();
+  /** ms since CLOCK_BASE when the WebSocket opened. */
+  private readonly openedAtMs = this.seenAt;
+  /** undefined for a connection with no handshake origin, certificate or identity map. */
+  private readonly access: SessionAccess | undefined;
 
   /** Requests sent down and not yet answered; created on first use (idle connections stay small). */
   private downlink: DownlinkRequests | undefined;
@@ -137,13 +165,42 @@ export class WsSession {
     this.limits = limits;
     this.tokens = limits.rateLimit;
     this.subprotocol = info.subprotocol;
-    this.serialization = info.serialization;
     this.remoteAddress = info.remoteAddress;
-    this.handshakeOrigin = info.handshakeOrigin;
-    this.identity = info.identity;
-    this.allowedOriginators = info.allowedOriginators;
+    if (info.handshakeOrigin !== undefined || info.identity !== undefined || info.allowedOriginators !== undefined) {
+      this.access = { handshakeOrigin: info.handshakeOrigin, identity: info.identity, allowedOriginators: info.allowedOriginators };
+    }
     this.codec = codec;
     this.handler = handler;
+  }
+
+  /** The codec's: the subprotocol chose both (TS-0020 6.2.2.9). */
+  get serialization(): Serialization {
+    return this.codec.serialization;
+  }
+
+  /** X-M2M-Origin of the handshake (ACME/tinyIoT extension), when given. */
+  get handshakeOrigin(): string | undefined {
+    return this.access?.handshakeOrigin;
+  }
+
+  /** SHA-256 fingerprint of the verified client certificate, when one was presented. */
+  get identity(): string | undefined {
+    return this.access?.identity;
+  }
+
+  /** When set, the only originators this connection may register or bind as. */
+  get allowedOriginators(): readonly string[] | undefined {
+    return this.access?.allowedOriginators;
+  }
+
+  /** ms since epoch of the last message from the peer (for --idle-timeout). */
+  get lastSeen(): number {
+    return CLOCK_BASE + this.seenAt;
+  }
+
+  /** ms since epoch when the WebSocket opened (the admin API's "connected since"). */
+  get openedAt(): number {
+    return CLOCK_BASE + this.openedAtMs;
   }
 
   get registreeId(): string | undefined {
@@ -180,7 +237,7 @@ export class WsSession {
 
   /** One WebSocket message (all its frames). */
   handleMessage(data: Buffer, isBinary: boolean): void {
-    this.lastSeen = Date.now();
+    this.seenAt = clock();
     // Behind a large message that is being handled: in order, after it.
     if (this.backlog !== undefined) {
       this.backlog.push(data, isBinary);
@@ -354,6 +411,36 @@ export class WsSession {
 
   terminate(): void {
     this.socket.terminate();
+  }
+
+  /**
+   * Keepalive (ws-server.ts): whether nothing at all came from the peer since
+   * the previous ping, neither its pong nor a message: a dead or half-open
+   * peer. Where the socket counts what it reads, any byte is proof of life.
+   */
+  missedPing(): boolean {
+    const mark = this.pingMark;
+    if (mark === NO_PING) return false;
+    if (mark === PONG_PENDING) return true;
+    const read = this.socket.bytesRead;
+    return read === undefined || readMark(read) === mark;
+  }
+
+  /** Sends a keepalive ping and notes how much the peer had sent by then. */
+  ping(): void {
+    const read = this.socket.bytesRead;
+    this.pingMark = read === undefined ? PONG_PENDING : readMark(read);
+    this.socket.ping?.();
+  }
+
+  /** Whether the keepalive needs pong events (the socket cannot count what it reads). */
+  get needsPongEvents(): boolean {
+    return this.socket.bytesRead === undefined;
+  }
+
+  /** A pong arrived (sockets that cannot count what they read). */
+  pong(): void {
+    this.pingMark = NO_PING;
   }
 
   /** The socket is gone: fail whatever still waits for an answer. */

@@ -131,3 +131,38 @@ test('a large message is decoded and acted on in turns of its own; what arrives 
   assert.deepEqual(seen, ['large', 'small-1', 'small-2']);
   assert.deepEqual(socket.sent.map((_, i) => decodeSent(socket, i).rqi), ['large', 'small-1', 'small-2']);
 });
+
+test('keepalive: a ping is missed when nothing came since it; where bytes are counted any byte clears it, elsewhere only a pong', () => {
+  class CountingSocket extends FakeSocket {
+    bytesRead = 0;
+    pings = 0;
+    ping(): void {
+      this.pings++;
+    }
+  }
+  const counting = new CountingSocket();
+  const s = new WsSession(counting, { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), echo);
+  assert.equal(s.needsPongEvents, false);
+  assert.equal(s.missedPing(), false, 'no ping sent yet');
+  s.ping();
+  assert.equal(counting.pings, 1);
+  assert.equal(s.missedPing(), true, 'nothing read since the ping');
+  counting.bytesRead += 2; // a pong frame
+  assert.equal(s.missedPing(), false);
+  s.ping();
+  assert.equal(s.missedPing(), true);
+  // Past 2^30 bytes the mark wraps and still tells a change apart.
+  counting.bytesRead = 3 * 2 ** 30 + 7;
+  assert.equal(s.missedPing(), false);
+  s.ping();
+  assert.equal(s.missedPing(), true);
+
+  const { s: plain } = session('json', echo);
+  assert.equal(plain.needsPongEvents, true);
+  plain.ping();
+  assert.equal(plain.missedPing(), true);
+  plain.handleMessage(Buffer.from('{"op":2,"to":"cse-in","fr":"C1","rqi":"k","rvi":"3"}'), false);
+  assert.equal(plain.missedPing(), true, 'without a byte count only a pong clears it');
+  plain.pong();
+  assert.equal(plain.missedPing(), false);
+});
