@@ -32,9 +32,12 @@ interface DrainState {
 export class QueueDelivery {
   private readonly o: QueueDeliveryOptions;
   private readonly draining = new WeakMap<WsSession, DrainState>();
+  /** One acknowledgement writer for every drain: many registrees' acknowledgements per store write (issue 19). */
+  private readonly acks: AckWriter;
 
   constructor(options: QueueDeliveryOptions) {
     this.o = options;
+    this.acks = new AckWriter(options.store);
   }
 
   /** True while the session's queue is being delivered: new requests must queue behind it. */
@@ -97,8 +100,8 @@ export class QueueDelivery {
   private async drain(session: WsSession, id: string, state: DrainState): Promise<void> {
     let after = 0;
     let delivered = 0;
-    // Acknowledgements are written in batches, behind the sends (issue 19).
-    const acks = new AckWriter(this.o.store, id, (n) => {
+    // Acknowledgements are written in batches, behind the sends, together with other drains' (issue 19).
+    const acks = this.acks.drain(id, (n) => {
       delivered += n;
       this.o.onDelivered?.(n);
     });
