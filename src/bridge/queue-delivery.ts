@@ -127,20 +127,26 @@ export class QueueDelivery {
           while (acked < results.length && results[acked] === true) acks.add(batch[acked++].seq);
         };
         const answers: Array<Promise<boolean>> = [];
-        for (const item of batch) {
-          // Backpressure (issue 13): the connection's caps hold for stored
-          // requests too; the rest stays stored, in order. With nothing of its
-          // own waiting, one is sent regardless, so the queue always moves.
-          if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
-          const i = answers.length;
-          results.push(undefined);
-          answers.push(
-            this.deliverOne(session, item).then((answered) => {
-              results[i] = answered;
-              advance();
-              return answered;
-            }),
-          );
+        // The window leaves in one socket write (issue 19), uncorked on every path.
+        session.cork();
+        try {
+          for (const item of batch) {
+            // Backpressure (issue 13): the connection's caps hold for stored
+            // requests too; the rest stays stored, in order. With nothing of its
+            // own waiting, one is sent regardless, so the queue always moves.
+            if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
+            const i = answers.length;
+            results.push(undefined);
+            answers.push(
+              this.deliverOne(session, item).then((answered) => {
+                results[i] = answered;
+                advance();
+                return answered;
+              }),
+            );
+          }
+        } finally {
+          session.uncork();
         }
         if (answers.length === 0) {
           // Full with live requests: wait until one of them is answered or times out.

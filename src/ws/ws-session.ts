@@ -16,6 +16,9 @@ export interface WebSocketLike {
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  /** Holds what is sent from now on until uncork(), which writes it at once (one socket write for a window). */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export interface SessionHandler {
@@ -346,6 +349,19 @@ export class WsSession {
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
     return (this.downlink ??= new DownlinkRequests()).send(req, timeoutMs, this.codec, this.socket);
+  }
+
+  /**
+   * Holds what is sent from now on until uncork(), which writes it in one
+   * socket write (issue 19: a drain's window of stored requests went out one
+   * write per frame). The caller uncorks in a `finally`, in the same tick.
+   */
+  cork(): void {
+    this.socket.cork?.();
+  }
+
+  uncork(): void {
+    this.socket.uncork?.();
   }
 
   close(code: number, reason: string): void {
