@@ -169,7 +169,7 @@ export class QueueDelivery {
     } finally {
       // Nothing is reported drained (and no new drain starts) before its acknowledgements are written.
       await acks.settled().finally(() => {
-        if (delivered > 0) this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');
+        if (delivered > 0) this.o.logger.debug({ registree: id, delivered }, 'stored requests delivered');
       });
     }
   }
