@@ -53,11 +53,19 @@ export class AckWriter {
 
   /** Writes rounds, one after the other, until none is collecting. */
   async writeRounds(): Promise<void> {
-    for (let round = this.next; round !== undefined; round = this.next) {
-      this.next = undefined;
-      await this.write(round);
+    try {
+      for (let round = this.next; round !== undefined; round = this.next) {
+        this.next = undefined;
+        await this.write(round);
+      }
+    } finally {
+      this.busy = false;
+      // Only after a throw (a drain's callback): the round collecting meanwhile still gets written.
+      if (this.next !== undefined) {
+        this.busy = true;
+        setImmediate(startRounds, this);
+      }
     }
-    this.busy = false;
   }
 
   private async write(round: Round): Promise<void> {
@@ -79,8 +87,11 @@ export class AckWriter {
       const error = err instanceof Error ? err : new Error(String(err));
       failures = new Map([...byId.keys()].map((id) => [id, error]));
     }
-    round.drains.forEach((d, i) => d.written(round, taken[i], failures.get(d.id)));
-    round.finish();
+    try {
+      round.drains.forEach((d, i) => d.written(round, taken[i], failures.get(d.id)));
+    } finally {
+      round.finish(); // no drain waits forever for this round
+    }
   }
 }
 
@@ -123,7 +134,10 @@ export class DrainAcks {
 
   /** Resolves once everything added so far is written; rejects if a write failed. */
   async settled(): Promise<void> {
-    while (this.round !== undefined) await this.round.done;
+    for (let round = this.round; round !== undefined; round = this.round) {
+      await round.done;
+      if (this.round === round) this.round = undefined; // finished without a word for this drain (a callback threw)
+    }
     if (this.error !== undefined) throw this.error;
   }
 
