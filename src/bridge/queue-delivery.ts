@@ -32,9 +32,12 @@ interface DrainState {
 export class QueueDelivery {
   private readonly o: QueueDeliveryOptions;
   private readonly draining = new WeakMap<WsSession, DrainState>();
+  /** One acknowledgement writer for every drain: many registrees' acknowledgements per store write (issue 19). */
+  private readonly acks: AckWriter;
 
   constructor(options: QueueDeliveryOptions) {
     this.o = options;
+    this.acks = new AckWriter(options.store);
   }
 
   /** True while the session's queue is being delivered: new requests must queue behind it. */
@@ -97,8 +100,8 @@ export class QueueDelivery {
   private async drain(session: WsSession, id: string, state: DrainState): Promise<void> {
     let after = 0;
     let delivered = 0;
-    // Acknowledgements are written in batches, behind the sends (issue 19).
-    const acks = new AckWriter(this.o.store, id, (n) => {
+    // Acknowledgements are written in batches, behind the sends, together with other drains' (issue 19).
+    const acks = this.acks.drain(id, (n) => {
       delivered += n;
       this.o.onDelivered?.(n);
     });
@@ -124,20 +127,26 @@ export class QueueDelivery {
           while (acked < results.length && results[acked] === true) acks.add(batch[acked++].seq);
         };
         const answers: Array<Promise<boolean>> = [];
-        for (const item of batch) {
-          // Backpressure (issue 13): the connection's caps hold for stored
-          // requests too; the rest stays stored, in order. With nothing of its
-          // own waiting, one is sent regardless, so the queue always moves.
-          if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
-          const i = answers.length;
-          results.push(undefined);
-          answers.push(
-            this.deliverOne(session, item).then((answered) => {
-              results[i] = answered;
-              advance();
-              return answered;
-            }),
-          );
+        // The window leaves in one socket write (issue 19), uncorked on every path.
+        session.cork();
+        try {
+          for (const item of batch) {
+            // Backpressure (issue 13): the connection's caps hold for stored
+            // requests too; the rest stays stored, in order. With nothing of its
+            // own waiting, one is sent regardless, so the queue always moves.
+            if ((answers.length > 0 || session.inFlightDownlink > 0) && session.downlinkRefusal() !== undefined) break;
+            const i = answers.length;
+            results.push(undefined);
+            answers.push(
+              this.deliverOne(session, item).then((answered) => {
+                results[i] = answered;
+                advance();
+                return answered;
+              }),
+            );
+          }
+        } finally {
+          session.uncork();
         }
         if (answers.length === 0) {
           // Full with live requests: wait until one of them is answered or times out.
@@ -160,7 +169,7 @@ export class QueueDelivery {
     } finally {
       // Nothing is reported drained (and no new drain starts) before its acknowledgements are written.
       await acks.settled().finally(() => {
-        if (delivered > 0) this.o.logger.info({ registree: id, delivered }, 'stored requests delivered');
+        if (delivered > 0) this.o.logger.debug({ registree: id, delivered }, 'stored requests delivered');
       });
     }
   }

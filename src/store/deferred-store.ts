@@ -101,6 +101,10 @@ export class DeferredStore implements Store {
     return this.s.ackMany(id, seqs);
   }
 
+  ackAcross(acks: ReadonlyMap<string, readonly number[]>): Promise<ReadonlyMap<string, Error>> {
+    return this.s.ackAcross(acks);
+  }
+
   purgeExpired(now: number): Promise<number> {
     return this.s.purgeExpired(now);
   }

@@ -241,6 +241,31 @@ export class LmdbStore implements Store {
     }
   }
 
+  async ackAcross(acks: ReadonlyMap<string, readonly number[]>): Promise<ReadonlyMap<string, Error>> {
+    const db = this.handles();
+    const removed: Array<{ id: string; entry: LedgerEntry }> = [];
+    for (const [id, seqs] of acks) {
+      for (const seq of seqs) {
+        const entry = this.ledger.delete(id, seq);
+        if (entry !== undefined) removed.push({ id, entry });
+      }
+    }
+    if (removed.length === 0) return NO_FAILURES;
+    try {
+      // One transaction, commit and flush for every registree's acknowledgements (issue 19).
+      await this.durable(
+        db.root.batch(() => {
+          for (const { id, entry } of removed) removeEntry(db, id, entry);
+        }),
+      );
+    } catch (err) {
+      for (const [id, entries] of byRegistree(removed)) this.ledger.restore(id, entries);
+      const error = storeError(`cannot remove ${removed.length} requests of ${acks.size} registrees`, err);
+      return new Map([...acks.keys()].map((id) => [id, error]));
+    }
+    return NO_FAILURES;
+  }
+
   async purgeExpired(now: number): Promise<number> {
     // Chunk by chunk along the expiry index, from its start up to `now`:
     // never a scan of every stored request, never all of them in one tick.
@@ -344,6 +369,8 @@ export class LmdbStore implements Store {
 }
 
 function noop(): void {}
+
+const NO_FAILURES: ReadonlyMap<string, Error> = new Map();
 
 /** Removes one stored request and its expiry entry (inside a batch or transaction). */
 function removeEntry(db: Handles, id: string, e: LedgerEntry): void {

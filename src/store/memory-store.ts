@@ -131,6 +131,11 @@ export class MemoryStore implements Store {
     for (const seq of seqs) this.ledger.delete(id, seq);
   }
 
+  async ackAcross(acks: ReadonlyMap<string, readonly number[]>): Promise<ReadonlyMap<string, Error>> {
+    for (const [id, seqs] of acks) await this.ackMany(id, seqs);
+    return new Map();
+  }
+
   async purgeExpired(now: number): Promise<number> {
     return this.ledger.dropExpired(now).length;
   }

@@ -123,6 +123,20 @@ interface ScriptCommands {
 
 type Connection = Redis & ScriptCommands;
 
+/** A pipeline of ACK script calls (ackAcross). */
+interface AckPipeline {
+  bridgeAck(...args: Array<string | number>): unknown;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+/** The reply of the i-th command of a pipeline; its error reply rejects. */
+function pipelineReply(replies: Array<[Error | null, unknown]> | null, i: number): Reply {
+  const entry = replies?.[i];
+  if (entry === undefined) throw new Error('the pipeline was not executed');
+  if (entry[0] !== null) throw entry[0];
+  return entry[1] as Reply;
+}
+
 export class RedisStore implements Store {
   readonly description: string;
   readonly shared = true;
@@ -351,6 +365,30 @@ export class RedisStore implements Store {
     // One script call for all of them: one round trip and one counter update.
     const reply = await this.run(what, redis.bridgeAck(...this.queueKeys(id), id, ...valid));
     this.stats.apply(id, reply.slice(1));
+  }
+
+  async ackAcross(acks: ReadonlyMap<string, readonly number[]>): Promise<ReadonlyMap<string, Error>> {
+    // One pipeline (one round trip) for many registrees: the ACK script once each (issue 19).
+    const pipeline = this.conn().pipeline() as unknown as AckPipeline;
+    const ids: string[] = [];
+    for (const [id, seqs] of acks) {
+      const valid = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 1).map(String);
+      if (valid.length === 0) continue;
+      pipeline.bridgeAck(...this.queueKeys(id), id, ...valid);
+      ids.push(id);
+    }
+    const failures = new Map<string, Error>();
+    if (ids.length === 0) return failures;
+    const replies = pipeline.exec();
+    await Promise.all(
+      ids.map((id, i) =>
+        this.run(`cannot remove requests of ${id}`, replies.then((r) => pipelineReply(r, i))).then(
+          (reply) => this.stats.apply(id, reply.slice(1)),
+          (err: unknown) => void failures.set(id, err instanceof Error ? err : new Error(String(err))),
+        ),
+      ),
+    );
+    return failures;
   }
 
   async purgeExpired(now: number): Promise<number> {

@@ -135,6 +135,13 @@ export interface Store {
    * seqs already gone are no-ops, as in ack.
    */
   ackMany(id: string, seqs: readonly number[]): Promise<void>;
+  /**
+   * ackMany for many registrees in one durable write (lmdb: one transaction;
+   * Redis: one pipeline): the store-wide acknowledgement writer of a reconnect
+   * storm (issue 19). Resolves with the registrees whose removal failed, and
+   * why (empty when all were written); their requests stay stored.
+   */
+  ackAcross(acks: ReadonlyMap<string, readonly number[]>): Promise<ReadonlyMap<string, Error>>;
   /** Removes every request that expired at `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Drops a registree's whole queue (deregistration, admin DELETE). */

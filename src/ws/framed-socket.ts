@@ -65,6 +65,8 @@ class FramedSocket implements WebSocketLike {
   private drainTimer: NodeJS.Timeout | undefined;
   /** socket.bytesWritten when the drain watch started: all of it must have left when it fires. */
   private drainTarget = 0;
+  /** raw.writableLength when cork() was called; -1 while not corked. */
+  private corkedFrom = -1;
 
   constructor(ws: WebSocket, watch?: DrainWatch) {
     this.ws = ws;
@@ -77,9 +79,31 @@ class FramedSocket implements WebSocketLike {
     this.watch = this.raw !== undefined && watch !== undefined && watch.timeoutMs > 0 ? watch : undefined;
   }
 
-  /** Bytes written but not yet handed to the kernel (ws's public bufferedAmount). */
+  /**
+   * Bytes written but not yet handed to the kernel (ws's public bufferedAmount).
+   * While corked, what was sent since cork() is not counted: it is handed to
+   * the kernel at uncork(), as it would have been at each send uncorked, so
+   * the backpressure caps (issue 13) see what they saw before corking.
+   */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    const amount = this.ws.bufferedAmount;
+    return this.corkedFrom === -1 ? amount : amount - (this.raw!.writableLength - this.corkedFrom);
+  }
+
+  /** Frames sent until uncork() leave in one write (a writev of all of them). */
+  cork(): void {
+    const raw = this.raw;
+    if (raw === undefined || this.corkedFrom !== -1) return;
+    raw.cork();
+    this.corkedFrom = raw.writableLength;
+  }
+
+  uncork(): void {
+    if (this.corkedFrom === -1) return;
+    this.corkedFrom = -1;
+    const raw = this.raw!;
+    raw.uncork();
+    if (this.watch !== undefined && this.drainTimer === undefined && raw.writableLength > 0) this.startDrainWatch();
   }
 
   send(data: Buffer | string, options: { binary: boolean }, cb?: (err?: Error) => void): void {
@@ -105,8 +129,8 @@ class FramedSocket implements WebSocketLike {
       else data.copy(frame, head);
       socket.write(frame);
     }
-    // Usually the kernel took everything and this is one comparison.
-    if (this.watch !== undefined && this.drainTimer === undefined && this.raw!.writableLength > 0) this.startDrainWatch();
+    // Usually the kernel took everything and this is one comparison. Corked: uncork() looks.
+    if (this.watch !== undefined && this.drainTimer === undefined && this.corkedFrom === -1 && this.raw!.writableLength > 0) this.startDrainWatch();
   }
 
   close(code?: number, reason?: string): void {

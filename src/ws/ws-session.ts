@@ -20,6 +20,9 @@ export interface WebSocketLike {
   ping?(): void;
   /** Bytes read from the peer so far (the keepalive's proof of life); undefined where the socket cannot tell. */
   readonly bytesRead?: number | undefined;
+  /** Holds what is sent from now on until uncork(), which writes it at once (one socket write for a window). */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export interface SessionHandler {
@@ -403,6 +406,19 @@ export class WsSession {
   request(req: RequestPrimitive, timeoutMs: number): Promise<ResponsePrimitive> {
     if (this.closed) return Promise.reject(bridgeError('BRIDGE_ERR_REGISTREE_GONE', 'registree connection closed'));
     return (this.downlink ??= new DownlinkRequests()).send(req, timeoutMs, this.codec, this.socket);
+  }
+
+  /**
+   * Holds what is sent from now on until uncork(), which writes it in one
+   * socket write (issue 19: a drain's window of stored requests went out one
+   * write per frame). The caller uncorks in a `finally`, in the same tick.
+   */
+  cork(): void {
+    this.socket.cork?.();
+  }
+
+  uncork(): void {
+    this.socket.uncork?.();
   }
 
   close(code: number, reason: string): void {

@@ -135,7 +135,7 @@ test('issue 19: a request stored and kicked after the drain last looked at the q
   // then (the downlink kicks once its store write is durable, which may be
   // any moment) must not be left stored until the next binding.
   let late: (() => void) | undefined;
-  const logger = createLogger('info', false, { write: (line: string) => (line.includes('stored requests delivered') ? late?.() : undefined) });
+  const logger = createLogger('debug', false, { write: (line: string) => (line.includes('stored requests delivered') ? late?.() : undefined) });
   const { store, socket, session, delivery } = await setup(1, logger);
   let kickedWhileDraining: boolean | undefined;
   late = () => {

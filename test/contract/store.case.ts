@@ -282,6 +282,29 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         assert.deepEqual(store.queuedIds(), ['CAE2']);
       }));
 
+      test('ackAcross removes the requests named of several registrees in one call; seqs already gone, of another registree or of an unknown one are no-ops', withStore(async ({ store }) => {
+        const a1 = await storeOk(store, 'CAE1', item('a1'));
+        const a2 = await storeOk(store, 'CAE1', item('a2'));
+        const a3 = await storeOk(store, 'CAE1', item('a3'));
+        const b1 = await storeOk(store, 'CAE2', item('b1', { sur: '/cse-in/sub-2' }));
+        const b2 = await storeOk(store, 'CAE2', item('b2', { sur: '/cse-in/sub-2' }));
+        const c1 = await storeOk(store, 'CAE3', item('c1'));
+        const failed = await store.ackAcross(new Map([['CAE1', [a1, a2]], ['CAE2', [b1]], ['nobody', [c1]]]));
+        assert.equal(failed.size, 0, 'nothing failed');
+        assert.deepEqual(await rqis(store, 'CAE1'), ['a3']);
+        assert.deepEqual(await rqis(store, 'CAE2'), ['b2']);
+        assert.deepEqual(await rqis(store, 'CAE3'), ['c1']);
+        assertCounts(store, { CAE1: { messages: 1, bytes: 10 }, CAE2: { messages: 1, bytes: 10 }, CAE3: { messages: 1, bytes: 10 } }, 'after ackAcross');
+        assert.equal((await store.ackAcross(new Map([['CAE1', [a1, a3 + 1000, c1]], ['CAE2', []]]))).size, 0);
+        assertCounts(store, { CAE1: { messages: 1, bytes: 10 }, CAE2: { messages: 1, bytes: 10 }, CAE3: { messages: 1, bytes: 10 } }, 'no-ops change nothing');
+        await store.ackAcross(new Map([['CAE1', [a3]], ['CAE2', [b2]], ['CAE3', [c1]]]));
+        assertCounts(store, {}, 'every queue emptied by ackAcross');
+        assert.deepEqual(store.queuedIds(), []);
+        const r = await store.enqueue('CAE2', item('b3', { sur: '/cse-in/sub-2', replaceSameSur: true }), WIDE);
+        assert.ok(r.stored);
+        assert.equal(r.replaced, 0, 'the sur index forgot what ackAcross removed');
+      }));
+
       test('after ackMany (head of the queue or from its middle) ec = latest replaces exactly the requests of that sur still stored', withStore(async ({ store }) => {
         const sur = '/cse-in/sub-many';
         const s = [];

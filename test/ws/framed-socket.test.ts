@@ -2,7 +2,7 @@
 // must read them exactly as if ws had sent them, in every length encoding.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import { framedSocket } from '../../src/ws/framed-socket.js';
@@ -66,5 +66,43 @@ test('with permessage-deflate negotiated, messages go through ws (compressed) an
   const [a, b] = await got;
   assert.equal(a.data.toString(), big);
   assert.deepEqual([...b.data], [1, 2, 3]);
+  await close();
+});
+
+/** Counts the times the socket hands bytes to the kernel (Node's Writable calls _write or, for several buffered chunks, _writev). */
+function countWrites(ws: WebSocket): { writes: number } {
+  type Writer = (this: Socket, ...args: unknown[]) => unknown;
+  const raw = (ws as unknown as { _socket: Socket & { _write: Writer; _writev: Writer } })._socket;
+  const seen = { writes: 0 };
+  const write = raw._write;
+  const writev = raw._writev;
+  raw._write = function (this: Socket, ...args: unknown[]) {
+    seen.writes++;
+    return write.apply(this, args);
+  };
+  raw._writev = function (this: Socket, ...args: unknown[]) {
+    seen.writes++;
+    return writev.apply(this, args);
+  };
+  return seen;
+}
+
+test('issue 19: frames sent between cork() and uncork() leave in one socket write, intact and in order', async () => {
+  const { server, client, close } = await pair(false);
+  const socket = framedSocket(server);
+  const seen = countWrites(server);
+  const texts = Array.from({ length: 64 }, (_, i) => `frame ${i} `.repeat(1 + (i % 40)));
+  const got = received(client, 64 + 3);
+  socket.cork!();
+  for (const t of texts) socket.send(t, { binary: false });
+  assert.equal(seen.writes, 0, 'nothing written while corked');
+  assert.equal(socket.bufferedAmount, 0, 'what waits for uncork() is not counted as unsent (issue 13 caps)');
+  socket.uncork!();
+  assert.equal(seen.writes, 1, 'one write for the 64 frames');
+  // Uncorked again: one write per frame, as before.
+  for (const t of ['a', 'b', 'c']) socket.send(t, { binary: false });
+  assert.equal(seen.writes, 4);
+  const messages = await got;
+  assert.deepEqual(messages.map((m) => m.data.toString('utf8')), [...texts, 'a', 'b', 'c']);
   await close();
 });
