@@ -65,8 +65,8 @@ class FramedSocket implements WebSocketLike {
   private drainTimer: NodeJS.Timeout | undefined;
   /** socket.bytesWritten when the drain watch started: all of it must have left when it fires. */
   private drainTarget = 0;
-  /** raw.writableLength when cork() was called; -1 while not corked. */
-  private corkedFrom = -1;
+  /** True between cork() and uncork(). */
+  private corked = false;
 
   constructor(ws: WebSocket, watch?: DrainWatch) {
     this.ws = ws;
@@ -81,26 +81,26 @@ class FramedSocket implements WebSocketLike {
 
   /**
    * Bytes written but not yet handed to the kernel (ws's public bufferedAmount).
-   * While corked, what was sent since cork() is not counted: it is handed to
-   * the kernel at uncork(), as it would have been at each send uncorked, so
-   * the backpressure caps (issue 13) see what they saw before corking.
+   * While corked, what was sent since cork() counts too: it is unsent, and the
+   * backpressure cap (issue 13, SECURITY.md: at most --max-downlink-buffered
+   * bytes unsent per registree) must cut a corked window short as it would
+   * have cut uncorked sends into a full socket.
    */
   get bufferedAmount(): number {
-    const amount = this.ws.bufferedAmount;
-    return this.corkedFrom === -1 ? amount : amount - (this.raw!.writableLength - this.corkedFrom);
+    return this.ws.bufferedAmount;
   }
 
   /** Frames sent until uncork() leave in one write (a writev of all of them). */
   cork(): void {
     const raw = this.raw;
-    if (raw === undefined || this.corkedFrom !== -1) return;
+    if (raw === undefined || this.corked) return;
     raw.cork();
-    this.corkedFrom = raw.writableLength;
+    this.corked = true;
   }
 
   uncork(): void {
-    if (this.corkedFrom === -1) return;
-    this.corkedFrom = -1;
+    if (!this.corked) return;
+    this.corked = false;
     const raw = this.raw!;
     raw.uncork();
     if (this.watch !== undefined && this.drainTimer === undefined && raw.writableLength > 0) this.startDrainWatch();
@@ -130,7 +130,7 @@ class FramedSocket implements WebSocketLike {
       socket.write(frame);
     }
     // Usually the kernel took everything and this is one comparison. Corked: uncork() looks.
-    if (this.watch !== undefined && this.drainTimer === undefined && this.corkedFrom === -1 && this.raw!.writableLength > 0) this.startDrainWatch();
+    if (this.watch !== undefined && this.drainTimer === undefined && !this.corked && this.raw!.writableLength > 0) this.startDrainWatch();
   }
 
   close(code?: number, reason?: string): void {

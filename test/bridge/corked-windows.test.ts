@@ -77,3 +77,56 @@ test('issue 19: each window of stored requests leaves in one socket write; 150 s
   assert.deepEqual(rqis, Array.from({ length: STORED }, (_, i) => `n${i}`), 'in queue order');
   assert.equal(writes, Math.ceil(STORED / WINDOW), `${writes} socket writes for ${Math.ceil(STORED / WINDOW)} windows`);
 });
+
+test('issue 13 with issue 19: a corked window stops at --max-downlink-buffered; what is corked counts as unsent', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bridge-cork-cap-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = new LmdbStore(dir);
+  await store.open();
+  t.after(() => store.close());
+  const reg = { id: 'Ccap', key: 'k-cap', kind: 'ae' as const, createdAt: 0 };
+  await store.putRegistration(reg);
+  // 20 stored requests of about 1 KiB each; the cap is 2,500 bytes.
+  const CAP = 2500;
+  for (let i = 0; i < 20; i++) {
+    await store.enqueue(reg.id, { request: { op: 5, to: reg.id, fr: '/id-in', rqi: `c${i}`, rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/s', nev: { rep: { con: 'y'.repeat(1000) } } } } }, bytes: 1100, expiresAt: Date.now() + 600_000, replaceSameSur: false }, { maxMessages: 1000, maxBytes: 1e7, globalMaxBytes: 1e8 });
+  }
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await once(wss, 'listening');
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, 'oneM2M.json');
+  const rqis: string[] = [];
+  client.on('message', (data: Buffer) => {
+    const rqi = (JSON.parse(data.toString('utf8')) as { rqi: string }).rqi;
+    rqis.push(rqi);
+    client.send(JSON.stringify({ rsc: 2000, rqi, rvi: '3' }));
+  });
+  const [server] = (await once(wss, 'connection')) as [WebSocket];
+  await once(client, 'open');
+  t.after(async () => {
+    client.terminate();
+    server.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+  // The largest number of bytes handed to the kernel in one write.
+  type Writer = (this: Socket, ...args: unknown[]) => unknown;
+  const raw = (server as unknown as { _socket: Socket & { _writev: Writer } })._socket;
+  let largestWritev = 0;
+  const writev = raw._writev;
+  raw._writev = function (...args) {
+    const chunks = args[0] as Array<{ chunk: Buffer }>;
+    largestWritev = Math.max(largestWritev, chunks.reduce((n, c) => n + c.chunk.length, 0));
+    return writev.apply(this, args);
+  };
+  const limits = { maxInFlight: 100, rateLimit: 0, maxDownlinkInflight: 1000, maxDownlinkBufferedBytes: CAP, maxUnboundMessageBytes: 65536 };
+  const session = new WsSession(framedSocket(server), { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null }, limits);
+  server.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
+  server.on('close', () => session.handleClose());
+  new Registry(() => undefined).bind(session, reg);
+  const delivery = new QueueDelivery({ store, logger: silentLogger(), timeoutMs: 30_000, window: WINDOW });
+  delivery.kick(session);
+  await waitUntil(() => store.totals().messages === 0 && !delivery.isDraining(session), 10_000, 'every stored request delivered and acknowledged');
+  assert.deepEqual(rqis, Array.from({ length: 20 }, (_, i) => `c${i}`), 'in queue order');
+  // A request is written only while at most CAP bytes are unsent, so a window holds at most CAP plus one request.
+  assert.ok(largestWritev > 0, 'windows left in writev');
+  assert.ok(largestWritev <= CAP + 1200, `one write carried ${largestWritev} bytes: more than --max-downlink-buffered (${CAP}) plus one request`);
+});
