@@ -22,6 +22,8 @@ export interface QueueDeliveryOptions {
   onDelivered?(n: number): void;
 }
 
+const NOTHING: readonly QueuedRequest[] = [];
+
 interface DrainState {
   /** Something was stored for this session while it drained: look again before stopping. */
   more: boolean;
@@ -105,10 +107,16 @@ export class QueueDelivery {
       delivered += n;
       this.o.onDelivered?.(n);
     });
+    // The last peek returned less than a window and all of it was sent: the
+    // queue had nothing more then (Store.peek), and whatever was stored since
+    // kicked this drain (kick() sets more). So no second, empty peek per
+    // registree (issue 19: 10k of them in a reconnect storm).
+    let exhausted = false;
     try {
       for (;;) {
         if (session.closed || session.registreeId !== id || acks.failed) break;
-        const batch = await this.o.store.peek(id, after, this.o.window);
+        const batch: readonly QueuedRequest[] = exhausted ? NOTHING : await this.o.store.peek(id, after, this.o.window);
+        exhausted = false;
         if (batch.length === 0) {
           // Done only once its acknowledgements are written; a request stored
           // meanwhile (kick() sets more) is delivered by this drain, not left behind.
@@ -165,6 +173,7 @@ export class QueueDelivery {
           break;
         }
         after = batch[answers.length - 1].seq;
+        exhausted = batch.length < this.o.window && answers.length === batch.length;
       }
     } finally {
       // Nothing is reported drained (and no new drain starts) before its acknowledgements are written.

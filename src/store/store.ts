@@ -125,6 +125,8 @@ export interface Store {
    * Up to `limit` stored requests with seq > afterSeq, oldest first; expired ones are skipped.
    * Sees every request whose enqueue was called before it and is not refused, also while that
    * enqueue has not resolved yet (a drain that starts meanwhile must deliver it).
+   * Fewer than `limit` means the queue had no further unexpired request at that read
+   * (a drain then stops without reading again, issue 19).
    */
   peek(id: string, afterSeq: number, limit: number): Promise<QueuedRequest[]>;
   /** Removes one stored request after the registree answered it; no-op when already gone. */
