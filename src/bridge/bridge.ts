@@ -24,6 +24,7 @@ import { Health } from './health.js';
 import { createWsServer } from './ws-from-config.js';
 import { Downlink } from './downlink.js';
 import { QueueDelivery } from './queue-delivery.js';
+import { TurnBudget } from './turn-budget.js';
 import { Registry } from './registry.js';
 import { RegistreeRequests } from './registree-requests.js';
 import { RegistrationExpiry } from './registration-expiry.js';
@@ -82,6 +83,8 @@ export interface BridgeDependencies {
 
 /** Stored requests sent before waiting for their answers. */
 const DELIVERY_WINDOW = 64;
+/** Bindings by handshake origin and drain windows started in one event-loop turn (turn-budget.ts). */
+const WORK_UNITS_PER_TURN = 64;
 
 export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}): Bridge {
   const createdAt = Date.now();
@@ -116,7 +119,10 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
   let stopping: Promise<void> | undefined;
   let maintenance: Maintenance | undefined;
 
+  // Bindings and drain windows per event-loop turn (issue 19: a 10k reconnect storm on Redis held the loop 0.4–0.8 s).
+  const turns = new TurnBudget(WORK_UNITS_PER_TURN);
   const delivery = new QueueDelivery({
+    turns,
     store,
     logger,
     timeoutMs: config.downlinkTimeoutMs,
@@ -124,6 +130,7 @@ export function createBridge(config: BridgeConfig, deps: BridgeDependencies = {}
     onDelivered: (n) => metrics.queueEvent('delivered', n),
   });
   const registreeRequests = new RegistreeRequests({
+    turns,
     upstream,
     store,
     registry,

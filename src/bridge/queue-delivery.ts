@@ -7,6 +7,7 @@
 // requests that arrive while the queue drains are stored behind it.
 import type { Logger } from 'pino';
 import { AckWriter } from './ack-writer.js';
+import type { TurnBudget } from './turn-budget.js';
 import { ResponseTypeValue } from '../primitive/types.js';
 import type { QueuedRequest, Store } from '../store/store.js';
 import type { WsSession } from '../ws/ws-session.js';
@@ -20,6 +21,8 @@ export interface QueueDeliveryOptions {
   /** Requests sent before waiting for their answers. */
   window: number;
   onDelivered?(n: number): void;
+  /** Bounded work per event-loop turn (issue 19): each window takes a unit first. */
+  turns?: TurnBudget;
 }
 
 const NOTHING: readonly QueuedRequest[] = [];
@@ -124,6 +127,12 @@ export class QueueDelivery {
           if (!state.more) break;
           state.more = false;
           continue;
+        }
+        // A storm's thousands of drains do not all send in one turn (issue 19).
+        const turn = this.o.turns?.take();
+        if (turn !== undefined) {
+          await turn;
+          if (session.closed || session.registreeId !== id) break;
         }
         // session.request() writes to the socket synchronously, so the send order is the queue order.
         // Go-back-N: a request leaves the store as soon as it and every one before it were answered

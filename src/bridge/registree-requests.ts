@@ -2,6 +2,7 @@
 // gate (TS-0020 6.4, DESIGN 3), goes to the CSE over HTTP, and gets exactly one
 // response (none for rt.rtv = 5).
 import type { Logger } from 'pino';
+import type { TurnBudget } from './turn-budget.js';
 import type { PoaMode } from '../config/config.js';
 import { BridgeError, bridgeError, errorMessage } from '../errors.js';
 import { UpstreamError } from '../http/upstream-client.js';
@@ -29,6 +30,8 @@ export interface UpstreamSender {
 }
 
 export interface RegistreeRequestsOptions {
+  /** Bounded work per event-loop turn (issue 19): a binding by handshake origin takes a unit first. */
+  turns?: TurnBudget;
   upstream: UpstreamSender;
   store: Store;
   registry: Registry;
@@ -134,8 +137,12 @@ export class RegistreeRequests implements SessionHandler {
     const origin = session.handshakeOrigin;
     if (origin === undefined) return;
     session.ready = this.findRegistration(origin).then(
-      (reg) => {
+      async (reg) => {
         if (reg === undefined || session.closed) return;
+        // A reconnect storm's lookups resolve thousands at a time: not all bound in one turn (issue 19).
+        const turn = this.o.turns?.take();
+        if (turn !== undefined) await turn;
+        if (session.closed) return;
         if (!this.identityAllows(session, reg)) {
           this.o.logger.warn({ conn: session.id, registree: reg.id, remote: session.remoteAddress }, 'handshake names a registree whose certificate this connection does not present; left unbound');
           return;
