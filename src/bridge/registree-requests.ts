@@ -136,13 +136,13 @@ export class RegistreeRequests implements SessionHandler {
   bindHandshakeOrigin(session: WsSession): void {
     const origin = session.handshakeOrigin;
     if (origin === undefined) return;
-    session.ready = this.findRegistration(origin).then(
-      async (reg) => {
+    // A reconnect storm's handshakes arrive thousands per poll phase: not all of them look up
+    // (a Redis command each) and bind in one turn (issue 19). The lookup waits for its unit.
+    const turn = this.o.turns?.take();
+    const lookup = turn === undefined ? this.findRegistration(origin) : turn.then(() => (session.closed ? undefined : this.findRegistration(origin)));
+    session.ready = lookup.then(
+      (reg) => {
         if (reg === undefined || session.closed) return;
-        // A reconnect storm's lookups resolve thousands at a time: not all bound in one turn (issue 19).
-        const turn = this.o.turns?.take();
-        if (turn !== undefined) await turn;
-        if (session.closed) return;
         if (!this.identityAllows(session, reg)) {
           this.o.logger.warn({ conn: session.id, registree: reg.id, remote: session.remoteAddress }, 'handshake names a registree whose certificate this connection does not present; left unbound');
           return;
