@@ -2,25 +2,19 @@
 // stops without a second, empty peek (10k of them in a reconnect storm); a
 // request stored while that window waits for its answers is still delivered in
 // the same binding (the kick that follows its enqueue makes the drain look
-// again). Real ws pair, real lmdb store; peeks counted by a wrapper that
-// forwards to it.
+// again). Real ws pair (test/support/bound-ws-pair.ts), real lmdb store;
+// peeks counted by a wrapper that forwards to it.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import WebSocket, { WebSocketServer } from 'ws';
 import { QueueDelivery } from '../../src/bridge/queue-delivery.js';
-import { Registry } from '../../src/bridge/registry.js';
 import { silentLogger } from '../../src/log.js';
-import { codecFor } from '../../src/primitive/codecs.js';
 import { LmdbStore } from '../../src/store/lmdb-store.js';
 import type { Store } from '../../src/store/store.js';
-import { framedSocket } from '../../src/ws/framed-socket.js';
-import { WsSession } from '../../src/ws/ws-session.js';
+import { answerEvery, boundWsPair } from '../support/bound-ws-pair.js';
 import { waitUntil } from '../support/wait.js';
 
 const LIMITS = { maxMessages: 1000, maxBytes: 1e7, globalMaxBytes: 1e8 };
@@ -47,33 +41,14 @@ async function setup(t: TestContext, stored: number, maxDownlinkInflight = 1000)
   const reg = { id: 'Cpeek', key: 'k-peek', kind: 'ae' as const, createdAt: 0 };
   await lmdb.putRegistration(reg);
   for (let i = 0; i < stored; i++) await lmdb.enqueue(reg.id, notify(reg.id, `s${i}`), LIMITS);
-
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await once(wss, 'listening');
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, 'oneM2M.json');
-  const [server] = (await once(wss, 'connection')) as [WebSocket];
-  await once(client, 'open');
-  t.after(async () => {
-    client.terminate();
-    server.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  });
-  const session = new WsSession(framedSocket(server), { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null }, { maxInFlight: 100, rateLimit: 0, maxDownlinkInflight, maxDownlinkBufferedBytes: 8 * 1024 * 1024, maxUnboundMessageBytes: 65536 });
-  server.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
-  server.on('close', () => session.handleClose());
-  new Registry(() => undefined).bind(session, reg);
+  const { client, session } = await boundWsPair(t, reg, { maxInFlight: 100, rateLimit: 0, maxDownlinkInflight, maxDownlinkBufferedBytes: 8 * 1024 * 1024, maxUnboundMessageBytes: 65536 });
   const delivery = new QueueDelivery({ store: store as Store, logger: silentLogger(), timeoutMs: 30_000, window: 64 });
   return { lmdb, reg, client, session, delivery, peeks: () => peeks };
 }
 
 test('issue 19: 10 stored under a window of 64: one peek, all delivered in order', async (t) => {
   const { lmdb, client, session, delivery, peeks } = await setup(t, 10);
-  const rqis: string[] = [];
-  client.on('message', (data: Buffer) => {
-    const rqi = (JSON.parse(data.toString('utf8')) as { rqi: string }).rqi;
-    rqis.push(rqi);
-    client.send(JSON.stringify({ rsc: 2000, rqi, rvi: '3' }));
-  });
+  const rqis = answerEvery(client);
   delivery.kick(session);
   await waitUntil(() => lmdb.totals().messages === 0 && !delivery.isDraining(session), 10_000, 'the 10 delivered and acknowledged');
   assert.deepEqual(rqis, Array.from({ length: 10 }, (_, i) => `s${i}`));
@@ -105,12 +80,7 @@ test('issue 19: a request stored while the short window waits for its answers is
 
 test('issue 13 with issue 19: a short window cut by --max-downlink-inflight is not taken for the end of the queue', async (t) => {
   const { lmdb, client, session, delivery } = await setup(t, 5, 2);
-  const rqis: string[] = [];
-  client.on('message', (data: Buffer) => {
-    const rqi = (JSON.parse(data.toString('utf8')) as { rqi: string }).rqi;
-    rqis.push(rqi);
-    client.send(JSON.stringify({ rsc: 2000, rqi, rvi: '3' }));
-  });
+  const rqis = answerEvery(client);
   delivery.kick(session);
   await waitUntil(() => lmdb.totals().messages === 0 && !delivery.isDraining(session), 10_000, 'all 5 delivered in this binding, 2 at a time');
   assert.deepEqual(rqis, ['s0', 's1', 's2', 's3', 's4']);

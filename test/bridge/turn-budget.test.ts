@@ -3,22 +3,16 @@
 // drain takes a unit per window, so two registrees' windows under a budget of
 // one leave in different turns. Real event loop, real ws pair, real lmdb.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import WebSocket, { WebSocketServer } from 'ws';
 import { QueueDelivery } from '../../src/bridge/queue-delivery.js';
-import { Registry } from '../../src/bridge/registry.js';
 import { TurnBudget } from '../../src/bridge/turn-budget.js';
 import { silentLogger } from '../../src/log.js';
-import { codecFor } from '../../src/primitive/codecs.js';
 import { LmdbStore } from '../../src/store/lmdb-store.js';
-import { framedSocket } from '../../src/ws/framed-socket.js';
-import { WsSession } from '../../src/ws/ws-session.js';
+import { answerEvery, boundWsPair, onSocketWrite } from '../support/bound-ws-pair.js';
 import { waitUntil } from '../support/wait.js';
 
 /** Counts check phases: started before anything else queues an immediate, so it runs first in each. */
@@ -70,28 +64,15 @@ test('issue 19: 200 units under a budget of 64 per turn go on 64, 64, 64, 8, in 
   assert.equal(new Set(turnOf).size, 4, 'four different turns');
 });
 
-async function registreeWithStored(t: TestContext, store: LmdbStore, wss: WebSocketServer, id: string, stored: number) {
+async function registreeWithStored(t: TestContext, store: LmdbStore, id: string, stored: number) {
   const reg = { id, key: `k-${id}`, kind: 'ae' as const, createdAt: 0 };
   await store.putRegistration(reg);
   for (let i = 0; i < stored; i++) {
     await store.enqueue(id, { request: { op: 5, to: id, fr: '/id-in', rqi: `${id}-${i}`, rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/s', nev: { rep: { con: i } } } } }, bytes: 10, expiresAt: Date.now() + 600_000, replaceSameSur: false }, { maxMessages: 1000, maxBytes: 1e7, globalMaxBytes: 1e8 });
   }
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, 'oneM2M.json');
-  client.on('message', (data: Buffer) => {
-    const rqi = (JSON.parse(data.toString('utf8')) as { rqi: string }).rqi;
-    client.send(JSON.stringify({ rsc: 2000, rqi, rvi: '3' }));
-  });
-  const [server] = (await once(wss, 'connection')) as [WebSocket];
-  await once(client, 'open');
-  t.after(() => {
-    client.terminate();
-    server.terminate();
-  });
-  const session = new WsSession(framedSocket(server), { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null });
-  server.on('message', (data: Buffer, isBinary: boolean) => session.handleMessage(data, isBinary));
-  server.on('close', () => session.handleClose());
-  new Registry(() => undefined).bind(session, reg);
-  return { server, session };
+  const pair = await boundWsPair(t, reg);
+  answerEvery(pair.client);
+  return pair;
 }
 
 test('issue 19: under a budget of one unit per turn, two registrees draining at once send their windows in different turns', async (t) => {
@@ -100,27 +81,17 @@ test('issue 19: under a budget of one unit per turn, two registrees draining at 
   const store = new LmdbStore(dir);
   await store.open();
   t.after(() => store.close());
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await once(wss, 'listening');
-  const a = await registreeWithStored(t, store, wss, 'Cturn-a', 5);
-  const b = await registreeWithStored(t, store, wss, 'Cturn-b', 5);
-  // After the connections' own hooks (hooks run in the order they were added): close waits for them.
-  t.after(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  const a = await registreeWithStored(t, store, 'Cturn-a', 5);
+  const b = await registreeWithStored(t, store, 'Cturn-b', 5);
 
   const turns = turnCounter();
   t.after(() => turns.stop());
   // The turn in which each server socket hands its first window to the kernel.
   const firstWrite = new Map<string, number>();
   for (const [name, server] of [['a', a.server], ['b', b.server]] as const) {
-    type Writer = (this: Socket, ...args: unknown[]) => unknown;
-    const raw = (server as unknown as { _socket: Record<'_write' | '_writev', Writer> })._socket;
-    for (const method of ['_write', '_writev'] as const) {
-      const original = raw[method];
-      raw[method] = function (this: Socket, ...args: unknown[]) {
-        if (!firstWrite.has(name)) firstWrite.set(name, turns.turn);
-        return original.apply(this, args);
-      };
-    }
+    onSocketWrite(server, () => {
+      if (!firstWrite.has(name)) firstWrite.set(name, turns.turn);
+    });
   }
   const delivery = new QueueDelivery({ store, logger: silentLogger(), timeoutMs: 30_000, window: 64, turns: new TurnBudget(1) });
   delivery.kick(a.session);
