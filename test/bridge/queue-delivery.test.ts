@@ -11,18 +11,8 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import { codecFor } from '../../src/primitive/codecs.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { WsSession } from '../../src/ws/ws-session.js';
-import type { WebSocketLike } from '../../src/ws/ws-session.js';
+import { RecordingSocket } from '../support/recording-socket.js';
 import { waitUntil } from '../support/wait.js';
-
-class FakeSocket implements WebSocketLike {
-  sent: Array<Buffer | string> = [];
-  bufferedAmount = 0;
-  send(data: Buffer | string): void {
-    this.sent.push(data);
-  }
-  close(): void {}
-  terminate(): void {}
-}
 
 async function setup(stored: number, logger: Logger = silentLogger()) {
   const store = new MemoryStore();
@@ -32,7 +22,7 @@ async function setup(stored: number, logger: Logger = silentLogger()) {
   for (let i = 0; i < stored; i++) {
     await store.enqueue(reg.id, { request: { op: 5, to: 'Cqueue', fr: '/id-in', rqi: `q${i}`, rvi: '3', pc: { 'm2m:sgn': { sur: '/id-in/s' } } }, bytes: 10, expiresAt: Date.now() + 60_000, replaceSameSur: false }, { maxMessages: 100, maxBytes: 1e6, globalMaxBytes: 1e6 });
   }
-  const socket = new FakeSocket();
+  const socket = new RecordingSocket();
   const session = new WsSession(socket, { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null });
   new Registry(() => undefined).bind(session, reg);
   const delivery = new QueueDelivery({ store, logger, timeoutMs: 1000, window: 64 });
@@ -59,7 +49,7 @@ test('hold() with nothing stored (local store) stays out of the way of live traf
 });
 
 /** The stored requests the fake socket was sent, by rqi, in send order. */
-const sentRqis = (socket: FakeSocket): string[] => socket.sent.map((d) => (JSON.parse(String(d)) as { rqi: string }).rqi);
+const sentRqis = (socket: RecordingSocket): string[] => socket.sent.map((d) => (JSON.parse(String(d)) as { rqi: string }).rqi);
 const answer = (session: WsSession, rqi: string) => session.handleMessage(Buffer.from(JSON.stringify({ rsc: 2000, rqi, rvi: '3' })), false);
 
 /** Counts the store's acknowledgement writes (the real store underneath does the work). */

@@ -19,20 +19,10 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { LUA_ACK } from '../../src/store/redis-scripts.js';
 import type { Store } from '../../src/store/store.js';
 import { WsSession } from '../../src/ws/ws-session.js';
-import type { WebSocketLike } from '../../src/ws/ws-session.js';
 import { startRedisRewriteProxy } from '../support/redis-rewrite-proxy.js';
 import { redisOrSkip } from '../support/redis-server.js';
+import { RecordingSocket } from '../support/recording-socket.js';
 import { waitUntil } from '../support/wait.js';
-
-class FakeSocket implements WebSocketLike {
-  sent: Array<Buffer | string> = [];
-  bufferedAmount = 0;
-  send(data: Buffer | string): void {
-    this.sent.push(data);
-  }
-  close(): void {}
-  terminate(): void {}
-}
 
 const LIMITS = { maxMessages: 1000, maxBytes: 1e7, globalMaxBytes: 1e8 };
 
@@ -44,14 +34,14 @@ async function storeFor(store: Store, id: string, n: number): Promise<void> {
   }
 }
 
-function bound(registry: Registry, id: string): { session: WsSession; socket: FakeSocket } {
-  const socket = new FakeSocket();
+function bound(registry: Registry, id: string): { session: WsSession; socket: RecordingSocket } {
+  const socket = new RecordingSocket();
   const session = new WsSession(socket, { subprotocol: 'oneM2M.json', serialization: 'json', remoteAddress: '127.0.0.1' }, codecFor('json'), { onRequest: async () => null });
   registry.bind(session, { id, key: `k-${id}`, kind: 'ae', createdAt: 0 });
   return { session, socket };
 }
 
-const rqisOf = (socket: FakeSocket): string[] => socket.sent.map((d) => (JSON.parse(String(d)) as { rqi: string }).rqi);
+const rqisOf = (socket: RecordingSocket): string[] => socket.sent.map((d) => (JSON.parse(String(d)) as { rqi: string }).rqi);
 const answer = (session: WsSession, rqi: string): void => session.handleMessage(Buffer.from(JSON.stringify({ rsc: 2000, rqi, rvi: '3' })), false);
 
 /** The real store, with every acknowledgement write it is given recorded: the registrees of each, and its outcome. */
